@@ -1,0 +1,332 @@
+"""The JSON contract of the REST API (DESIGN.md), as pydantic v2 models.
+
+Python attributes are snake_case; the wire is camelCase (``by_alias``).
+Response models are what every provider returns, whatever its remote's
+dialect; request models validate what the browser sends, and
+:func:`parse_body` turns a validation failure into an
+:class:`~jupyter_notebook_remote.errors.InvalidInput` that names each field.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timezone
+from typing import Any, Literal, Optional, TypeVar, Union
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic.alias_generators import to_camel
+
+from .errors import InvalidInput
+
+ExecutionStatus = Literal[
+    "queued", "inProgress", "completed", "errored", "timeout", "canceling", "canceled"
+]
+#: Statuses after which a run never changes again.
+FINISHED_STATUSES: frozenset[str] = frozenset({"completed", "errored", "timeout", "canceled"})
+#: Statuses of a run that is still going (polling should be quick).
+ACTIVE_STATUSES: frozenset[str] = frozenset({"queued", "inProgress", "canceling"})
+
+Capability = Literal[
+    "list",
+    "create",
+    "rename",
+    "delete",
+    "push",
+    "execute",
+    "cancel",
+    "logs",
+    "usage",
+    "inputExport",
+    "schedule",
+]
+ALL_CAPABILITIES: tuple[str, ...] = (
+    "list",
+    "create",
+    "rename",
+    "delete",
+    "push",
+    "execute",
+    "cancel",
+    "logs",
+    "usage",
+    "inputExport",
+    "schedule",
+)
+
+CONNECTION_ID_RE = re.compile(r"^[a-z0-9_-]{1,64}$")
+OBJECT_ID_RE = re.compile(r"^[A-Fa-f0-9]{24}$")
+EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+
+
+def iso(value: Optional[datetime]) -> Optional[str]:
+    """ISO 8601 UTC with milliseconds and ``Z``, as Losant writes times."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    value = value.astimezone(timezone.utc)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+class CamelModel(BaseModel):
+    """Response model base: camelCase on the wire, unknown keys ignored."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(by_alias=True, mode="json")
+
+
+class RequestModel(CamelModel):
+    """Request body base: unknown keys are an error, so typos are caught."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="forbid", str_strip_whitespace=True
+    )
+
+
+# --------------------------------------------------------------------------- responses
+
+
+class NotebookStats(CamelModel):
+    minutes_this_period: Optional[float] = None
+    runs_this_period: Optional[int] = None
+    errors_this_period: Optional[int] = None
+
+
+class NotebookIO(CamelModel):
+    """One declared input or output of a remote notebook, in brief."""
+
+    type: str
+    file_name: str
+
+
+class Notebook(CamelModel):
+    id: str
+    name: str
+    description: str = ""
+    file_name: Optional[str] = None
+    created_at: Optional[str] = None
+    updated_at: Optional[str] = None
+    image_version: Optional[str] = None
+    stats: Optional[NotebookStats] = None
+    inputs: list[NotebookIO] = Field(default_factory=list)
+    outputs: list[NotebookIO] = Field(default_factory=list)
+
+
+class NotebookPage(CamelModel):
+    items: list[Notebook]
+    count: int
+    total_count: int
+    page: int
+    per_page: int
+
+
+class ExecutionSource(CamelModel):
+    type: Optional[str] = None
+    id: Optional[str] = None
+
+
+class ExecutionError(CamelModel):
+    name: str
+    message: str
+
+
+class ExecutionInput(CamelModel):
+    name: str
+    size: Optional[float] = None
+    url: Optional[str] = None
+
+
+class ExecutionOutput(CamelModel):
+    name: str
+    size: Optional[float] = None
+    url: Optional[str] = None
+    content_type: Optional[str] = None
+
+
+class Execution(CamelModel):
+    id: str
+    notebook_id: str
+    status: ExecutionStatus
+    queued_at: Optional[str] = None
+    started_at: Optional[str] = None
+    finished_at: Optional[str] = None
+    source: ExecutionSource = Field(default_factory=ExecutionSource)
+    errors: list[ExecutionError] = Field(default_factory=list)
+    inputs: list[ExecutionInput] = Field(default_factory=list)
+    outputs: list[ExecutionOutput] = Field(default_factory=list)
+
+
+class ExecutionList(CamelModel):
+    items: list[Execution]
+
+
+class ExecutionStarted(CamelModel):
+    execution_id: str
+
+
+class UsageDay(CamelModel):
+    date: str  # YYYY-MM-DD (UTC day)
+    minutes: float = 0
+    completed: int = 0
+    canceled: int = 0
+    errored: int = 0
+    timeout: int = 0
+
+
+class Usage(CamelModel):
+    start: str
+    end: str
+    total_minutes: float
+    days: list[UsageDay]
+
+
+class JobQueued(CamelModel):
+    job_queued: bool = True
+    job_id: str
+
+
+class ConnectionInfo(CamelModel):
+    id: str
+    kind: str
+    label: str
+    base_url: Optional[str] = None
+    application_id: Optional[str] = None
+    auth_configured: bool
+    capabilities: list[str]
+    #: capability -> why this connection cannot do it (for the UI to explain).
+    unsupported: dict[str, str] = Field(default_factory=dict)
+
+
+class ConnectionList(CamelModel):
+    default: Optional[str]
+    connections: list[ConnectionInfo]
+
+
+# --------------------------------------------------------------------------- requests
+
+
+class TokenBody(RequestModel):
+    token: str = Field(min_length=1, max_length=4096)
+
+    @field_validator("token")
+    @classmethod
+    def _no_whitespace(cls, value: str) -> str:
+        if any(ch.isspace() for ch in value):
+            raise ValueError("must not contain spaces or line breaks")
+        return value
+
+
+class NotebookCreate(RequestModel):
+    name: str = Field(min_length=1, max_length=1024)
+    description: Optional[str] = Field(default=None, max_length=32767)
+    image_version: Optional[Literal["v1", "v2", "v3", "v4"]] = None
+
+
+class NotebookPatch(RequestModel):
+    name: Optional[str] = Field(default=None, min_length=1, max_length=1024)
+    description: Optional[str] = Field(default=None, max_length=32767)
+    image_version: Optional[Literal["v1", "v2", "v3", "v4"]] = None
+
+
+class PushBody(RequestModel):
+    path: str = Field(min_length=1, max_length=4096)
+
+
+def _context_text(value: Union[str, dict[str, Any], None]) -> Optional[str]:
+    """``templateContext`` as Losant wants it: JSON text of an object, <= 32767."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        if value.strip() == "":
+            return None
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            raise ValueError("must be a JSON object (e.g. {\"site\": \"a\"})") from None
+    else:
+        parsed = value
+    if not isinstance(parsed, dict):
+        raise ValueError("must be a JSON object (e.g. {\"site\": \"a\"})")
+    text = value if isinstance(value, str) else json.dumps(parsed, separators=(",", ":"))
+    if len(text) > 32767:
+        raise ValueError("must be at most 32767 characters of JSON")
+    return text
+
+
+class ExecuteBody(RequestModel):
+    relative_to: Optional[Union[float, str]] = None
+    template_context: Optional[Union[str, dict[str, Any]]] = None
+
+    @field_validator("template_context")
+    @classmethod
+    def _context(cls, value: Union[str, dict[str, Any], None]) -> Optional[str]:
+        return _context_text(value)
+
+
+class InputExportBody(RequestModel):
+    email: Optional[str] = Field(default=None, max_length=1024)
+    callback_url: Optional[str] = Field(default=None, max_length=1024)
+    relative_to: Optional[Union[float, str]] = None
+    template_context: Optional[Union[str, dict[str, Any]]] = None
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: Optional[str]) -> Optional[str]:
+        if value in (None, ""):
+            return None
+        if not EMAIL_RE.match(value):
+            raise ValueError("is not an email address (name@example.com)")
+        return value
+
+    @field_validator("callback_url")
+    @classmethod
+    def _url(cls, value: Optional[str]) -> Optional[str]:
+        if value in (None, ""):
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("must be an http(s) URL")
+        return value
+
+    @field_validator("template_context")
+    @classmethod
+    def _context(cls, value: Union[str, dict[str, Any], None]) -> Optional[str]:
+        return _context_text(value)
+
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def _field_name(loc: tuple[Union[int, str], ...]) -> str:
+    parts = [to_camel(p) if isinstance(p, str) else str(p) for p in loc]
+    return ".".join(parts) or "body"
+
+
+def parse_body(model: type[ModelT], data: Any, *, connection: Optional[str] = None) -> ModelT:
+    """Validate a decoded JSON body; on failure raise InvalidInput naming fields."""
+    if not isinstance(data, dict):
+        raise InvalidInput(
+            "The request body must be a JSON object.",
+            fields={"body": "must be a JSON object"},
+            connection=connection,
+        )
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        fields: dict[str, str] = {}
+        for err in exc.errors():
+            name = _field_name(tuple(err["loc"]))
+            msg = str(err["msg"])
+            if err["type"] == "extra_forbidden":
+                msg = "is not a known field"
+            elif msg.startswith("Value error, "):
+                msg = msg[len("Value error, ") :]
+            fields.setdefault(name, msg)
+        summary = "; ".join(f"{k}: {v}" for k, v in fields.items())
+        raise InvalidInput(
+            f"Invalid request: {summary}", fields=fields, connection=connection
+        ) from None

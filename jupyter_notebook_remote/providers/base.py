@@ -1,0 +1,243 @@
+"""The interface every remote service ("kind") implements.
+
+A provider speaks one remote's dialect and returns the models of
+:mod:`jupyter_notebook_remote.models`; it raises only
+:class:`~jupyter_notebook_remote.errors.NotebookRemoteError` subclasses. It
+never imports Tornado or Jupyter Server: the handlers call it, the app builds
+it from configuration and closes it at shutdown.
+
+A method a kind cannot serve is simply not overridden: the default raises
+:class:`~jupyter_notebook_remote.errors.Unsupported` with the reason the kind
+gives in ``unsupported``, and the same reasons reach the UI through
+``GET connections``.
+"""
+
+from __future__ import annotations
+
+import abc
+import logging
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, ClassVar, Optional
+
+from ..errors import TokenMissing, Unsupported, invalid
+from ..models import (
+    OBJECT_ID_RE,
+    ConnectionInfo,
+    ExecuteBody,
+    Execution,
+    InputExportBody,
+    JobQueued,
+    Notebook,
+    NotebookCreate,
+    NotebookPage,
+    NotebookPatch,
+    Usage,
+)
+
+
+@dataclass(frozen=True)
+class ConnectionConfig:
+    """One entry of ``c.NotebookRemote.connections``, validated."""
+
+    id: str
+    kind: str
+    label: str
+    base_url: Optional[str] = None
+    application_id: Optional[str] = None
+    #: Kind-specific settings (e.g. ``max_parallel`` for ``local``).
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    """The shared httpx policy's knobs (see :mod:`jupyter_notebook_remote.http`)."""
+
+    connect_timeout: float = 10.0
+    read_timeout: float = 60.0
+    write_timeout: float = 60.0
+    pool_timeout: float = 10.0
+    max_connections: int = 20
+    max_keepalive_connections: int = 10
+    #: Attempts in all for a safe (idempotent) call; 1 means no retry.
+    max_attempts: int = 4
+    #: Give up retrying once this many seconds have passed since the first try.
+    retry_deadline: float = 30.0
+    #: First back-off delay in seconds (doubles each try, with full jitter).
+    backoff_base: float = 0.5
+    backoff_max: float = 8.0
+
+
+#: Returns the connection's current token, or None. Called per request, so a
+#: token set from the UI takes effect at once and is never cached elsewhere.
+TokenSource = Callable[[], Optional[str]]
+
+
+@dataclass(frozen=True)
+class ProviderContext:
+    tokens: TokenSource
+    http: HttpSettings = field(default_factory=HttpSettings)
+    #: A directory this connection may keep state in (local store, caches).
+    data_dir: Optional[Path] = None
+    #: Jupyter Server's base_url, for links to this extension's own routes.
+    server_base_url: str = "/"
+    log: logging.Logger = field(default_factory=lambda: logging.getLogger("jupyter_notebook_remote"))
+
+
+@dataclass(frozen=True)
+class NotebookUpload:
+    """A saved notebook, read from the Jupyter contents, ready to stream.
+
+    ``chunks()`` returns a fresh async iterator over the file's bytes each
+    time it is called, so the whole file never needs to sit in memory.
+    """
+
+    file_name: str
+    size: int
+    chunks: Callable[[], AsyncIterator[bytes]]
+    content_type: str = "application/x-ipynb+json"
+
+
+@dataclass(frozen=True)
+class ExecutionFile:
+    """An output file of a run, served through the extension's own route."""
+
+    name: str
+    content_type: str
+    size: Optional[int]
+    chunks: Callable[[], AsyncIterator[bytes]]
+
+
+class Provider(abc.ABC):
+    """One connection to one remote notebook service."""
+
+    #: The ``kind`` in configuration (``losant``, ``civis``, ``local``...).
+    kind: ClassVar[str]
+    #: What this kind can do, from :data:`~jupyter_notebook_remote.models.ALL_CAPABILITIES`.
+    capabilities: ClassVar[frozenset[str]]
+    #: capability -> why this kind cannot do it, for each one it lacks.
+    unsupported: ClassVar[Mapping[str, str]] = {}
+    #: Whether the kind needs a token at all (``local`` does not).
+    needs_token: ClassVar[bool] = True
+    #: Default base URL when the configuration gives none.
+    default_base_url: ClassVar[Optional[str]] = None
+
+    def __init__(self, connection: ConnectionConfig, context: ProviderContext) -> None:
+        self.connection = connection
+        self.context = context
+        self.log = context.log
+
+    # ------------------------------------------------------------------ life cycle
+
+    async def start(self) -> None:  # noqa: B027 - optional hook
+        """Called once when the server starts (recover state, start workers)."""
+
+    async def aclose(self) -> None:  # noqa: B027 - optional hook
+        """Release clients, workers and files; called once at shutdown."""
+
+    # ------------------------------------------------------------------ description
+
+    @property
+    def auth_configured(self) -> bool:
+        return (not self.needs_token) or bool(self.context.tokens())
+
+    def token(self) -> str:
+        """The current token, or :class:`TokenMissing` naming the connection."""
+        token = self.context.tokens()
+        if not token:
+            raise TokenMissing(
+                f"Connection '{self.connection.id}' has no token. Set one in the "
+                "Remote Notebooks panel, or in the server configuration "
+                "(token / token_env).",
+                connection=self.connection.id,
+            )
+        return token
+
+    def info(self) -> ConnectionInfo:
+        return ConnectionInfo(
+            id=self.connection.id,
+            kind=self.kind,
+            label=self.connection.label,
+            base_url=self.connection.base_url,
+            application_id=self.connection.application_id,
+            auth_configured=self.auth_configured,
+            capabilities=sorted(self.capabilities),
+            unsupported=dict(self.unsupported),
+        )
+
+    # ------------------------------------------------------------------ validation
+
+    def validate_notebook_id(self, value: str) -> str:
+        """Check a notebook id before any request leaves the server."""
+        if not OBJECT_ID_RE.match(value):
+            raise invalid(
+                "notebookId", "must be 24 hexadecimal characters", connection=self.connection.id
+            )
+        return value
+
+    def validate_execution_id(self, value: str) -> str:
+        if not OBJECT_ID_RE.match(value):
+            raise invalid(
+                "executionId", "must be 24 hexadecimal characters", connection=self.connection.id
+            )
+        return value
+
+    def _unsupported(self, capability: str) -> Unsupported:
+        why = self.unsupported.get(capability, "this kind of connection does not offer it")
+        return Unsupported(
+            f"Connection '{self.connection.id}' ({self.kind}) cannot {capability}: {why}",
+            connection=self.connection.id,
+        )
+
+    # ------------------------------------------------------------------ notebooks
+
+    async def list_notebooks(
+        self, *, filter: Optional[str] = None, page: int = 0, per_page: int = 100
+    ) -> NotebookPage:
+        raise self._unsupported("list")
+
+    async def create_notebook(self, body: NotebookCreate) -> Notebook:
+        raise self._unsupported("create")
+
+    async def get_notebook(self, notebook_id: str) -> Notebook:
+        raise self._unsupported("list")
+
+    async def update_notebook(self, notebook_id: str, patch: NotebookPatch) -> Notebook:
+        raise self._unsupported("rename")
+
+    async def delete_notebook(self, notebook_id: str) -> None:
+        raise self._unsupported("delete")
+
+    async def push(self, notebook_id: str, upload: NotebookUpload) -> Notebook:
+        raise self._unsupported("push")
+
+    # ------------------------------------------------------------------ runs
+
+    async def execute(self, notebook_id: str, body: ExecuteBody) -> str:
+        """Queue a run; return its execution id. Never retried blindly."""
+        raise self._unsupported("execute")
+
+    async def list_executions(
+        self, notebook_id: str, *, limit: int = 20, since: Optional[datetime] = None
+    ) -> list[Execution]:
+        """Runs of a notebook, newest first."""
+        raise self._unsupported("logs")
+
+    async def cancel(self, notebook_id: str, execution_id: str) -> None:
+        raise self._unsupported("cancel")
+
+    async def usage(
+        self, notebook_id: str, *, start: datetime, end: datetime
+    ) -> Usage:
+        raise self._unsupported("usage")
+
+    async def input_export(self, notebook_id: str, body: InputExportBody) -> JobQueued:
+        raise self._unsupported("inputExport")
+
+    async def execution_file(
+        self, notebook_id: str, execution_id: str, name: str
+    ) -> ExecutionFile:
+        """An output of a run, for kinds whose outputs live on this server."""
+        raise self._unsupported("logs")

@@ -1,0 +1,1 @@
+"""pytest fixtures around the loopback fakes of the remote services."""
