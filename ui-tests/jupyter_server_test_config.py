@@ -1,0 +1,71 @@
+"""Jupyter Server configuration for the galata UI tests.
+
+Started by ``jlpm start`` (Playwright's ``webServer``). Besides galata's usual
+test setup (port 8888, no token, a throw-away root directory) it:
+
+* enables the ``jupyter_notebook_remote`` server extension;
+* starts the loopback fake of the Losant API in this process (its own daemon
+  thread) and configures a ``fake-losant`` connection to it, next to the
+  default ``local`` connection;
+* keeps every piece of state (token store, local runs) in a temporary
+  directory, so a test run never touches the user's Jupyter data;
+* writes where the fake listens to ``fake-losant.json`` (see
+  ``STATE_FILE``) so a spec can inject faults into it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from jupyterlab.galata import configure_jupyter_server
+
+from jupyter_notebook_remote.tests.fakes.losant import FakeLosant
+
+c = get_config()  # type: ignore[name-defined]  # noqa: F821
+
+configure_jupyter_server(c)
+c.ServerApp.ip = "127.0.0.1"
+c.ServerApp.allow_root = True
+c.ServerApp.jpserver_extensions = {"jupyter_notebook_remote": True}
+
+# Where the specs find the fake (tests/helpers.ts reads the same default).
+STATE_FILE = Path(
+    os.environ.get(
+        "NOTEBOOK_REMOTE_UI_STATE",
+        str(Path(__file__).resolve().parent / "test-state" / "fake-losant.json"),
+    )
+)
+
+state_dir = Path(tempfile.mkdtemp(prefix="notebook-remote-ui-"))
+
+fake = FakeLosant()
+fake.start()
+
+c.NotebookRemote.token_store_path = str(state_dir / "tokens.json")
+c.NotebookRemote.local_data_dir = str(state_dir / "local")
+c.NotebookRemote.connections = {
+    "fake-losant": {
+        "kind": "losant",
+        "label": "Fake Losant",
+        "base_url": fake.url,
+        "application_id": fake.application_id,
+        "token": fake.token,
+    },
+}
+
+STATE_FILE.parent.mkdir(parents=True, exist_ok=True)
+STATE_FILE.write_text(
+    json.dumps(
+        {
+            "url": fake.url,
+            "applicationId": fake.application_id,
+            # Only so a spec can check this value never reaches the browser.
+            "token": fake.token,
+            "stateDir": str(state_dir),
+        },
+        indent=2,
+    )
+)
