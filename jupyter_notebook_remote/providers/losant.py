@@ -1,0 +1,615 @@
+"""Losant Notebooks (and white-labelled copies of the same API).
+
+The Notebook and Notebooks REST resources of the Losant Platform API, as the
+official clients speak them (API 1.30): ``Authorization: Bearer <token>``,
+``Accept-Version: ^1.30.0`` and ``_actions=false&_links=true&_embedded=true``
+on every call. A white-labelled deployment (WNOLOGY:
+``https://api.app.wnology.io``) is the same class with another ``base_url``.
+
+This module is the only place that knows Losant's field names: the rest of
+the extension sees :mod:`jupyter_notebook_remote.models`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
+from typing import Any, ClassVar, Optional, Union
+
+import httpx
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from ..errors import InvalidInput, invalid
+from ..http import MultipartBody, MultipartFile, RemoteClient, Sleep, truncate
+from ..models import (
+    OBJECT_ID_RE,
+    ExecuteBody,
+    Execution,
+    ExecutionError,
+    ExecutionInput,
+    ExecutionOutput,
+    ExecutionSource,
+    InputExportBody,
+    JobQueued,
+    Notebook,
+    NotebookCreate,
+    NotebookIO,
+    NotebookPage,
+    NotebookPatch,
+    NotebookStats,
+    Usage,
+    UsageDay,
+    iso,
+)
+from .base import ConnectionConfig, NotebookUpload, Provider, ProviderContext
+
+API_VERSION = "^1.30.0"
+#: Sent ahead of every other query parameter, like the official clients do.
+GLOBAL_PARAMS: tuple[tuple[str, str], ...] = (
+    ("_actions", "false"),
+    ("_links", "true"),
+    ("_embedded", "true"),
+)
+MAX_PER_PAGE = 1000
+MAX_LOG_LIMIT = 1000
+
+
+# ----------------------------------------------------------------------------- wire shapes
+# Losant's JSON as its schemas describe it. Nothing there is "required", so
+# every field is optional; a field of the wrong type is a body we cannot
+# trust, and becomes a RemoteError.
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class _Stats(_Wire):
+    minutesThisPeriod: Optional[float] = None
+    runsThisPeriod: Optional[float] = None
+    errorsThisPeriod: Optional[float] = None
+
+
+class _Notebook(_Wire):
+    id: Optional[str] = None
+    notebookId: Optional[str] = None
+    name: Optional[str] = None
+    description: Optional[str] = None
+    jupyterFileName: Optional[str] = None
+    creationDate: Optional[str] = None
+    lastUpdated: Optional[str] = None
+    imageVersion: Optional[str] = None
+    inputs: list[dict[str, Any]] = []
+    outputs: list[dict[str, Any]] = []
+    stats: Optional[_Stats] = None
+
+
+class _Notebooks(_Wire):
+    items: list[Any] = []
+    count: Optional[int] = None
+    totalCount: Optional[int] = None
+    perPage: Optional[int] = None
+    page: Optional[int] = None
+
+
+class _FileInfo(_Wire):
+    size: Optional[float] = None
+    url: Optional[str] = None
+    contentType: Optional[str] = None
+
+
+class _ExecError(_Wire):
+    name: Optional[str] = None
+    message: Optional[str] = None
+
+
+class _Log(_Wire):
+    id: Optional[str] = None
+    notebookExecutionId: Optional[str] = None
+    notebookId: Optional[str] = None
+    status: str
+    sourceType: Optional[str] = None
+    sourceId: Optional[str] = None
+    runQueuedAt: Optional[str] = None
+    runStartedAt: Optional[str] = None
+    notebookCompletedAt: Optional[str] = None
+    outputsCompletedAt: Optional[str] = None
+    inputInfo: dict[str, _FileInfo] = {}
+    outputInfo: dict[str, _FileInfo] = {}
+    executionErrors: list[_ExecError] = []
+
+
+class _Count(_Wire):
+    date: str
+    minutes: float = 0
+    completed: int = 0
+    canceled: int = 0
+    errored: int = 0
+    timeout: int = 0
+
+
+class _MinuteCounts(_Wire):
+    start: Optional[str] = None
+    end: Optional[str] = None
+    counts: list[_Count] = []
+
+
+def _ms(value: datetime) -> int:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return int(value.timestamp() * 1000)
+
+
+def _parse_time(value: str) -> datetime:
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    parsed = datetime.fromisoformat(text)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
+def _glob(text: str) -> str:
+    """Losant filters by glob over the whole name; a plain word matches inside."""
+    text = text.strip()
+    if not text or any(ch in text for ch in "*?["):
+        return text
+    return f"*{text}*"
+
+
+def _number(value: Union[float, str]) -> Union[int, float, str]:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+class LosantProvider(Provider):
+    """A Losant application's notebooks, over Losant's REST API."""
+
+    kind: ClassVar[str] = "losant"
+    capabilities: ClassVar[frozenset[str]] = frozenset(
+        {
+            "list",
+            "create",
+            "rename",
+            "delete",
+            "push",
+            "execute",
+            "cancel",
+            "logs",
+            "usage",
+            "inputExport",
+        }
+    )
+    unsupported: ClassVar[Mapping[str, str]] = {
+        "schedule": (
+            "Losant schedules notebook runs from a workflow (a Timer trigger with the "
+            "Notebook: Execute node), not through the notebook API; set the schedule up "
+            "in the Losant application"
+        ),
+    }
+    default_base_url: ClassVar[Optional[str]] = "https://api.losant.com"
+    #: No settings beyond the common ones (kind, label, base_url, application_id, token).
+    option_names: ClassVar[frozenset[str]] = frozenset()
+    service_name: ClassVar[str] = "Losant"
+
+    def __init__(
+        self,
+        connection: ConnectionConfig,
+        context: ProviderContext,
+        *,
+        transport: Optional[httpx.AsyncBaseTransport] = None,
+        sleep: Optional[Sleep] = None,
+    ) -> None:
+        super().__init__(connection, context)
+        app_id = connection.application_id
+        if not app_id or not OBJECT_ID_RE.match(app_id):
+            raise invalid(
+                "application_id",
+                "a Losant connection needs the application's id (24 hexadecimal characters, "
+                "as in the application's URL)",
+                connection=connection.id,
+            )
+        self.application_id = app_id
+        self.base_url = (connection.base_url or self.default_base_url or "").rstrip("/")
+        extra: dict[str, Any] = {} if sleep is None else {"sleep": sleep}
+        self.http = RemoteClient(
+            service=self.service_name,
+            connection_id=connection.id,
+            base_url=self.base_url,
+            settings=context.http,
+            auth=self._auth_headers,
+            secrets=self._secrets,
+            error_message=losant_error_message,
+            headers={"Accept": "application/json", "Accept-Version": API_VERSION},
+            transport=transport,
+            logger=context.log,
+            **extra,
+        )
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _auth_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token()}"}
+
+    def _secrets(self) -> list[str]:
+        token = self.context.tokens()
+        return [token] if token else []
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    @property
+    def _app_path(self) -> str:
+        return f"/applications/{self.application_id}/notebooks"
+
+    def _nb_path(self, notebook_id: str, action: str = "") -> str:
+        path = f"{self._app_path}/{self.validate_notebook_id(notebook_id)}"
+        return f"{path}/{action}" if action else path
+
+    def _params(self, *pairs: tuple[str, Union[str, int, float]]) -> list[tuple[str, Any]]:
+        return [*GLOBAL_PARAMS, *pairs]
+
+    def _nb_not_found(self, notebook_id: str) -> tuple[str, str]:
+        return (
+            "notebook_not_found",
+            f"Notebook {notebook_id} was not found in Losant application "
+            f"{self.application_id} at {self.http.host}.",
+        )
+
+    def _app_not_found(self) -> tuple[str, str]:
+        return (
+            "not_found",
+            f"Losant application {self.application_id} was not found at {self.http.host}; "
+            "check the connection's application_id and base_url.",
+        )
+
+    async def _json(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Sequence[tuple[str, Any]] = (),
+        json_body: Any = None,
+        not_found: tuple[str, str],
+        **kwargs: Any,
+    ) -> tuple[Any, httpx.Response]:
+        if json_body is not None:
+            kwargs["json_body"] = json_body
+        response = await self.http.send(
+            method, path, params=self._params(*params), not_found=not_found, **kwargs
+        )
+        return self.http.decode_json(response), response
+
+    def _bad(self, what: str, response: httpx.Response, exc: Optional[Exception] = None) -> Any:
+        detail = what
+        if isinstance(exc, ValidationError):
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "body"
+            detail = f"{what} ({where}: {first['msg']})"
+        elif exc is not None:
+            detail = f"{what} ({exc})"
+        return self.http.malformed(detail, response)
+
+    # ------------------------------------------------------------------ normalising
+
+    def _time(self, value: Optional[str], response: httpx.Response) -> Optional[str]:
+        if value is None or value == "":
+            return None
+        try:
+            return iso(_parse_time(value))
+        except ValueError:
+            raise self._bad(f"the time {truncate(value, 40)!r} is not ISO 8601", response) from None
+
+    def _notebook(self, data: Any, response: httpx.Response) -> Notebook:
+        if not isinstance(data, dict):
+            raise self._bad("a notebook is not a JSON object", response)
+        try:
+            wire = _Notebook.model_validate(data)
+        except ValidationError as exc:
+            raise self._bad("a notebook does not match Losant's schema", response, exc) from None
+        nb_id = wire.id or wire.notebookId
+        if not nb_id:
+            raise self._bad("a notebook has no id", response)
+        stats = None
+        if wire.stats is not None:
+            stats = NotebookStats(
+                minutes_this_period=wire.stats.minutesThisPeriod,
+                runs_this_period=_int(wire.stats.runsThisPeriod),
+                errors_this_period=_int(wire.stats.errorsThisPeriod),
+            )
+        return Notebook(
+            id=nb_id,
+            name=wire.name if wire.name is not None else nb_id,
+            description=wire.description or "",
+            file_name=wire.jupyterFileName,
+            created_at=self._time(wire.creationDate, response),
+            updated_at=self._time(wire.lastUpdated, response),
+            image_version=wire.imageVersion,
+            stats=stats,
+            inputs=_brief(wire.inputs, "inputType"),
+            outputs=_brief(wire.outputs, "outputType"),
+        )
+
+    def _execution(self, data: Any, notebook_id: str, response: httpx.Response) -> Execution:
+        if not isinstance(data, dict):
+            raise self._bad("an execution log entry is not a JSON object", response)
+        try:
+            wire = _Log.model_validate(data)
+        except ValidationError as exc:
+            raise self._bad(
+                "an execution log entry does not match Losant's schema", response, exc
+            ) from None
+        ex_id = wire.id or wire.notebookExecutionId
+        if not ex_id:
+            raise self._bad("an execution log entry has no id", response)
+        try:
+            return Execution(
+                id=ex_id,
+                notebook_id=wire.notebookId or notebook_id,
+                status=wire.status,  # checked by pydantic (Literal)
+                queued_at=self._time(wire.runQueuedAt, response),
+                started_at=self._time(wire.runStartedAt, response),
+                finished_at=self._time(
+                    wire.outputsCompletedAt or wire.notebookCompletedAt, response
+                ),
+                source=ExecutionSource(type=wire.sourceType, id=wire.sourceId),
+                errors=[
+                    ExecutionError(name=e.name or "Error", message=e.message or "")
+                    for e in wire.executionErrors
+                ],
+                inputs=[
+                    ExecutionInput(name=name, size=info.size, url=info.url)
+                    for name, info in wire.inputInfo.items()
+                ],
+                outputs=[
+                    ExecutionOutput(
+                        name=name, size=info.size, url=info.url, content_type=info.contentType
+                    )
+                    for name, info in wire.outputInfo.items()
+                ],
+            )
+        except ValidationError as exc:
+            raise self._bad(
+                f"execution {ex_id} has an unknown status {wire.status!r}", response, None
+            ) from exc
+
+    # ------------------------------------------------------------------ notebooks
+
+    async def list_notebooks(
+        self, *, filter: Optional[str] = None, page: int = 0, per_page: int = 100
+    ) -> NotebookPage:
+        conn = self.connection.id
+        if page < 0:
+            raise invalid("page", "must be 0 or more", connection=conn)
+        if not 1 <= per_page <= MAX_PER_PAGE:
+            raise invalid("perPage", f"must be between 1 and {MAX_PER_PAGE}", connection=conn)
+        params: list[tuple[str, Any]] = [
+            ("sortField", "name"),
+            ("sortDirection", "asc"),
+            ("page", page),
+            ("perPage", per_page),
+        ]
+        pattern = _glob(filter or "")
+        if pattern:
+            if len(pattern) > 1024:
+                raise invalid("filter", "must be at most 1024 characters", connection=conn)
+            params += [("filterField", "name"), ("filter", pattern)]
+        data, response = await self._json(
+            "GET", self._app_path, params=params, not_found=self._app_not_found()
+        )
+        if not isinstance(data, dict):
+            raise self._bad("the notebook list is not a JSON object", response)
+        try:
+            wire = _Notebooks.model_validate(data)
+        except ValidationError as exc:
+            raise self._bad(
+                "the notebook list does not match Losant's schema", response, exc
+            ) from None
+        items = [self._notebook(item, response) for item in wire.items]
+        return NotebookPage(
+            items=items,
+            count=wire.count if wire.count is not None else len(items),
+            total_count=wire.totalCount if wire.totalCount is not None else len(items),
+            page=wire.page if wire.page is not None else page,
+            per_page=wire.perPage if wire.perPage is not None else per_page,
+        )
+
+    async def create_notebook(self, body: NotebookCreate) -> Notebook:
+        payload = body.model_dump(by_alias=True, exclude_none=True)
+        data, response = await self._json(
+            "POST", self._app_path, json_body=payload, not_found=self._app_not_found()
+        )
+        return self._notebook(data, response)
+
+    async def get_notebook(self, notebook_id: str) -> Notebook:
+        data, response = await self._json(
+            "GET", self._nb_path(notebook_id), not_found=self._nb_not_found(notebook_id)
+        )
+        return self._notebook(data, response)
+
+    async def update_notebook(self, notebook_id: str, patch: NotebookPatch) -> Notebook:
+        path = self._nb_path(notebook_id)
+        payload = patch.model_dump(by_alias=True, exclude_none=True)
+        data, response = await self._json(
+            "PATCH", path, json_body=payload, not_found=self._nb_not_found(notebook_id)
+        )
+        return self._notebook(data, response)
+
+    async def delete_notebook(self, notebook_id: str) -> None:
+        data, response = await self._json(
+            "DELETE", self._nb_path(notebook_id), not_found=self._nb_not_found(notebook_id)
+        )
+        if not isinstance(data, dict) or data.get("success") is not True:
+            raise self._bad("the delete answer does not say success", response)
+
+    async def push(self, notebook_id: str, upload: NotebookUpload) -> Notebook:
+        path = self._nb_path(notebook_id, "upload")
+        if not upload.file_name:
+            raise invalid("path", "names no file", connection=self.connection.id)
+        body = MultipartBody(
+            [
+                MultipartFile(
+                    field="jupyterFile",
+                    file_name=upload.file_name,
+                    chunks=upload.chunks,
+                    size=upload.size,
+                    content_type=upload.content_type or "application/octet-stream",
+                )
+            ]
+        )
+        data, response = await self._json(
+            "POST", path, content=body, not_found=self._nb_not_found(notebook_id)
+        )
+        return self._notebook(data, response)
+
+    # ------------------------------------------------------------------ runs
+
+    async def execute(self, notebook_id: str, body: ExecuteBody) -> str:
+        path = self._nb_path(notebook_id, "execute")
+        payload: dict[str, Any] = {}
+        if body.relative_to is not None:
+            payload["relativeTo"] = _number(body.relative_to)
+        if body.template_context is not None:
+            payload["templateContext"] = body.template_context
+        data, response = await self._json(
+            "POST", path, json_body=payload, not_found=self._nb_not_found(notebook_id)
+        )
+        ex_id = data.get("executionId") if isinstance(data, dict) else None
+        if not isinstance(ex_id, str) or not OBJECT_ID_RE.match(ex_id):
+            raise self._bad("the execute answer has no valid executionId", response)
+        return ex_id
+
+    async def list_executions(
+        self, notebook_id: str, *, limit: int = 20, since: Optional[datetime] = None
+    ) -> list[Execution]:
+        path = self._nb_path(notebook_id, "logs")
+        if not 1 <= limit <= MAX_LOG_LIMIT:
+            raise invalid(
+                "limit", f"must be between 1 and {MAX_LOG_LIMIT}", connection=self.connection.id
+            )
+        params: list[tuple[str, Any]] = [("limit", limit)]
+        if since is not None:
+            params.append(("since", _ms(since)))
+        data, response = await self._json(
+            "GET", path, params=params, not_found=self._nb_not_found(notebook_id)
+        )
+        if not isinstance(data, list):
+            raise self._bad("the execution logs are not a JSON array", response)
+        return [self._execution(item, notebook_id, response) for item in data]
+
+    async def cancel(self, notebook_id: str, execution_id: str) -> None:
+        path = self._nb_path(notebook_id, "cancelExecution")
+        self.validate_execution_id(execution_id)
+        data, response = await self._json(
+            "POST",
+            path,
+            params=[("executionId", execution_id)],
+            not_found=(
+                "execution_not_found",
+                f"Execution {execution_id} of notebook {notebook_id} was not found at "
+                f"{self.http.host}.",
+            ),
+        )
+        if not isinstance(data, dict) or data.get("success") is not True:
+            raise self._bad("the cancel answer does not say success", response)
+
+    async def usage(self, notebook_id: str, *, start: datetime, end: datetime) -> Usage:
+        path = self._nb_path(notebook_id, "notebookMinuteCounts")
+        if end < start:
+            raise InvalidInput(
+                "end must not be before start.",
+                fields={"end": "must not be before start"},
+                connection=self.connection.id,
+            )
+        data, response = await self._json(
+            "GET",
+            path,
+            params=[("start", _ms(start)), ("end", _ms(end))],
+            not_found=self._nb_not_found(notebook_id),
+        )
+        if not isinstance(data, dict):
+            raise self._bad("the minute counts are not a JSON object", response)
+        try:
+            wire = _MinuteCounts.model_validate(data)
+        except ValidationError as exc:
+            raise self._bad(
+                "the minute counts do not match Losant's schema", response, exc
+            ) from None
+        days: dict[str, UsageDay] = {}
+        for count in wire.counts:
+            try:
+                day = _parse_time(count.date).date().isoformat()
+            except ValueError:
+                raise self._bad(f"the day {count.date!r} is not ISO 8601", response) from None
+            entry = days.setdefault(day, UsageDay(date=day))
+            entry.minutes += count.minutes
+            entry.completed += count.completed
+            entry.canceled += count.canceled
+            entry.errored += count.errored
+            entry.timeout += count.timeout
+        ordered = [days[d] for d in sorted(days)]
+        return Usage(
+            start=self._time(wire.start, response) or iso(start) or "",
+            end=self._time(wire.end, response) or iso(end) or "",
+            total_minutes=sum(d.minutes for d in ordered),
+            days=ordered,
+        )
+
+    async def input_export(self, notebook_id: str, body: InputExportBody) -> JobQueued:
+        path = self._nb_path(notebook_id, "requestInputDataExport")
+        payload: dict[str, Any] = {}
+        if body.email is not None:
+            payload["email"] = body.email
+        if body.callback_url is not None:
+            payload["callbackUrl"] = body.callback_url
+        if body.relative_to is not None:
+            payload["relativeTo"] = _number(body.relative_to)
+        if body.template_context is not None:
+            payload["templateContext"] = body.template_context
+        data, response = await self._json(
+            "POST", path, json_body=payload, not_found=self._nb_not_found(notebook_id)
+        )
+        if not isinstance(data, dict):
+            raise self._bad("the export answer is not a JSON object", response)
+        job_id = data.get("jobId")
+        if data.get("jobQueued") is not True or not isinstance(job_id, str) or not job_id:
+            raise self._bad("the export answer does not say the job was queued", response)
+        return JobQueued(job_queued=True, job_id=job_id)
+
+
+def _int(value: Optional[float]) -> Optional[int]:
+    return None if value is None else int(value)
+
+
+def _brief(items: list[dict[str, Any]], type_key: str) -> list[NotebookIO]:
+    brief: list[NotebookIO] = []
+    for item in items:
+        kind = item.get(type_key)
+        name = item.get("fileName", item.get("directoryName"))
+        if isinstance(kind, str) and isinstance(name, str):
+            brief.append(NotebookIO(type=kind, file_name=name))
+    return brief
+
+
+def losant_error_message(body: Any) -> Optional[str]:
+    """Losant's error body: ``{"type", "message", "validationErrors"?}``."""
+    if not isinstance(body, Mapping):
+        return None
+    message = body.get("message")
+    kind = body.get("type")
+    parts: list[str] = []
+    if isinstance(message, str) and message.strip():
+        parts.append(message.strip())
+    details = body.get("validationErrors")
+    if isinstance(details, list):
+        for item in details[:3]:
+            if isinstance(item, Mapping) and isinstance(item.get("message"), str):
+                parts.append(str(item["message"]))
+    if not parts:
+        return kind if isinstance(kind, str) and kind else None
+    text = "; ".join(parts)
+    if isinstance(kind, str) and kind and kind not in text:
+        text = f"{text} ({kind})"
+    return text
