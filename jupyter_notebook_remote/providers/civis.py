@@ -1,0 +1,679 @@
+"""Civis Platform notebooks, over the Civis REST API.
+
+How Civis speaks (from the Swagger spec its ``civis`` client bundles):
+
+* HTTP Basic with the API key as the user name and an empty password.
+* Request bodies and query strings are snake_case (``page_num``,
+  ``order_dir``); answers are camelCase (``deploymentId``, ``updateUrl``).
+  Ids are integers. Errors are ``{"error", "errorDescription", "code"}``.
+* Lists take ``limit`` (at most 50) and a 1-based ``page_num``; the total
+  comes, when it comes at all, in the ``X-Pagination-Total-Entries`` header.
+
+How this extension maps onto it:
+
+* **delete** archives the notebook (``PUT /notebooks/{id}/archive``): the
+  ``DELETE /notebooks/{id}`` route is deprecated in Civis's own spec. An
+  archived notebook disappears from the list and reads as "not found" here;
+  it can be unarchived in Civis.
+* **push** asks for fresh pre-signed ``update-links`` and PUTs the file's
+  bytes to ``updateUrl``: a storage URL (S3 in production) whose host comes
+  from Civis's answer. It is followed only if it is http(s), and the API key
+  is never sent to it (the URL carries its own signature).
+* **run** is a *deployment* (``POST /notebooks/{id}/deployments``): Civis
+  starts a notebook server for the notebook; the execution id is the
+  deployment id. **cancel** deletes the deployment. Deployment states map as
+  pending -> queued, running -> inProgress, terminated / sleeping ->
+  completed; a deployment this server cancelled reads as canceled (the
+  server remembers what it cancelled until it restarts: Civis itself does not
+  say who stopped a deployment).
+* **usage** is worked out here: Civis has no minute counts for notebooks, so
+  the deployments are listed and each terminated one counts its createdAt ->
+  updatedAt duration on the UTC day it started.
+"""
+
+from __future__ import annotations
+
+import base64
+import fnmatch
+import re
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Mapping
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, ClassVar, Optional
+from urllib.parse import parse_qsl, urlsplit
+
+import httpx
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from ..errors import Conflict, InvalidInput, NotFound, Unsupported, invalid
+from ..http import RemoteClient, Sleep, truncate
+from ..models import (
+    ExecuteBody,
+    Execution,
+    ExecutionError,
+    ExecutionSource,
+    ExecutionStatus,
+    Notebook,
+    NotebookCreate,
+    NotebookPage,
+    NotebookPatch,
+    Usage,
+    UsageDay,
+    iso,
+)
+from .base import ConnectionConfig, ExecutionFile, NotebookUpload, Provider, ProviderContext
+
+#: Civis answers at most this many items per page.
+MAX_LIMIT = 50
+#: Usage reads at most this many pages of deployments (50 each), newest first.
+MAX_USAGE_PAGES = 40
+#: Cancelled deployments remembered (to tell "canceled" from "terminated").
+MAX_REMEMBERED_CANCELS = 1000
+#: A Civis id: a positive integer, at most 12 digits.
+CIVIS_ID_RE = re.compile(r"^[1-9][0-9]{0,11}$")
+
+_STATUS: Mapping[str, ExecutionStatus] = {
+    "pending": "queued",
+    "running": "inProgress",
+    "terminated": "completed",
+    "sleeping": "completed",
+}
+
+
+# ----------------------------------------------------------------------------- wire shapes
+# Civis's JSON as its spec describes it; the spec marks most fields required
+# but its own examples send null for many, so everything is optional here.
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class _Notebook(_Wire):
+    id: int
+    name: Optional[str] = None
+    description: Optional[str] = None
+    createdAt: Optional[str] = None
+    updatedAt: Optional[str] = None
+    archived: Optional[bool] = None
+
+
+class _Deployment(_Wire):
+    deploymentId: int
+    notebookId: Optional[int] = None
+    userId: Optional[int] = None
+    state: Optional[str] = None
+    stateMessage: Optional[str] = None
+    createdAt: Optional[str] = None
+    updatedAt: Optional[str] = None
+
+
+class _Links(_Wire):
+    updateUrl: str
+
+
+def _parse_time(value: str) -> datetime:
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    parsed = datetime.fromisoformat(text)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
+def _utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+def _matches(pattern: str, *texts: Optional[str]) -> bool:
+    """Case-insensitive: a glob if it has wildcards, else a substring."""
+    needle = pattern.strip().lower()
+    if not needle:
+        return True
+    glob = needle if any(ch in needle for ch in "*?[") else f"*{needle}*"
+    return any(text is not None and fnmatch.fnmatchcase(text.lower(), glob) for text in texts)
+
+
+def civis_error_message(body: Any) -> Optional[str]:
+    """Civis's error body: ``{"error", "errorDescription", "code"}``."""
+    if not isinstance(body, Mapping):
+        return None
+    for key in ("errorDescription", "error"):
+        value = body.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
+class CivisProvider(Provider):
+    """Notebooks of one Civis Platform user, over the Civis REST API."""
+
+    kind: ClassVar[str] = "civis"
+    capabilities: ClassVar[frozenset[str]] = frozenset(
+        {"list", "create", "rename", "delete", "push", "execute", "cancel", "logs", "usage"}
+    )
+    unsupported: ClassVar[Mapping[str, str]] = {
+        "inputExport": (
+            "Civis has no export of a run's input data: a notebook deployment reads "
+            "whatever the notebook itself fetches, and Civis keeps no copy of it"
+        ),
+        "schedule": (
+            "Civis does not schedule notebooks: a notebook deployment is an interactive "
+            "notebook server. Scheduled runs on Civis are container scripts or "
+            "workflows, set up in Civis itself"
+        ),
+    }
+    default_base_url: ClassVar[Optional[str]] = "https://api.civisanalytics.com"
+    #: No settings beyond the common ones (kind, label, base_url, token).
+    option_names: ClassVar[frozenset[str]] = frozenset()
+    service_name: ClassVar[str] = "Civis"
+    storage_name: ClassVar[str] = "Civis file storage"
+
+    def __init__(
+        self,
+        connection: ConnectionConfig,
+        context: ProviderContext,
+        *,
+        transport: Optional[httpx.AsyncBaseTransport] = None,
+        sleep: Optional[Sleep] = None,
+    ) -> None:
+        super().__init__(connection, context)
+        self.base_url = (connection.base_url or self.default_base_url or "").rstrip("/")
+        self._transport = transport
+        self._extra: dict[str, Any] = {} if sleep is None else {"sleep": sleep}
+        self.http = RemoteClient(
+            service=self.service_name,
+            connection_id=connection.id,
+            base_url=self.base_url,
+            settings=context.http,
+            auth=self._auth_headers,
+            secrets=self._secrets,
+            error_message=civis_error_message,
+            headers={"Accept": "application/json"},
+            transport=transport,
+            logger=context.log,
+            **self._extra,
+        )
+        # (notebook id, deployment id) of deployments this server deleted.
+        self._canceled: OrderedDict[tuple[str, str], None] = OrderedDict()
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _auth_headers(self) -> dict[str, str]:
+        basic = base64.b64encode(f"{self.token()}:".encode()).decode("ascii")
+        return {"Authorization": f"Basic {basic}"}
+
+    def _secrets(self) -> list[str]:
+        token = self.context.tokens()
+        return [token] if token else []
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    def validate_notebook_id(self, value: str) -> str:
+        if not isinstance(value, str) or not CIVIS_ID_RE.match(value):
+            raise invalid(
+                "notebookId",
+                "must be a Civis notebook id: a positive whole number of at most 12 digits",
+                connection=self.connection.id,
+            )
+        return value
+
+    def validate_execution_id(self, value: str) -> str:
+        if not isinstance(value, str) or not CIVIS_ID_RE.match(value):
+            raise invalid(
+                "executionId",
+                "must be a Civis deployment id: a positive whole number of at most 12 digits",
+                connection=self.connection.id,
+            )
+        return value
+
+    def _nb_not_found(self, notebook_id: str) -> tuple[str, str]:
+        return (
+            "notebook_not_found",
+            f"Civis notebook {notebook_id} was not found at {self.http.host} (or this API "
+            "key may not see it).",
+        )
+
+    def _bad(self, what: str, response: httpx.Response, exc: Optional[Exception] = None) -> Any:
+        detail = what
+        if isinstance(exc, ValidationError):
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "body"
+            detail = f"{what} ({where}: {first['msg']})"
+        return self.http.malformed(detail, response)
+
+    async def _json(
+        self,
+        method: str,
+        path: str,
+        *,
+        not_found: tuple[str, str],
+        **kwargs: Any,
+    ) -> tuple[Any, httpx.Response]:
+        response = await self.http.send(method, path, not_found=not_found, **kwargs)
+        return self.http.decode_json(response), response
+
+    # ------------------------------------------------------------------ normalising
+
+    def _time(self, value: Optional[str], response: httpx.Response) -> Optional[str]:
+        parsed = self._datetime(value, response)
+        return iso(parsed) if parsed is not None else None
+
+    def _datetime(self, value: Optional[str], response: httpx.Response) -> Optional[datetime]:
+        if value is None or value == "":
+            return None
+        try:
+            return _parse_time(value)
+        except ValueError:
+            raise self._bad(f"the time {truncate(value, 40)!r} is not ISO 8601", response) from None
+
+    def _wire_notebook(self, data: Any, response: httpx.Response) -> _Notebook:
+        if not isinstance(data, dict):
+            raise self._bad("a notebook is not a JSON object", response)
+        try:
+            return _Notebook.model_validate(data)
+        except ValidationError as exc:
+            raise self._bad("a notebook does not match Civis's spec", response, exc) from None
+
+    def _notebook(self, wire: _Notebook, response: httpx.Response) -> Notebook:
+        nb_id = str(wire.id)
+        return Notebook(
+            id=nb_id,
+            name=wire.name if wire.name else f"Notebook {nb_id}",
+            description=wire.description or "",
+            # Civis keeps the .ipynb under the notebook, with no file name of its own.
+            file_name=None,
+            created_at=self._time(wire.createdAt, response),
+            updated_at=self._time(wire.updatedAt, response),
+        )
+
+    def _wire_deployment(self, data: Any, response: httpx.Response) -> _Deployment:
+        if not isinstance(data, dict):
+            raise self._bad("a deployment is not a JSON object", response)
+        try:
+            return _Deployment.model_validate(data)
+        except ValidationError as exc:
+            raise self._bad("a deployment does not match Civis's spec", response, exc) from None
+
+    def _status(self, wire: _Deployment, notebook_id: str) -> ExecutionStatus:
+        state = (wire.state or "pending").lower()
+        if state not in _STATUS:
+            raise ValueError(state)
+        status = _STATUS[state]
+        if status == "completed" and (notebook_id, str(wire.deploymentId)) in self._canceled:
+            return "canceled"
+        if state == "running" and (notebook_id, str(wire.deploymentId)) in self._canceled:
+            # Deleted here, Civis is still stopping it.
+            return "canceling"
+        return status
+
+    def _execution(
+        self, wire: _Deployment, notebook_id: str, response: httpx.Response
+    ) -> Execution:
+        try:
+            status = self._status(wire, notebook_id)
+        except ValueError:
+            raise self._bad(
+                f"deployment {wire.deploymentId} has an unknown state "
+                f"{truncate(str(wire.state), 40)!r}",
+                response,
+            ) from None
+        created = self._time(wire.createdAt, response)
+        updated = self._time(wire.updatedAt, response)
+        errors: list[ExecutionError] = []
+        if (
+            status == "completed"
+            and (wire.state or "").lower() == "terminated"
+            and wire.stateMessage
+            and wire.stateMessage.strip()
+        ):
+            # Civis does not say whether a deployment ended in failure; what it
+            # says about the end is passed on so the user sees why it stopped.
+            errors.append(ExecutionError(name="Civis", message=wire.stateMessage.strip()))
+        return Execution(
+            id=str(wire.deploymentId),
+            notebook_id=str(wire.notebookId) if wire.notebookId is not None else notebook_id,
+            status=status,
+            queued_at=created,
+            # Civis gives no start time; the deployment's creation is the closest.
+            started_at=created if status != "queued" else None,
+            finished_at=updated if status in ("completed", "canceled") else None,
+            source=ExecutionSource(
+                type="user", id=str(wire.userId) if wire.userId is not None else None
+            ),
+            errors=errors,
+        )
+
+    # ------------------------------------------------------------------ notebooks
+
+    async def list_notebooks(
+        self, *, filter: Optional[str] = None, page: int = 0, per_page: int = 100
+    ) -> NotebookPage:
+        conn = self.connection.id
+        if page < 0:
+            raise invalid("page", "must be 0 or more", connection=conn)
+        if per_page < 1:
+            raise invalid("perPage", "must be at least 1", connection=conn)
+        if filter is not None and len(filter) > 1024:
+            raise invalid("filter", "must be at most 1024 characters", connection=conn)
+        # Civis serves at most 50 per page; the answer says the size used.
+        limit = min(per_page, MAX_LIMIT)
+        data, response = await self._json(
+            "GET",
+            "/notebooks",
+            params=[
+                ("limit", limit),
+                ("page_num", page + 1),
+                ("order", "updated_at"),
+                ("order_dir", "desc"),
+            ],
+            not_found=("not_found", f"Civis at {self.http.host} has no notebooks API."),
+        )
+        if not isinstance(data, list):
+            raise self._bad("the notebook list is not a JSON array", response)
+        wires = [self._wire_notebook(item, response) for item in data]
+        # Civis's list has no name filter, so the filter applies here, to this
+        # page only: a page may hold fewer matches than perPage while later
+        # pages hold more.
+        if filter:
+            wires = [w for w in wires if _matches(filter, w.name, w.description)]
+        items = [self._notebook(w, response) for w in wires]
+        return NotebookPage(
+            items=items,
+            count=len(items),
+            total_count=_total(response, page, limit, len(data)),
+            page=page,
+            per_page=limit,
+        )
+
+    async def create_notebook(self, body: NotebookCreate) -> Notebook:
+        if body.image_version is not None:
+            raise invalid(
+                "imageVersion",
+                "Civis notebooks have no image version; their Docker image is set in Civis",
+                connection=self.connection.id,
+            )
+        payload: dict[str, Any] = {"name": body.name, "language": "python3"}
+        if body.description is not None:
+            payload["description"] = body.description
+        data, response = await self._json(
+            "POST",
+            "/notebooks",
+            json_body=payload,
+            not_found=("not_found", f"Civis at {self.http.host} has no notebooks API."),
+        )
+        return self._notebook(self._wire_notebook(data, response), response)
+
+    async def get_notebook(self, notebook_id: str) -> Notebook:
+        self.validate_notebook_id(notebook_id)
+        data, response = await self._json(
+            "GET", f"/notebooks/{notebook_id}", not_found=self._nb_not_found(notebook_id)
+        )
+        wire = self._wire_notebook(data, response)
+        if wire.archived:
+            reason, _ = self._nb_not_found(notebook_id)
+            raise _archived(notebook_id, self.connection.id, reason)
+        return self._notebook(wire, response)
+
+    async def update_notebook(self, notebook_id: str, patch: NotebookPatch) -> Notebook:
+        self.validate_notebook_id(notebook_id)
+        if patch.image_version is not None:
+            raise invalid(
+                "imageVersion",
+                "Civis notebooks have no image version; their Docker image is set in Civis",
+                connection=self.connection.id,
+            )
+        payload: dict[str, Any] = {}
+        if patch.name is not None:
+            payload["name"] = patch.name
+        if patch.description is not None:
+            payload["description"] = patch.description
+        if not payload:
+            return await self.get_notebook(notebook_id)
+        data, response = await self._json(
+            "PATCH",
+            f"/notebooks/{notebook_id}",
+            json_body=payload,
+            not_found=self._nb_not_found(notebook_id),
+        )
+        return self._notebook(self._wire_notebook(data, response), response)
+
+    async def delete_notebook(self, notebook_id: str) -> None:
+        """Archive the notebook (Civis's delete route is deprecated)."""
+        self.validate_notebook_id(notebook_id)
+        data, response = await self._json(
+            "PUT",
+            f"/notebooks/{notebook_id}/archive",
+            json_body={"status": True},
+            idempotent=True,
+            not_found=self._nb_not_found(notebook_id),
+        )
+        wire = self._wire_notebook(data, response)
+        if wire.archived is False:
+            raise self._bad("the archive answer says the notebook is not archived", response)
+
+    async def push(self, notebook_id: str, upload: NotebookUpload) -> Notebook:
+        self.validate_notebook_id(notebook_id)
+        # Fresh links every time: they expire within minutes.
+        data, response = await self._json(
+            "GET",
+            f"/notebooks/{notebook_id}/update-links",
+            not_found=self._nb_not_found(notebook_id),
+        )
+        if not isinstance(data, dict):
+            raise self._bad("the update links are not a JSON object", response)
+        try:
+            links = _Links.model_validate(data)
+        except ValidationError as exc:
+            raise self._bad("the update links have no updateUrl", response, exc) from None
+        parts = urlsplit(links.updateUrl)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise self._bad("the updateUrl is not an http(s) URL", response)
+        await self._put_presigned(parts, upload)
+        return await self.get_notebook(notebook_id)
+
+    async def _put_presigned(self, parts: Any, upload: NotebookUpload) -> None:
+        """PUT the file to a pre-signed storage URL, with no Civis credentials.
+
+        A client of its own (the storage host is not the API host), built from
+        the same policy, whose auth adds nothing. The body streams with its
+        Content-Length announced: storage services refuse a chunked PUT.
+        """
+        storage = RemoteClient(
+            service=self.storage_name,
+            connection_id=self.connection.id,
+            base_url=f"{parts.scheme}://{parts.netloc}",
+            settings=self.context.http,
+            auth=dict,
+            # The API key is not sent, but redact it should the storage echo it.
+            secrets=self._secrets,
+            transport=self._transport,
+            logger=self.context.log,
+            **self._extra,
+        )
+        try:
+            await storage.send(
+                "PUT",
+                parts.path or "/",
+                params=parse_qsl(parts.query, keep_blank_values=True),
+                content=_exact(upload),
+                headers={"Content-Length": str(upload.size)},
+            )
+        finally:
+            await storage.aclose()
+
+    # ------------------------------------------------------------------ runs
+
+    async def execute(self, notebook_id: str, body: ExecuteBody) -> str:
+        self.validate_notebook_id(notebook_id)
+        if body.template_context is not None:
+            raise invalid(
+                "templateContext",
+                "Civis deployments take no template context; leave it empty",
+                connection=self.connection.id,
+            )
+        # relativeTo only dates a template context, which Civis does not take.
+        data, response = await self._json(
+            "POST",
+            f"/notebooks/{notebook_id}/deployments",
+            json_body={},
+            not_found=self._nb_not_found(notebook_id),
+        )
+        return str(self._wire_deployment(data, response).deploymentId)
+
+    async def list_executions(
+        self, notebook_id: str, *, limit: int = 20, since: Optional[datetime] = None
+    ) -> list[Execution]:
+        self.validate_notebook_id(notebook_id)
+        if limit < 1:
+            raise invalid("limit", "must be at least 1", connection=self.connection.id)
+        wires, response = await self._deployments(notebook_id, min(limit, MAX_LIMIT), 1)
+        executions: list[Execution] = []
+        threshold = _utc(since) if since is not None else None
+        for wire in wires:
+            if threshold is not None:
+                # Civis has no "since": keep what changed at or after it.
+                changed = self._datetime(wire.updatedAt or wire.createdAt, response)
+                if changed is not None and changed < threshold:
+                    continue
+            executions.append(self._execution(wire, notebook_id, response))
+        return executions
+
+    async def _deployments(
+        self, notebook_id: str, limit: int, page_num: int
+    ) -> tuple[list[_Deployment], httpx.Response]:
+        data, response = await self._json(
+            "GET",
+            f"/notebooks/{notebook_id}/deployments",
+            params=[
+                ("limit", limit),
+                ("page_num", page_num),
+                ("order", "created_at"),
+                ("order_dir", "desc"),
+            ],
+            not_found=self._nb_not_found(notebook_id),
+        )
+        if not isinstance(data, list):
+            raise self._bad("the deployment list is not a JSON array", response)
+        return [self._wire_deployment(item, response) for item in data], response
+
+    async def cancel(self, notebook_id: str, execution_id: str) -> None:
+        self.validate_notebook_id(notebook_id)
+        self.validate_execution_id(execution_id)
+        await self.http.send(
+            "DELETE",
+            f"/notebooks/{notebook_id}/deployments/{execution_id}",
+            idempotent=True,
+            not_found=(
+                "execution_not_found",
+                f"Deployment {execution_id} of Civis notebook {notebook_id} was not found at "
+                f"{self.http.host}.",
+            ),
+        )
+        self._canceled[(notebook_id, execution_id)] = None
+        while len(self._canceled) > MAX_REMEMBERED_CANCELS:
+            self._canceled.popitem(last=False)
+
+    async def usage(self, notebook_id: str, *, start: datetime, end: datetime) -> Usage:
+        self.validate_notebook_id(notebook_id)
+        start, end = _utc(start), _utc(end)
+        if end < start:
+            raise InvalidInput(
+                "end must not be before start.",
+                fields={"end": "must not be before start"},
+                connection=self.connection.id,
+            )
+        days: dict[date, UsageDay] = {}
+        day = start.date()
+        while day <= end.date():
+            days[day] = UsageDay(date=day.isoformat())
+            day += timedelta(days=1)
+        for page_num in range(1, MAX_USAGE_PAGES + 1):
+            wires, response = await self._deployments(notebook_id, MAX_LIMIT, page_num)
+            older = False
+            for wire in wires:
+                created = self._datetime(wire.createdAt, response)
+                if created is None or created > end:
+                    continue
+                if created < start:
+                    older = True  # newest first: the rest are older still
+                    break
+                execution = self._execution(wire, notebook_id, response)
+                if (wire.state or "").lower() != "terminated":
+                    continue  # still going (or asleep): no final duration yet
+                updated = self._datetime(wire.updatedAt, response) or created
+                entry = days[created.date()]
+                entry.minutes += max(0.0, (updated - created).total_seconds()) / 60
+                if execution.status == "canceled":
+                    entry.canceled += 1
+                else:
+                    entry.completed += 1
+            if older or len(wires) < MAX_LIMIT:
+                break
+        ordered = [days[d] for d in sorted(days)]
+        for entry in ordered:
+            entry.minutes = round(entry.minutes, 3)
+        return Usage(
+            start=iso(start) or "",
+            end=iso(end) or "",
+            total_minutes=round(sum(d.minutes for d in ordered), 3),
+            days=ordered,
+        )
+
+    async def execution_file(self, notebook_id: str, execution_id: str, name: str) -> ExecutionFile:
+        raise Unsupported(
+            f"Connection '{self.connection.id}' (civis) has no run output files: a Civis "
+            "deployment is a notebook server, and what it writes stays in Civis.",
+            connection=self.connection.id,
+        )
+
+
+def _total(response: httpx.Response, page: int, limit: int, received: int) -> int:
+    """The notebook count: Civis's pagination header, else a lower bound.
+
+    Without the header the total is unknown; what is known is that there are
+    at least the ones before this page plus this page, and at least one more
+    when this page came back full.
+    """
+    header = response.headers.get("X-Pagination-Total-Entries")
+    if header is not None and header.strip().isdigit():
+        return int(header.strip())
+    known = page * limit + received
+    return known + 1 if received >= limit else known
+
+
+def _archived(notebook_id: str, connection: str, reason: str) -> NotFound:
+    return NotFound(
+        f"Civis notebook {notebook_id} is archived (deleted from here). Unarchive it in "
+        "Civis to use it again.",
+        reason=reason,
+        connection=connection,
+    )
+
+
+async def _exact(upload: NotebookUpload) -> AsyncIterator[bytes]:
+    """The upload's bytes, stopping if the file is not the announced size."""
+    sent = 0
+    async for chunk in upload.chunks():
+        if not chunk:
+            continue
+        sent += len(chunk)
+        if sent > upload.size:
+            raise _changed(upload, sent)
+        yield bytes(chunk)
+    if sent != upload.size:
+        raise _changed(upload, sent)
+
+
+def _changed(upload: NotebookUpload, sent: int) -> Conflict:
+    return Conflict(
+        f"'{upload.file_name}' changed while it was being sent (expected {upload.size} "
+        f"bytes, read {sent}). Save it and push again.",
+    )
+
+
+__all__ = ["CIVIS_ID_RE", "CivisProvider", "civis_error_message"]

@@ -1,0 +1,541 @@
+"""4pointx notebooks, over the ``/_notebooks/notebooks`` API of a 4pointx site.
+
+What its documentation shows, and the quirks this module absorbs:
+
+* **Auth** is ``Authorization: Basic <token>`` with the token exactly as the
+  site issued it. A token written as ``user:password`` (which a real Basic
+  token never contains) is base64-encoded here first, as HTTP Basic wants.
+* **Base URL**: the documentation's examples use ``https://app.4pointx.com``;
+  that is the default, and an on-premises site is a ``base_url`` away.
+* **Ids** are UUIDs; names are the notebook's file name (``*.ipynb``). This
+  extension shows the name without ``.ipynb`` and adds it back on rename.
+* **Create** takes no body: the site names the new file itself
+  (``2023-12-13_07:13:50_admin.ipynb``) and answers with that name and its
+  path but no id. The id is then found in the list by that file name, and the
+  notebook is renamed to the name asked for. 4pointx notebooks have no
+  description, so one is refused rather than dropped.
+* **Rename** is ``PUT /_notebooks/notebooks/<id>``. The documentation names no
+  body field; its error "Missing new name" points at ``new_name``, which is
+  what is sent.
+* **Delete** and **schedule** take a *list* of ids (``nbk_ids``); **run** is a
+  ``GET`` with a JSON body ``{"nbkIds": [...], "module": "notebooks"}``, is
+  never retried, and answers ``{}``: 4pointx gives a run no id, so the id
+  returned for it is made here and identifies only that request.
+* **Success bodies** are not always JSON (the doc shows ``{"Success"}``);
+  only a JSON ``{"error": {...}}`` body is read as a failure, and that even
+  under HTTP 200 (delete answers ``{"error": {"status": 200, "message": "No
+  notebooks deleted"}}`` for an unknown id).
+* **Errors** are ``{"error": {"status", "message"}}``, and "not found" comes
+  as a 400. After a 400 about one notebook, the list is consulted: when the
+  id is not in it, the answer is a plain "notebook not found".
+* No push, cancel, logs or usage: the API has no route for them (see
+  ``unsupported``). Schedule and unschedule exist (:meth:`schedule`,
+  :meth:`unschedule`, :meth:`get_schedule`).
+"""
+
+from __future__ import annotations
+
+import base64
+import fnmatch
+import json
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, ClassVar, Optional
+
+import httpx
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from ..errors import NotebookRemoteError, NotFound, RemoteError, invalid
+from ..http import RemoteClient, Sleep
+from ..models import (
+    ExecuteBody,
+    Notebook,
+    NotebookCreate,
+    NotebookPage,
+    NotebookPatch,
+    iso,
+)
+from .base import ConnectionConfig, Provider, ProviderContext
+
+API = "/_notebooks/notebooks"
+#: A notebook id: a UUID in its usual 8-4-4-4-12 hexadecimal form.
+UUID_RE = re.compile(
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+)
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+SUFFIX = ".ipynb"
+#: Characters a 4pointx notebook (a file name) cannot have.
+_BAD_NAME = re.compile(r"[/\\\x00-\x1f\x7f]")
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class _Schedule(_Wire):
+    period: Optional[str] = None
+    until: Optional[str] = None
+    time: Optional[str] = None
+
+
+class _Notebook(_Wire):
+    notebook_id: str
+    notebook_name: Optional[str] = None
+    status: Optional[str] = None
+    created_at: Optional[float] = None
+    updated_at: Optional[float] = None
+    schedule: Optional[_Schedule] = None
+
+
+class _Created(_Wire):
+    notebook_name: str
+    path: Optional[str] = None
+    username: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A notebook's schedule as 4pointx keeps it."""
+
+    scheduled: bool
+    #: Day of the week ("Monday"), or None.
+    period: Optional[str] = None
+    #: Time of day, "HH:MM", or None.
+    time: Optional[str] = None
+    #: Last day and time, "YYYY-MM-DD HH:MM", or None.
+    until: Optional[str] = None
+
+
+def fourpointx_error_message(body: Any) -> Optional[str]:
+    """4pointx's error body: ``{"error": {"status", "message"}}``."""
+    if not isinstance(body, Mapping):
+        return None
+    error = body.get("error")
+    if isinstance(error, Mapping):
+        message = error.get("message")
+        if isinstance(message, str) and message.strip():
+            return message.strip()
+    if isinstance(error, str) and error.strip():
+        return error.strip()
+    message = body.get("message")
+    if isinstance(message, str) and message.strip():
+        return message.strip()
+    return None
+
+
+def _ms_time(value: Optional[float]) -> Optional[str]:
+    if value is None:
+        return None
+    try:
+        return iso(datetime.fromtimestamp(float(value) / 1000, tz=timezone.utc))
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _display_name(file_name: Optional[str], nb_id: str) -> str:
+    if not file_name:
+        return nb_id
+    return file_name[: -len(SUFFIX)] if file_name.endswith(SUFFIX) else file_name
+
+
+def _matches(pattern: str, text: str) -> bool:
+    needle = pattern.strip().lower()
+    if not needle:
+        return True
+    glob = needle if any(ch in needle for ch in "*?[") else f"*{needle}*"
+    return fnmatch.fnmatchcase(text.lower(), glob)
+
+
+class FourPointXProvider(Provider):
+    """Notebooks of one 4pointx site."""
+
+    kind: ClassVar[str] = "fourpointx"
+    capabilities: ClassVar[frozenset[str]] = frozenset(
+        {"list", "create", "rename", "delete", "execute", "schedule"}
+    )
+    unsupported: ClassVar[Mapping[str, str]] = {
+        "push": (
+            "4pointx's API has no endpoint to upload a notebook's content; edit the "
+            "notebook in 4pointx"
+        ),
+        "cancel": "4pointx's API has no endpoint to stop a run once it has started",
+        "logs": (
+            "4pointx's API keeps no run history or logs (only the last run time and a "
+            "count); see them in 4pointx"
+        ),
+        "usage": "4pointx's API reports no run minutes",
+        "inputExport": "4pointx's API has no export of a run's input data",
+    }
+    default_base_url: ClassVar[Optional[str]] = "https://app.4pointx.com"
+    option_names: ClassVar[frozenset[str]] = frozenset()
+    service_name: ClassVar[str] = "4pointx"
+
+    def __init__(
+        self,
+        connection: ConnectionConfig,
+        context: ProviderContext,
+        *,
+        transport: Optional[httpx.AsyncBaseTransport] = None,
+        sleep: Optional[Sleep] = None,
+    ) -> None:
+        super().__init__(connection, context)
+        self.base_url = (connection.base_url or self.default_base_url or "").rstrip("/")
+        extra: dict[str, Any] = {} if sleep is None else {"sleep": sleep}
+        self.http = RemoteClient(
+            service=self.service_name,
+            connection_id=connection.id,
+            base_url=self.base_url,
+            settings=context.http,
+            auth=self._auth_headers,
+            secrets=self._secrets,
+            error_message=fourpointx_error_message,
+            headers={"Accept": "application/json"},
+            transport=transport,
+            logger=context.log,
+            **extra,
+        )
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _auth_headers(self) -> dict[str, str]:
+        token = self.token()
+        if ":" in token:  # "user:password": encode it as HTTP Basic does
+            token = base64.b64encode(token.encode()).decode("ascii")
+        return {"Authorization": f"Basic {token}"}
+
+    def _secrets(self) -> list[str]:
+        token = self.context.tokens()
+        return [token] if token else []
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    def validate_notebook_id(self, value: str) -> str:
+        if not isinstance(value, str) or not UUID_RE.match(value):
+            raise invalid(
+                "notebookId",
+                "must be a 4pointx notebook id: a UUID like 603d4b06-be33-41bd-b610-34b41df9653a",
+                connection=self.connection.id,
+            )
+        return value.lower()
+
+    def validate_execution_id(self, value: str) -> str:
+        if not isinstance(value, str) or not UUID_RE.match(value):
+            raise invalid(
+                "executionId",
+                "must be a UUID (4pointx runs have no id of their own)",
+                connection=self.connection.id,
+            )
+        return value.lower()
+
+    def _not_found(self, notebook_id: str) -> NotFound:
+        return NotFound(
+            f"4pointx notebook {notebook_id} was not found at {self.http.host}.",
+            reason="notebook_not_found",
+            connection=self.connection.id,
+        )
+
+    def _nb_not_found(self, notebook_id: str) -> tuple[str, str]:
+        error = self._not_found(notebook_id)
+        return (error.reason, error.message)
+
+    def _bad(self, what: str, response: httpx.Response, exc: Optional[Exception] = None) -> Any:
+        detail = what
+        if isinstance(exc, ValidationError):
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "body"
+            detail = f"{what} ({where}: {first['msg']})"
+        return self.http.malformed(detail, response)
+
+    def _check_answer(self, response: httpx.Response, notebook_id: Optional[str] = None) -> Any:
+        """The decoded body of a 2xx answer; a JSON ``{"error"}`` is a failure.
+
+        Bodies that are not JSON (``{"Success"}``, ``Rename Successful``) are
+        a success and decode to None.
+        """
+        try:
+            body = json.loads(response.content) if response.content else None
+        except (ValueError, UnicodeDecodeError):
+            return None
+        if isinstance(body, Mapping) and "error" in body:
+            said = self.http.remote_message(response) or "it gave no reason"
+            error = body.get("error")
+            inner = error.get("status") if isinstance(error, Mapping) else None
+            if inner == 200 and notebook_id is not None:
+                # "No notebooks deleted": nothing had that id.
+                raise self._not_found(notebook_id)
+            raise RemoteError(
+                f"4pointx at {self.http.host} answered with an error: {said}",
+                connection=self.connection.id,
+                remote_status=response.status_code,
+            )
+        return body
+
+    async def _about(self, notebook_id: str, exc: NotebookRemoteError) -> NotebookRemoteError:
+        """A 400 about one notebook: "not found" if the id is not in the list."""
+        if exc.remote_status != 400:
+            return exc
+        try:
+            wires, _ = await self._all()
+        except NotebookRemoteError:
+            return exc
+        if all(w.notebook_id.lower() != notebook_id for w in wires):
+            return self._not_found(notebook_id)
+        return exc
+
+    def _wire(self, data: Any, response: httpx.Response) -> _Notebook:
+        if not isinstance(data, dict):
+            raise self._bad("a notebook is not a JSON object", response)
+        try:
+            return _Notebook.model_validate(data)
+        except ValidationError as exc:
+            raise self._bad("a notebook does not match the 4pointx API", response, exc) from None
+
+    def _notebook(self, wire: _Notebook) -> Notebook:
+        return Notebook(
+            id=wire.notebook_id,
+            name=_display_name(wire.notebook_name, wire.notebook_id),
+            description="",
+            file_name=wire.notebook_name,
+            created_at=_ms_time(wire.created_at),
+            updated_at=_ms_time(wire.updated_at),
+        )
+
+    async def _all(self) -> tuple[list[_Notebook], httpx.Response]:
+        response = await self.http.send(
+            "GET", f"{API}/_all", not_found=("not_found", self._no_api())
+        )
+        data = self.http.decode_json(response)
+        if not isinstance(data, list):
+            raise self._bad("the notebook list is not a JSON array", response)
+        return [self._wire(item, response) for item in data], response
+
+    def _no_api(self) -> str:
+        return (
+            f"{self.http.host} has no 4pointx notebooks API at {API}; check the "
+            "connection's base_url."
+        )
+
+    def _file_name(self, name: str) -> str:
+        name = name.strip()
+        if _BAD_NAME.search(name) or name.startswith(".") or name in ("", SUFFIX):
+            raise invalid(
+                "name",
+                "must be a file name: no '/', '\\' or control characters, not starting with '.'",
+                connection=self.connection.id,
+            )
+        return name if name.endswith(SUFFIX) else f"{name}{SUFFIX}"
+
+    # ------------------------------------------------------------------ notebooks
+
+    async def list_notebooks(
+        self, *, filter: Optional[str] = None, page: int = 0, per_page: int = 100
+    ) -> NotebookPage:
+        conn = self.connection.id
+        if page < 0:
+            raise invalid("page", "must be 0 or more", connection=conn)
+        if per_page < 1:
+            raise invalid("perPage", "must be at least 1", connection=conn)
+        if filter is not None and len(filter) > 1024:
+            raise invalid("filter", "must be at most 1024 characters", connection=conn)
+        wires, _ = await self._all()
+        # 4pointx returns every notebook at once: filter and page here.
+        notebooks = [self._notebook(w) for w in wires]
+        if filter:
+            notebooks = [n for n in notebooks if _matches(filter, n.name)]
+        notebooks.sort(key=lambda n: (n.updated_at or "", n.id), reverse=True)
+        items = notebooks[page * per_page : (page + 1) * per_page]
+        return NotebookPage(
+            items=items,
+            count=len(items),
+            total_count=len(notebooks),
+            page=page,
+            per_page=per_page,
+        )
+
+    async def create_notebook(self, body: NotebookCreate) -> Notebook:
+        conn = self.connection.id
+        if body.description:
+            raise invalid("description", "4pointx notebooks have no description", connection=conn)
+        if body.image_version is not None:
+            raise invalid(
+                "imageVersion", "4pointx notebooks have no image version", connection=conn
+            )
+        wanted = self._file_name(body.name)
+        response = await self.http.send("POST", f"{API}/", not_found=("not_found", self._no_api()))
+        data = self._check_answer(response)
+        try:
+            created = _Created.model_validate(data)
+        except ValidationError as exc:
+            raise self._bad("the create answer names no notebook", response, exc) from None
+        wires, listing = await self._all()
+        found = [w for w in wires if w.notebook_name == created.notebook_name]
+        if len(found) != 1:
+            raise RemoteError(
+                f"4pointx created the notebook '{created.notebook_name}' but "
+                f"{'lists it more than once' if found else 'does not list it'}, so it "
+                f"cannot be renamed to '{body.name}'. Rename it in 4pointx.",
+                connection=conn,
+                remote_status=listing.status_code,
+            )
+        nb_id = found[0].notebook_id
+        if wanted == created.notebook_name:
+            return self._notebook(found[0])
+        try:
+            await self._rename(nb_id, wanted)
+        except NotebookRemoteError as exc:
+            raise type(exc)(
+                f"4pointx created the notebook '{created.notebook_name}' (id {nb_id}) but "
+                f"could not rename it to '{body.name}': {exc.message}",
+                reason=exc.reason,
+                connection=conn,
+                remote_status=exc.remote_status,
+                retry_after=exc.retry_after,
+                fields=exc.fields,
+            ) from None
+        return await self.get_notebook(nb_id)
+
+    async def _fetch(self, notebook_id: str) -> _Notebook:
+        try:
+            response = await self.http.send(
+                "GET", f"{API}/{notebook_id}", not_found=self._nb_not_found(notebook_id)
+            )
+        except NotebookRemoteError as exc:
+            raise await self._about(notebook_id, exc) from None
+        return self._wire(self._check_answer(response), response)
+
+    async def get_notebook(self, notebook_id: str) -> Notebook:
+        return self._notebook(await self._fetch(self.validate_notebook_id(notebook_id)))
+
+    async def _rename(self, notebook_id: str, file_name: str) -> None:
+        try:
+            response = await self.http.send(
+                "PUT",
+                f"{API}/{notebook_id}",
+                json_body={"new_name": file_name},
+                not_found=self._nb_not_found(notebook_id),
+            )
+        except NotebookRemoteError as exc:
+            raise await self._about(notebook_id, exc) from None
+        self._check_answer(response)
+
+    async def update_notebook(self, notebook_id: str, patch: NotebookPatch) -> Notebook:
+        notebook_id = self.validate_notebook_id(notebook_id)
+        conn = self.connection.id
+        if patch.description is not None:
+            raise invalid("description", "4pointx notebooks have no description", connection=conn)
+        if patch.image_version is not None:
+            raise invalid(
+                "imageVersion", "4pointx notebooks have no image version", connection=conn
+            )
+        if patch.name is not None:
+            await self._rename(notebook_id, self._file_name(patch.name))
+        return await self.get_notebook(notebook_id)
+
+    async def delete_notebook(self, notebook_id: str) -> None:
+        notebook_id = self.validate_notebook_id(notebook_id)
+        response = await self.http.send(
+            "DELETE",
+            f"{API}/",
+            json_body={"nbk_ids": [notebook_id]},
+            not_found=self._nb_not_found(notebook_id),
+        )
+        self._check_answer(response, notebook_id)
+
+    # ------------------------------------------------------------------ runs
+
+    async def execute(self, notebook_id: str, body: ExecuteBody) -> str:
+        notebook_id = self.validate_notebook_id(notebook_id)
+        if body.template_context is not None:
+            raise invalid(
+                "templateContext",
+                "4pointx runs take no template context; leave it empty",
+                connection=self.connection.id,
+            )
+        # 4pointx starts a run for an id it does not know without complaint:
+        # make sure the notebook exists first.
+        await self.get_notebook(notebook_id)
+        response = await self.http.send(
+            "GET",
+            f"{API}/_run",
+            json_body={"nbkIds": [notebook_id], "module": "notebooks"},
+            idempotent=False,
+            not_found=self._nb_not_found(notebook_id),
+        )
+        self._check_answer(response)
+        return str(uuid.uuid4())
+
+    # ------------------------------------------------------------------ schedules
+
+    async def get_schedule(self, notebook_id: str) -> Schedule:
+        wire = await self._fetch(self.validate_notebook_id(notebook_id))
+        sched = wire.schedule or _Schedule()
+        scheduled = (wire.status or "").strip().lower() == "scheduled"
+        return Schedule(
+            scheduled=scheduled, period=sched.period, time=sched.time, until=sched.until
+        )
+
+    async def schedule(
+        self,
+        notebook_id: str,
+        *,
+        until: str,
+        period: Optional[str] = None,
+        time: Optional[str] = None,
+    ) -> Schedule:
+        """Run the notebook on a schedule until ``until`` ("YYYY-MM-DD HH:MM").
+
+        ``period`` is a day of the week ("Monday"), ``time`` a time of day
+        ("HH:MM"); both optional, as in 4pointx's API.
+        """
+        notebook_id = self.validate_notebook_id(notebook_id)
+        conn = self.connection.id
+        try:
+            datetime.strptime(until.strip(), "%Y-%m-%d %H:%M")
+        except ValueError:
+            raise invalid(
+                "until", "must be a date and time 'YYYY-MM-DD HH:MM'", connection=conn
+            ) from None
+        payload: dict[str, Any] = {"nbk_ids": [notebook_id], "until": until.strip()}
+        if period is not None and period.strip():
+            day = period.strip().capitalize()
+            if day not in WEEKDAYS:
+                raise invalid(
+                    "period", f"must be a day of the week ({', '.join(WEEKDAYS)})", connection=conn
+                )
+            payload["period"] = day
+        if time is not None and time.strip():
+            try:
+                datetime.strptime(time.strip(), "%H:%M")
+            except ValueError:
+                raise invalid("time", "must be a time of day 'HH:MM'", connection=conn) from None
+            payload["time"] = time.strip()
+        await self.get_notebook(notebook_id)
+        response = await self.http.send(
+            "POST",
+            f"{API}/_schedule",
+            json_body=payload,
+            idempotent=True,
+            not_found=self._nb_not_found(notebook_id),
+        )
+        self._check_answer(response)
+        return await self.get_schedule(notebook_id)
+
+    async def unschedule(self, notebook_id: str) -> Schedule:
+        notebook_id = self.validate_notebook_id(notebook_id)
+        await self.get_notebook(notebook_id)
+        response = await self.http.send(
+            "POST",
+            f"{API}/_unschedule",
+            json_body={"nbk_ids": [notebook_id]},
+            idempotent=True,
+            not_found=self._nb_not_found(notebook_id),
+        )
+        self._check_answer(response)
+        return await self.get_schedule(notebook_id)
+
+
+__all__ = ["UUID_RE", "FourPointXProvider", "Schedule", "fourpointx_error_message"]
