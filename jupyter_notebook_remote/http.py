@@ -609,9 +609,8 @@ class RemoteClient:
         if status == 404:
             if not_found is not None:
                 reason, message = not_found
-                return NotFound(
-                    f"{message}{' (' + said + ')' if said else ''}", reason=reason, **common
-                )
+                # The caller's message names what is missing better than the remote's.
+                return NotFound(message, reason=reason, **common)
             return NotFound(f"{where}: not found{suffix}", **common)
         if status == 409:
             return Conflict(f"{where} refused the change{suffix}", **common)

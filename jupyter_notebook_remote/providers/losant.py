@@ -609,7 +609,4 @@ def losant_error_message(body: Any) -> Optional[str]:
                 parts.append(str(item["message"]))
     if not parts:
         return kind if isinstance(kind, str) and kind else None
-    text = "; ".join(parts)
-    if isinstance(kind, str) and kind and kind not in text:
-        text = f"{text} ({kind})"
-    return text
+    return "; ".join(parts)
