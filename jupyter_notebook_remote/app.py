@@ -1,0 +1,251 @@
+"""The Jupyter Server extension: configuration, connections, routes, shutdown.
+
+Configured as ``c.NotebookRemote.*`` (see DESIGN.md). Everything is built
+once in :meth:`NotebookRemote.initialize_settings`; the handlers only look
+it up. Providers are started when the server's event loop runs (or on first
+use, whichever comes first) and closed in :meth:`NotebookRemote.stop_extension`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+from jupyter_core.paths import jupyter_data_dir
+from jupyter_server.extension.application import ExtensionApp
+from traitlets import Bool, Dict, Float, Int, Type, Unicode, default, validate
+
+from .connections import (
+    ConnectionRegistry,
+    build_specs,
+    choose_default,
+    merged_provider_classes,
+)
+from .credentials import FileTokenStore, TokenStore
+from .handlers import STATE_KEY, ServerState, check_authenticated, route_table
+from .providers import PROVIDERS
+from .providers.base import HttpSettings
+
+
+class NotebookRemote(ExtensionApp):
+    """Push, run and watch notebooks on remote notebook services."""
+
+    name = "jupyter_notebook_remote"
+    description = "Push, run and watch notebooks on a remote notebook service."
+    load_other_extensions = True
+
+    # ------------------------------------------------------------------ connections
+
+    connections = Dict(
+        default_value={},
+        help="""Remote notebook services, by connection id ([a-z0-9_-]{1,64}).
+
+        Each value is a dict with "kind" ("losant", "local"...), and optionally
+        "label", "base_url" (http(s); defaults per kind, e.g. https://api.losant.com),
+        "application_id" (Losant: 24 hex characters), "token" or "token_env"
+        (the name of an environment variable holding the token), plus options of
+        the kind. Example:
+
+            c.NotebookRemote.connections = {
+                "plant-a": {"kind": "losant", "application_id": "575ec8687ae143cd83dc4a97",
+                            "token_env": "PLANT_A_TOKEN"},
+            }
+        """,
+    ).tag(config=True)
+
+    default_connection = Unicode(
+        "",
+        help="""Id of the connection the UI selects first. Empty: the first remote
+        connection, else 'local'.""",
+    ).tag(config=True)
+
+    provider_classes = Dict(
+        help="""Kind -> Provider class (or its dotted path). Merged over the built-in
+        table per kind; map a kind to "" to remove it.""",
+    ).tag(config=True)
+
+    @default("provider_classes")
+    def _default_provider_classes(self) -> dict[str, Any]:
+        return dict(PROVIDERS)
+
+    # ------------------------------------------------------------------ tokens
+
+    token_store_class = Type(
+        default_value=FileTokenStore,
+        klass=TokenStore,
+        help="""Where tokens set from the UI are kept (server side only). The default
+        is a JSON file readable by its owner only.""",
+    ).tag(config=True)
+
+    token_store_path = Unicode(
+        help="""Path of the token store (for FileTokenStore).
+        Default: <jupyter data dir>/notebook_remote/tokens.json.""",
+    ).tag(config=True)
+
+    @default("token_store_path")
+    def _default_token_store_path(self) -> str:
+        return os.path.join(jupyter_data_dir(), "notebook_remote", "tokens.json")
+
+    # ------------------------------------------------------------------ limits and HTTP
+
+    max_push_bytes = Int(
+        50 * 1024 * 1024,
+        help="Largest notebook file (bytes) a push may send; larger ones get 413.",
+    ).tag(config=True)
+
+    http_connect_timeout = Float(10.0, help="Seconds to connect to a remote service.").tag(
+        config=True
+    )
+    http_read_timeout = Float(
+        60.0, help="Seconds to wait for a remote service's answer to arrive."
+    ).tag(config=True)
+    http_write_timeout = Float(60.0, help="Seconds allowed to send a request body.").tag(
+        config=True
+    )
+    http_max_connections = Int(20, help="Open connections to remote services, at most.").tag(
+        config=True
+    )
+    http_max_attempts = Int(
+        4,
+        help="""Attempts in all for a safe (idempotent) remote call on 408/429/502/503/504
+        or a connection error; 1 means never retry. A request that starts a run is
+        never retried.""",
+    ).tag(config=True)
+    http_retry_deadline = Float(
+        30.0, help="Stop retrying once this many seconds have passed since the first try."
+    ).tag(config=True)
+
+    @validate("max_push_bytes", "http_max_connections", "http_max_attempts")
+    def _positive_int(self, proposal: Any) -> int:
+        value = int(proposal["value"])
+        if value < 1:
+            raise ValueError(f"NotebookRemote.{proposal['trait'].name} must be at least 1")
+        return value
+
+    @validate(
+        "http_connect_timeout",
+        "http_read_timeout",
+        "http_write_timeout",
+        "http_retry_deadline",
+        "local_max_run_minutes",
+    )
+    def _positive_float(self, proposal: Any) -> float:
+        value = float(proposal["value"])
+        if not value > 0:
+            raise ValueError(f"NotebookRemote.{proposal['trait'].name} must be more than 0")
+        return value
+
+    # ------------------------------------------------------------------ local
+
+    local_enabled = Bool(
+        True, help="Offer the 'local' connection, which runs notebooks on this machine."
+    ).tag(config=True)
+
+    local_data_dir = Unicode(
+        help="""Directory of the local connection's runs (inputs, outputs, history).
+        Default: <jupyter data dir>/notebook_remote/local.""",
+    ).tag(config=True)
+
+    @default("local_data_dir")
+    def _default_local_data_dir(self) -> str:
+        return os.path.join(jupyter_data_dir(), "notebook_remote", "local")
+
+    local_db_path = Unicode(
+        "",
+        help="SQLite file of the local run history. Empty: a file inside local_data_dir.",
+    ).tag(config=True)
+
+    local_max_parallel = Int(
+        2, help="Local runs executing at the same time, at most; others wait queued."
+    ).tag(config=True)
+
+    @validate("local_max_parallel")
+    def _parallel(self, proposal: Any) -> int:
+        value = int(proposal["value"])
+        if value < 1:
+            raise ValueError("NotebookRemote.local_max_parallel must be at least 1")
+        return value
+
+    local_max_run_minutes = Float(
+        60.0, help="A local run taking longer than this is stopped with status 'timeout'."
+    ).tag(config=True)
+
+    # ------------------------------------------------------------------ building
+
+    registry: Optional[ConnectionRegistry] = None
+
+    def http_settings(self) -> HttpSettings:
+        return HttpSettings(
+            connect_timeout=self.http_connect_timeout,
+            read_timeout=self.http_read_timeout,
+            write_timeout=self.http_write_timeout,
+            max_connections=self.http_max_connections,
+            max_keepalive_connections=min(10, self.http_max_connections),
+            max_attempts=self.http_max_attempts,
+            retry_deadline=self.http_retry_deadline,
+        )
+
+    def local_options(self) -> dict[str, Any]:
+        return {
+            "max_parallel": self.local_max_parallel,
+            "max_run_minutes": self.local_max_run_minutes,
+            "db_path": self.local_db_path or None,
+        }
+
+    def _logger(self) -> logging.Logger:
+        log = self.log
+        return log if isinstance(log, logging.Logger) else logging.getLogger(self.name)
+
+    def build_registry(self, environ: Optional[dict[str, str]] = None) -> ConnectionRegistry:
+        """Validate the configuration and build every provider (once)."""
+        env = dict(os.environ) if environ is None else environ
+        log = self._logger()
+        kinds = merged_provider_classes(PROVIDERS, self.provider_classes)
+        specs = build_specs(
+            self.connections,
+            provider_classes=kinds,
+            environ=env,
+            local_enabled=self.local_enabled,
+            local_options=self.local_options(),
+            log=log,
+        )
+        default_id = choose_default(specs, self.default_connection)
+        store_class: Callable[[Path, logging.Logger], TokenStore] = self.token_store_class
+        store = store_class(Path(self.token_store_path), log)
+        server_base_url = self.serverapp.base_url if self.serverapp is not None else "/"
+        return ConnectionRegistry(
+            specs,
+            default=default_id,
+            store=store,
+            http=self.http_settings(),
+            server_base_url=server_base_url,
+            local_data_dir=Path(self.local_data_dir),
+            log=log,
+            environ=os.environ if environ is None else environ,
+        )
+
+    def initialize_settings(self) -> None:
+        self.registry = self.build_registry()
+        self.settings[STATE_KEY] = ServerState(
+            registry=self.registry, max_push_bytes=self.max_push_bytes
+        )
+        self.log.info(
+            "Notebook remote connections: %s (default: %s)",
+            ", ".join(self.registry.ids) or "none",
+            self.registry.default,
+        )
+
+    def initialize_handlers(self) -> None:
+        routes = route_table()
+        check_authenticated(handler for _, handler in routes)
+        self.handlers.extend(routes)
+
+    async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
+        if self.registry is not None:
+            await self.registry.start_all()
+
+    async def stop_extension(self) -> None:
+        if self.registry is not None:
+            await self.registry.aclose()

@@ -1,0 +1,225 @@
+"""Reading a saved notebook from the Jupyter contents, for a push.
+
+:func:`resolve_upload` checks the path the browser sent the way the
+contents manager would (relative, inside the root, not hidden unless hidden
+files are allowed), checks the size from the file system before reading a
+byte, validates the notebook, and returns a
+:class:`~jupyter_notebook_remote.providers.base.NotebookUpload` whose
+``chunks()`` streams the file from disk in 64 KiB pieces.
+
+File-backed contents managers (``FileContentsManager`` and its async twin)
+are read straight from disk; any other contents manager is asked for the
+notebook model and its JSON is streamed from memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import posixpath
+from collections.abc import AsyncIterator
+from typing import Any, Callable, Optional
+
+from jupyter_core.utils import ensure_async
+from nbformat import validator as nbformat_validator
+from tornado.web import HTTPError
+
+from .errors import Conflict, NotFound, TooLarge, invalid
+from .providers.base import NotebookUpload
+
+CHUNK_SIZE = 64 * 1024
+_NOTEBOOK_SUFFIX = ".ipynb"
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MiB"
+
+
+def check_api_path(path: str) -> str:
+    """A contents API path, normalised; :class:`InvalidInput` naming ``path`` if bad."""
+    if "\x00" in path:
+        raise invalid("path", "must not contain a NUL character")
+    if (
+        path.startswith(("/", "\\"))
+        or os.path.splitdrive(path)[0]
+        or (len(path) > 1 and path[1] == ":" and path[0].isalpha())
+    ):
+        raise invalid("path", "must be relative to the Jupyter root (no leading '/' or drive)")
+    parts = path.replace("\\", "/").split("/")
+    if any(part in ("..", ".") for part in parts):
+        raise invalid("path", "must not contain '.' or '..' segments")
+    if any(part == "" for part in parts):
+        raise invalid("path", "must not contain empty segments ('//') or end with '/'")
+    if not path.lower().endswith(_NOTEBOOK_SUFFIX):
+        raise invalid("path", "must name a .ipynb notebook")
+    return "/".join(parts)
+
+
+def _short(text: str, limit: int = 200) -> str:
+    first = text.strip().splitlines()[0] if text.strip() else text
+    return first if len(first) <= limit else first[: limit - 1] + "…"
+
+
+def _validator(version: int, minor: Any) -> Any:
+    for args in ((version, minor if isinstance(minor, int) else None), (version, None)):
+        try:
+            found = nbformat_validator.get_validator(*args)  # type: ignore[no-untyped-call]
+        except ImportError:
+            found = None
+        if found is not None:
+            return found
+    return None
+
+
+def _validate_notebook(data: Any) -> None:
+    """Validate a parsed notebook against its nbformat schema (no warnings)."""
+    if not isinstance(data, dict) or not isinstance(data.get("nbformat"), int):
+        raise invalid("path", "is not a Jupyter notebook (no 'nbformat' version in it)")
+    version, minor = data["nbformat"], data.get("nbformat_minor")
+    checker = _validator(version, minor)
+    if checker is None:
+        raise invalid("path", f"uses nbformat version {version}, which this server cannot read")
+    cells = data.get("cells")
+    if version == 4 and isinstance(minor, int) and minor >= 5 and isinstance(cells, list):
+        # Jupyter adds missing cell ids itself when it loads a notebook;
+        # do the same on this throw-away copy instead of refusing the file.
+        for index, cell in enumerate(cells):
+            if isinstance(cell, dict) and "id" not in cell:
+                cell["id"] = f"cell-{index}"
+    for error in checker.iter_errors(data):
+        raise invalid("path", f"is not a valid notebook: {_short(str(error.message))}")
+
+
+def _read_and_validate(os_path: str) -> None:
+    """Parse the file once (not keeping the text) and validate it."""
+    try:
+        with open(os_path, "rb") as f:
+            data = json.load(f)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise invalid("path", f"is not valid JSON: {_short(str(exc))}") from None
+    _validate_notebook(data)
+
+
+def _stamp(os_path: str) -> tuple[int, int]:
+    st = os.stat(os_path)
+    return (st.st_mtime_ns, st.st_size)
+
+
+def _disk_chunks(
+    os_path: str, stamp: tuple[int, int], api_path: str
+) -> Callable[[], AsyncIterator[bytes]]:
+    size = stamp[1]
+
+    def changed() -> Conflict:
+        return Conflict(
+            f"{api_path} changed on disk while it was being pushed; push it again.",
+            reason="file_changed",
+        )
+
+    async def chunks() -> AsyncIterator[bytes]:
+        try:
+            f = await asyncio.to_thread(open, os_path, "rb")
+        except FileNotFoundError:
+            raise NotFound(
+                f"{api_path} was removed before it could be pushed.", reason="path_not_found"
+            ) from None
+        try:
+            if await asyncio.to_thread(_stamp, os_path) != stamp:
+                raise changed()
+            sent = 0
+            while sent < size:
+                block = await asyncio.to_thread(f.read, min(CHUNK_SIZE, size - sent))
+                if not block:
+                    raise changed()
+                sent += len(block)
+                yield block
+        finally:
+            f.close()
+
+    return chunks
+
+
+def _memory_chunks(data: bytes) -> Callable[[], AsyncIterator[bytes]]:
+    async def chunks() -> AsyncIterator[bytes]:
+        view = memoryview(data)
+        for offset in range(0, len(data), CHUNK_SIZE):
+            yield bytes(view[offset : offset + CHUNK_SIZE])
+
+    return chunks
+
+
+def _os_path(contents_manager: Any, api_path: str) -> Optional[str]:
+    """The file-system path for file-backed contents managers, else None."""
+    resolver = getattr(contents_manager, "_get_os_path", None)
+    if resolver is None or not hasattr(contents_manager, "root_dir"):
+        return None
+    try:
+        return str(resolver(api_path))
+    except HTTPError:
+        raise invalid("path", "is outside the Jupyter root directory") from None
+
+
+async def resolve_upload(contents_manager: Any, path: str, *, max_bytes: int) -> NotebookUpload:
+    """Check ``path`` and describe the saved notebook as a streamable upload."""
+    api_path = check_api_path(path)
+    file_name = posixpath.basename(api_path)
+
+    if not getattr(contents_manager, "allow_hidden", False):
+        hidden = any(part.startswith(".") for part in api_path.split("/"))
+        if not hidden:
+            try:
+                hidden = bool(await ensure_async(contents_manager.is_hidden(api_path)))
+            except (HTTPError, OSError):
+                hidden = False
+        if hidden:
+            raise invalid("path", "is a hidden file or inside a hidden directory")
+
+    os_path = _os_path(contents_manager, api_path)
+    if not await ensure_async(contents_manager.file_exists(api_path)):
+        if await ensure_async(contents_manager.dir_exists(api_path)):
+            raise invalid("path", "is a directory, not a notebook")
+        raise NotFound(
+            f"There is no notebook at {api_path}. Save it first, then push again.",
+            reason="path_not_found",
+            fields={"path": "does not exist"},
+        )
+
+    if os_path is not None:
+        try:
+            stamp = await asyncio.to_thread(_stamp, os_path)
+        except FileNotFoundError:
+            raise NotFound(
+                f"There is no notebook at {api_path}.",
+                reason="path_not_found",
+                fields={"path": "does not exist"},
+            ) from None
+        size = stamp[1]
+        _check_size(api_path, size, max_bytes)
+        await asyncio.to_thread(_read_and_validate, os_path)
+        return NotebookUpload(
+            file_name=file_name, size=size, chunks=_disk_chunks(os_path, stamp, api_path)
+        )
+
+    # Any other contents manager: ask it for the model.
+    model = await ensure_async(contents_manager.get(api_path, content=False))
+    if model.get("type") != "notebook":
+        raise invalid("path", f"is a {model.get('type')}, not a notebook")
+    if isinstance(model.get("size"), int):
+        _check_size(api_path, model["size"], max_bytes)
+    model = await ensure_async(contents_manager.get(api_path, content=True, type="notebook"))
+    content = model.get("content")
+    _validate_notebook(content)
+    data = json.dumps(content, ensure_ascii=False, indent=1).encode("utf-8")
+    del content, model
+    _check_size(api_path, len(data), max_bytes)
+    return NotebookUpload(file_name=file_name, size=len(data), chunks=_memory_chunks(data))
+
+
+def _check_size(api_path: str, size: int, max_bytes: int) -> None:
+    if size > max_bytes:
+        raise TooLarge(
+            f"{api_path} is {_mib(size)}; a push may send at most {_mib(max_bytes)} "
+            "(NotebookRemote.max_push_bytes). Clear large outputs and save, then push again.",
+            fields={"path": f"is larger than {max_bytes} bytes"},
+        )
