@@ -1,0 +1,447 @@
+"""The child process that runs one notebook for the ``local`` connection.
+
+Started by :mod:`jupyter_notebook_remote.providers.local` with the server's
+Python, by file path (it imports nothing from this package, so a run does not
+pay for loading the server's modules; ``python -m
+jupyter_notebook_remote.providers._local_runner RUN_DIR`` works too), in its
+own session so the server can stop it (and everything it started) with one
+signal to its process group. ``RUN_DIR/run.json`` says what to run and where;
+the runner then behaves like a Losant notebook run:
+
+* the kernel named in the notebook's metadata (``python3`` when none) runs it
+  with nbclient, in the run's working directory, with ``INPUT_DIR`` and
+  ``OUTPUT_DIR`` set to absolute paths;
+* the execution results land in the result directory: ``result.ipynb`` (the
+  executed notebook, with outputs, also when a cell failed), ``result.html``
+  (nbconvert's HTML export), ``result.log`` (progress, one timestamped line
+  per step, flushed as cells run so it can be read live, plus what cells
+  print) and ``result.error.log`` (always written, empty when the run went
+  well, the traceback when it did not; Losant produces every result file on
+  every run);
+* ``status.json`` tells the server the outcome and, on failure, the error's
+  name and message (for a failing cell, the exception's ``ename`` and
+  ``evalue``).
+
+Whether a run was canceled or timed out is decided by the server, which
+stops the runner; the runner only has to leave quickly and take its kernel
+with it. It also leaves when the server itself goes away.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import errno
+import json
+import os
+import re
+import signal
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any, Optional
+
+#: Exit code when even ``status.json`` could not be written for lack of space.
+EXIT_DISK_FULL = 3
+#: Exit code for a malformed ``run.json`` (a bug of the server, not the user).
+EXIT_BAD_SPEC = 4
+#: result.log stops copying cell output after this many bytes (the full output
+#: is still in result.ipynb).
+LOG_OUTPUT_LIMIT = 5 * 1024 * 1024
+
+STATUS_FILE = "status.json"
+KERNEL_PID_FILE = "kernel.pid"
+SPEC_FILE = "run.json"
+
+_ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+_DISK_FULL_ERRNOS = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
+
+
+def strip_ansi(text: str) -> str:
+    return _ANSI_RE.sub("", text)
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    return isinstance(exc, OSError) and exc.errno in _DISK_FULL_ERRNOS
+
+
+class DiskFull(Exception):
+    """Writing a result file failed because the disk (or quota) is full."""
+
+
+class RunLog:
+    """``result.log``: timestamped lines, flushed one by one."""
+
+    def __init__(self, path: Path) -> None:
+        self._file = open(path, "a", encoding="utf-8")  # noqa: SIM115 - lives for the run
+        self._output_bytes = 0
+        self._output_truncated = False
+        self.broken: Optional[OSError] = None
+
+    def line(self, text: str) -> None:
+        stamp = time.strftime("%H:%M:%S", time.gmtime())
+        self._write(f"[{stamp}] {text}\n")
+
+    def output(self, text: str) -> None:
+        """Copy what a cell printed, indented, until the log's output budget is spent."""
+        if self._output_truncated or not text:
+            return
+        if self._output_bytes + len(text) > LOG_OUTPUT_LIMIT:
+            self._output_truncated = True
+            self.line("(cell output no longer copied here: see result.ipynb for all of it)")
+            return
+        self._output_bytes += len(text)
+        body = "".join(f"    {piece}\n" for piece in strip_ansi(text).rstrip("\n").split("\n"))
+        self._write(body)
+
+    def _write(self, text: str) -> None:
+        if self.broken is not None:
+            return
+        try:
+            self._file.write(text)
+            self._file.flush()
+        except OSError as exc:  # keep running: the log is a convenience
+            self.broken = exc
+
+    def close(self) -> None:
+        try:
+            self._file.close()
+        except OSError as exc:
+            self.broken = self.broken or exc
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``path`` through a temporary file, so readers never see half of it."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        if is_disk_full(exc):
+            raise DiskFull(
+                f"No space left on the device while writing {path.name}; free some disk "
+                "space and run the notebook again."
+            ) from exc
+        raise
+
+
+def _output_size(content: dict[str, Any]) -> int:
+    """Rough size in bytes of one output message's payload."""
+    size = 0
+    for key in ("text", "data", "traceback", "evalue"):
+        value = content.get(key)
+        if isinstance(value, str):
+            size += len(value)
+        elif isinstance(value, dict):
+            size += sum(
+                len(v) if isinstance(v, str) else len(json.dumps(v)) for v in value.values()
+            )
+        elif isinstance(value, list):
+            size += sum(len(str(v)) for v in value)
+    return size
+
+
+def kill_group(pid: int, sig: int) -> None:
+    """Signal the process group led by ``pid``, tolerating that it is gone."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, sig)
+
+
+class Runner:
+    def __init__(self, run_dir: Path, spec: dict[str, Any]) -> None:
+        self.run_dir = run_dir
+        self.notebook_path = run_dir / str(spec["notebook"])
+        self.input_dir = Path(spec["input_dir"]).resolve()
+        self.output_dir = Path(spec["output_dir"]).resolve()
+        self.work_dir = Path(spec["work_dir"]).resolve()
+        self.result_dir = Path(spec["result_dir"]).resolve()
+        self.cell_timeout = max(1, int(spec["cell_timeout"]))
+        self.max_output_bytes = int(spec["max_output_bytes"])
+        self.result_dir.mkdir(parents=True, exist_ok=True)
+        self.error_log_path = self.result_dir / "result.error.log"
+        self.error_log_path.write_text("", encoding="utf-8")
+        self.log = RunLog(self.result_dir / "result.log")
+        self.errors: list[dict[str, str]] = []
+        self.error_details: list[str] = []
+        self.kernel_pid: Optional[int] = None
+        self.output_bytes = 0
+        self.output_over_limit = False
+        self.notebook: Any = None
+
+    # ------------------------------------------------------------------ helpers
+
+    def fail(self, name: str, message: str, details: str = "") -> None:
+        self.errors.append({"name": name, "message": message})
+        self.error_details.append(details or f"{name}: {message}")
+        self.log.line(f"error: {name}: {message}")
+
+    def _kill_kernel(self) -> None:
+        if self.kernel_pid is not None:
+            kill_group(self.kernel_pid, signal.SIGKILL)
+
+    async def _watch_parent(self, parent: int) -> None:
+        """Leave (with the kernel) when the server that started us is gone."""
+        while True:
+            await asyncio.sleep(1.0)
+            if os.getppid() != parent:
+                self.log.line("the Jupyter server went away: stopping")
+                self._kill_kernel()
+                os._exit(1)
+
+    # ------------------------------------------------------------------ the run
+
+    async def run(self) -> str:
+        watcher = asyncio.ensure_future(self._watch_parent(os.getppid()))
+        try:
+            return await self._run()
+        finally:
+            watcher.cancel()
+
+    async def _run(self) -> str:
+        import nbformat
+
+        self.log.line(f"run started: {self.notebook_path.name}")
+        try:
+            self.notebook = nbformat.read(str(self.notebook_path), as_version=4)  # type: ignore[no-untyped-call]
+        except Exception as exc:  # a broken file is the user's to fix: say what is wrong
+            self.fail(
+                "InvalidNotebook",
+                f"The pushed notebook could not be read as nbformat 4: {exc}. Fix the "
+                "notebook, push it again and run it again.",
+            )
+            return "errored"
+
+        kernel_name = str((self.notebook.metadata.get("kernelspec") or {}).get("name") or "python3")
+        if not self._kernel_exists(kernel_name):
+            return "errored"
+
+        code_cells = [i for i, c in enumerate(self.notebook.cells) if c.cell_type == "code"]
+        self.log.line(f"kernel {kernel_name}; {len(code_cells)} code cells")
+        client = self._client(kernel_name, code_cells)
+        try:
+            await client.async_execute(cwd=str(self.work_dir))
+        except Exception as exc:
+            self._record_execution_error(exc, client)
+            return "errored"
+        finally:
+            self._kill_kernel()
+        self.log.line("all cells ran")
+        return "completed"
+
+    def _kernel_exists(self, kernel_name: str) -> bool:
+        from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+        manager = KernelSpecManager()
+        try:
+            manager.get_kernel_spec(kernel_name)
+        except NoSuchKernel:
+            installed = ", ".join(sorted(manager.find_kernel_specs())) or "none"
+            self.fail(
+                "NoSuchKernel",
+                f"No kernel named '{kernel_name}' is installed on this machine (installed: "
+                f"{installed}). Pick an installed kernel in the notebook, push it again and "
+                "run it again.",
+            )
+            return False
+        return True
+
+    def _record_execution_error(self, exc: Exception, client: Any) -> None:
+        from jupyter_client.kernelspec import NoSuchKernel
+        from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+        if self.output_over_limit:
+            limit = self.max_output_bytes // (1024 * 1024)
+            self.fail(
+                "OutputTooLarge",
+                f"The cells' output went over the limit of {limit} MiB per run, so the run "
+                "was stopped. Print or display less (write big results to files in "
+                "OUTPUT_DIR instead).",
+            )
+        elif isinstance(exc, CellTimeoutError):
+            self.fail(
+                "CellTimeoutError",
+                f"A cell ran longer than {self.cell_timeout} s.",
+                strip_ansi(str(exc)),
+            )
+        elif isinstance(exc, CellExecutionError):
+            self.fail(exc.ename, strip_ansi(exc.evalue), strip_ansi(exc.traceback))
+        elif isinstance(exc, DeadKernelError):
+            self.fail(
+                "DeadKernelError",
+                "The kernel died while the notebook was running (out of memory, or the "
+                "process was killed).",
+                strip_ansi(str(exc)),
+            )
+        elif isinstance(exc, NoSuchKernel):
+            self.fail("NoSuchKernel", str(exc))
+        elif is_disk_full(exc):
+            self.fail(
+                "DiskFull",
+                "No space left on the device while running the notebook; free some disk "
+                "space and run it again.",
+            )
+        else:
+            self.fail(
+                type(exc).__name__,
+                str(exc) or "The notebook could not be run.",
+                "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)),
+            )
+
+    def _client(self, kernel_name: str, code_cells: list[int]) -> Any:
+        from nbclient import NotebookClient
+
+        runner = self
+        positions = {index: n + 1 for n, index in enumerate(code_cells)}
+        total = len(code_cells)
+
+        class Client(NotebookClient):
+            async def async_start_new_kernel(self, **kwargs: Any) -> None:
+                await super().async_start_new_kernel(**kwargs)
+                pid = getattr(getattr(self.km, "provisioner", None), "pid", None)
+                if isinstance(pid, int):
+                    runner.kernel_pid = pid
+                    write_atomic(runner.run_dir / KERNEL_PID_FILE, str(pid).encode())
+
+            def output(
+                self, outs: list[Any], msg: dict[str, Any], display_id: Any, cell_index: int
+            ) -> Any:
+                if runner.output_over_limit:
+                    return None
+                runner.output_bytes += _output_size(msg.get("content") or {})
+                if runner.output_bytes > runner.max_output_bytes:
+                    runner.output_over_limit = True
+                    runner.log.line("cell output over the run's limit: stopping the kernel")
+                    runner._kill_kernel()
+                    return None
+                return super().output(outs, msg, display_id, cell_index)
+
+        def on_cell_start(cell: Any, cell_index: int) -> None:
+            if cell_index in positions and cell.source.strip():
+                runner.log.line(f"cell {positions[cell_index]}/{total} started")
+
+        def on_cell_executed(cell: Any, cell_index: int, execute_reply: dict[str, Any]) -> None:
+            for out in cell.get("outputs", []):
+                if out.get("output_type") == "stream":
+                    runner.log.output(str(out.get("text", "")))
+            content = execute_reply.get("content") or {}
+            where = f"cell {positions.get(cell_index, cell_index + 1)}/{total}"
+            if content.get("status") == "error":
+                ename, evalue = content.get("ename", "Error"), content.get("evalue", "")
+                runner.log.line(f"{where} failed: {ename}: {strip_ansi(str(evalue))}")
+            else:
+                runner.log.line(f"{where} done")
+
+        return Client(
+            self.notebook,
+            timeout=self.cell_timeout,
+            startup_timeout=60,
+            kernel_name=kernel_name,
+            resources={"metadata": {"path": str(self.work_dir)}},
+            shutdown_kernel="immediate",
+            record_timing=True,
+            on_cell_start=on_cell_start,
+            on_cell_executed=on_cell_executed,
+        )
+
+    # ------------------------------------------------------------------ results
+
+    def write_results(self, outcome: str) -> str:
+        """Write result.ipynb, result.html and the error log; return the outcome."""
+        import nbformat
+
+        if self.notebook is not None:
+            try:
+                text = nbformat.writes(self.notebook)  # type: ignore[no-untyped-call]
+                write_atomic(self.result_dir / "result.ipynb", text.encode("utf-8"))
+            except DiskFull as exc:
+                self.fail("DiskFull", str(exc))
+                outcome = "errored"
+            else:
+                self._write_html()
+        if self.error_details:
+            try:
+                with open(self.error_log_path, "a", encoding="utf-8") as handle:
+                    handle.write("\n\n".join(self.error_details).rstrip("\n") + "\n")
+            except OSError as exc:
+                self.log.line(f"result.error.log could not be written: {exc}")
+        return outcome
+
+    def _write_html(self) -> None:
+        try:
+            from nbconvert import HTMLExporter
+
+            exporter = HTMLExporter()  # type: ignore[no-untyped-call]
+            body, _ = exporter.from_notebook_node(self.notebook)
+            write_atomic(self.result_dir / "result.html", body.encode("utf-8"))
+        except Exception as exc:  # HTML is a nicety: note it and go on
+            why = str(exc) if isinstance(exc, DiskFull) else f"{type(exc).__name__}: {exc}"
+            self.error_details.append(f"result.html could not be produced: {why}")
+            self.log.line(f"result.html could not be produced: {why}")
+
+    def write_status(self, outcome: str) -> None:
+        status = {"outcome": outcome, "errors": self.errors, "finishedAt": time.time()}
+        write_atomic(self.run_dir / STATUS_FILE, json.dumps(status).encode("utf-8"))
+
+
+def _prepare_environment(runner: Runner) -> None:
+    os.environ["INPUT_DIR"] = str(runner.input_dir)
+    os.environ["OUTPUT_DIR"] = str(runner.output_dir)
+    os.chdir(runner.work_dir)
+
+
+def _skip_slow_imports() -> None:
+    """Keep jsonschema from loading ``rfc3987_syntax``.
+
+    jsonschema imports it (when installed) only to check the ``iri`` string
+    format, which the nbformat schema never uses; building its grammar takes
+    seconds on every import, i.e. on every run. Marking it missing makes
+    jsonschema skip that one format checker.
+    """
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    _skip_slow_imports()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("run_dir", type=Path)
+    args = parser.parse_args(argv)
+    run_dir: Path = args.run_dir.resolve()
+    try:
+        spec = json.loads((run_dir / SPEC_FILE).read_text(encoding="utf-8"))
+        runner = Runner(run_dir, spec)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        if is_disk_full(exc):
+            return EXIT_DISK_FULL
+        print(f"cannot start the run in {run_dir}: {exc}", file=sys.stderr)
+        return EXIT_BAD_SPEC
+    _prepare_environment(runner)
+
+    outcome = "errored"
+    try:
+        outcome = asyncio.run(runner.run())
+    except Exception as exc:  # keep whatever we have and report it
+        runner._kill_kernel()
+        runner.fail(
+            type(exc).__name__,
+            str(exc),
+            "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)),
+        )
+    outcome = runner.write_results(outcome)
+    runner.log.line(f"run {outcome}")
+    runner.log.close()
+    try:
+        runner.write_status(outcome)
+    except DiskFull:
+        return EXIT_DISK_FULL
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

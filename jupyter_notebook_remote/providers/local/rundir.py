@@ -1,0 +1,244 @@
+"""Files and processes of one ``local`` run (blocking helpers: call them in a thread).
+
+A run lives in ``<data_dir>/runs/<execution id>/``::
+
+    notebook.ipynb   the pushed copy it runs (taken when the run was queued)
+    run.json         what the runner needs (paths, limits)
+    input/           INPUT_DIR: context.json when the run was given a context
+    output/          OUTPUT_DIR: what the notebook writes there is kept as outputs
+    work/            the working directory of the kernel
+    result/          result.ipynb, result.html, result.log, result.error.log
+    status.json      the runner's verdict; kernel.pid; runner.log (its stderr)
+
+Outputs of a run are the execution results first, then every regular file
+under ``output/``. Files in subdirectories keep their relative path as their
+name (``plots/a.png``, percent-encoded in the URL); symbolic links and other
+non-regular files are skipped, so an output can never point outside the run.
+An output whose name is one of the execution results' is skipped too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import mimetypes
+import os
+import shutil
+import signal
+from pathlib import Path
+from typing import Any, Optional
+
+RESULT_FILES = ("result.ipynb", "result.html", "result.log", "result.error.log")
+#: At most this many files of OUTPUT_DIR are listed as outputs of one run.
+MAX_OUTPUT_FILES = 1000
+
+_CONTENT_TYPES = {
+    ".ipynb": "application/x-ipynb+json",
+    ".log": "text/plain",
+    ".txt": "text/plain",
+    ".csv": "text/csv",
+    ".json": "application/json",
+    ".html": "text/html",
+    ".md": "text/markdown",
+    ".parquet": "application/vnd.apache.parquet",
+}
+
+
+def content_type(name: str) -> str:
+    suffix = os.path.splitext(name)[1].lower()
+    if suffix in _CONTENT_TYPES:
+        return _CONTENT_TYPES[suffix]
+    guessed, _ = mimetypes.guess_type(name, strict=False)
+    return guessed or "application/octet-stream"
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1))
+
+
+class RunDir:
+    """Paths of one run."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.notebook = root / "notebook.ipynb"
+        self.spec = root / "run.json"
+        self.input = root / "input"
+        self.output = root / "output"
+        self.work = root / "work"
+        self.result = root / "result"
+        self.status = root / "status.json"
+        self.kernel_pid_file = root / "kernel.pid"
+        self.runner_log = root / "runner.log"
+
+    def prepare(
+        self,
+        notebook_source: Path,
+        template_context: Optional[str],
+        cell_timeout: float,
+        max_output_bytes: int,
+    ) -> list[dict[str, Any]]:
+        """Create the run's directories and files; return its inputs."""
+        for path in (self.input, self.output, self.work, self.result):
+            path.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(notebook_source, self.notebook)
+        inputs: list[dict[str, Any]] = []
+        if template_context is not None:
+            data = template_context.encode("utf-8")
+            (self.input / "context.json").write_bytes(data)
+            inputs.append({"name": "context.json", "size": len(data)})
+        spec = {
+            "notebook": self.notebook.name,
+            "input_dir": str(self.input),
+            "output_dir": str(self.output),
+            "work_dir": str(self.work),
+            "result_dir": str(self.result),
+            "cell_timeout": cell_timeout,
+            "max_output_bytes": max_output_bytes,
+        }
+        self.spec.write_text(json.dumps(spec), encoding="utf-8")
+        return inputs
+
+    def read_status(self) -> Optional[dict[str, Any]]:
+        try:
+            data = json.loads(self.status.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def kernel_pid(self) -> Optional[int]:
+        try:
+            return int(self.kernel_pid_file.read_text(encoding="ascii").strip())
+        except (OSError, ValueError):
+            return None
+
+    def runner_log_tail(self, limit: int = 400) -> str:
+        try:
+            with open(self.runner_log, "rb") as handle:
+                handle.seek(0, os.SEEK_END)
+                size = handle.tell()
+                handle.seek(max(0, size - limit))
+                text = handle.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+        lines = [line for line in text.strip().splitlines() if line.strip()]
+        return lines[-1].strip() if lines else ""
+
+    def written_bytes(self) -> int:
+        """Bytes the notebook wrote: OUTPUT_DIR and the working directory."""
+        total = 0
+        for top in (self.output, self.work):
+            for dirpath, _dirs, files in os.walk(top):
+                for name in files:
+                    try:
+                        total += os.lstat(os.path.join(dirpath, name)).st_size
+                    except OSError:
+                        continue
+        return total
+
+    def last_activity(self) -> Optional[float]:
+        """When something in the run was last written (ms), for runs a crash ended."""
+        latest: Optional[float] = None
+        for dirpath, _dirs, files in os.walk(self.root):
+            for name in files:
+                try:
+                    mtime = os.lstat(os.path.join(dirpath, name)).st_mtime * 1000.0
+                except OSError:
+                    continue
+                latest = mtime if latest is None else max(latest, mtime)
+        return latest
+
+    def live_outputs(self) -> list[dict[str, Any]]:
+        """Outputs readable while the run is going: its progress log."""
+        try:
+            size = os.lstat(self.result / "result.log").st_size
+        except OSError:
+            return []
+        return [{"name": "result.log", "size": size, "contentType": "text/plain"}]
+
+    def collect_outputs(self) -> tuple[list[dict[str, Any]], list[str]]:
+        """The run's outputs and notes about files left out."""
+        outputs: list[dict[str, Any]] = []
+        notes: list[str] = []
+        for name in RESULT_FILES:
+            try:
+                st = os.lstat(self.result / name)
+            except OSError:
+                continue
+            outputs.append({"name": name, "size": st.st_size, "contentType": content_type(name)})
+        found: list[tuple[str, int]] = []
+        for dirpath, dirs, files in os.walk(self.output):
+            dirs.sort()
+            for file_name in sorted(files):
+                full = os.path.join(dirpath, file_name)
+                try:
+                    st = os.lstat(full)
+                except OSError:
+                    continue
+                rel = Path(os.path.relpath(full, self.output)).as_posix()
+                if not _is_regular(st.st_mode):
+                    notes.append(f"{rel}: not a regular file (links are not kept)")
+                    continue
+                if rel in RESULT_FILES:
+                    notes.append(f"{rel}: has the name of an execution result, not kept")
+                    continue
+                found.append((rel, st.st_size))
+        if len(found) > MAX_OUTPUT_FILES:
+            notes.append(
+                f"OUTPUT_DIR held {len(found)} files; only the first {MAX_OUTPUT_FILES} are listed"
+            )
+            found = found[:MAX_OUTPUT_FILES]
+        outputs.extend(
+            {"name": rel, "size": size, "contentType": content_type(rel)} for rel, size in found
+        )
+        return outputs, notes
+
+    def path_of(self, name: str) -> Path:
+        """Where the output ``name`` (already checked against the run's list) lives."""
+        if name in RESULT_FILES:
+            return self.result / name
+        return self.output.joinpath(*name.split("/"))
+
+    def append_log(self, line: str) -> None:
+        try:
+            with open(self.result / "result.log", "a", encoding="utf-8") as handle:
+                handle.write(line.rstrip("\n") + "\n")
+        except OSError:
+            pass
+
+    def remove(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _is_regular(mode: int) -> bool:
+    import stat
+
+    return stat.S_ISREG(mode)
+
+
+def kill_group(pid: Optional[int], sig: int = signal.SIGKILL) -> None:
+    """Signal the process group led by ``pid``; a group already gone is fine."""
+    if pid is None or pid <= 0:
+        return
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, sig)
+
+
+def is_our_runner(pid: int, run_root: Path) -> bool:
+    """Whether ``pid`` is still the runner of this run (not a reused pid)."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    return b"_local_runner" in cmdline and str(run_root).encode() in cmdline
+
+
+def group_alive(pid: int) -> bool:
+    try:
+        os.killpg(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
