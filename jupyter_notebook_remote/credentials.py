@@ -79,12 +79,21 @@ class FileTokenStore(TokenStore):
     def _file_stamp(self) -> Optional[tuple[int, int]]:
         try:
             st = self.path.stat()
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             return None
         return (st.st_mtime_ns, st.st_size)
 
     def _refresh(self) -> None:
-        stamp = self._file_stamp()
+        try:
+            stamp = self._file_stamp()
+        except OSError as exc:
+            self.log.error(
+                "Cannot read the token store %s (%s); stored tokens are ignored.",
+                self.path,
+                exc.strerror or type(exc).__name__,
+            )
+            self._stamp, self._tokens, self._unreadable = None, {}, False
+            return
         if stamp == self._stamp:
             return
         self._stamp = stamp
@@ -175,7 +184,7 @@ class FileTokenStore(TokenStore):
                 "Check that the directory is writable (NotebookRemote.token_store_path).",
             ) from None
         self._tokens = tokens
-        self._stamp = self._file_stamp()
+        self._stamp = self._file_stamp()  # just written: readable
         self._unreadable = False
 
 
