@@ -6,7 +6,10 @@ test setup (port 8888, no token, a throw-away root directory) it:
 * enables the ``jupyter_notebook_remote`` server extension;
 * starts the loopback fake of the Losant API in this process (its own daemon
   thread) and configures a ``fake-losant`` connection to it, next to the
-  default ``local`` connection;
+  ``local`` connection, which stays the default (as with no configuration);
+* gives ``fake-losant`` no token in the configuration: the specs set it the
+  way a user does (``PUT connections/fake-losant/token``, or the panel), so
+  "Forget token" really leaves the connection without one;
 * keeps every piece of state (token store, local runs) in a temporary
   directory, so a test run never touches the user's Jupyter data;
 * writes where the fake listens to ``fake-losant.json`` (see
@@ -41,8 +44,7 @@ STATE_FILE = Path(
 
 state_dir = Path(tempfile.mkdtemp(prefix="notebook-remote-ui-"))
 
-fake = FakeLosant()
-fake.start()
+fake = FakeLosant().start()
 
 c.NotebookRemote.token_store_path = str(state_dir / "tokens.json")
 c.NotebookRemote.local_data_dir = str(state_dir / "local")
@@ -52,9 +54,9 @@ c.NotebookRemote.connections = {
         "label": "Fake Losant",
         "base_url": fake.url,
         "application_id": fake.application_id,
-        "token": fake.token,
     },
 }
+c.NotebookRemote.default_connection = "local"
 
 STATE_FILE.parent.mkdir(parents=True, exist_ok=True)
 STATE_FILE.write_text(

@@ -1,8 +1,17 @@
 /**
- * Shared helpers of the UI specs.
+ * Shared helpers of the UI specs: where the fake Losant listens, how to open
+ * the Remote Notebooks panel, make a notebook and link it.
  */
+import { expect, IJupyterLabPageFixture } from '@jupyterlab/galata';
+import type { APIRequestContext, Locator } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
+
+export const PLUGIN_ID = 'jupyter-notebook-remote:plugin';
+export const PANEL_ID = 'notebook-remote-panel';
+export const TAB_SELECTOR = `.lm-TabBar-tab[data-id="${PANEL_ID}"]`;
+export const PANEL_SELECTOR = `#${PANEL_ID}`;
+export const SCREENSHOTS = path.resolve(__dirname, '..', 'screenshots');
 
 /** What jupyter_server_test_config.py wrote about the fake Losant. */
 export interface IFakeState {
@@ -17,4 +26,79 @@ export function readFakeState(): IFakeState {
     process.env.NOTEBOOK_REMOTE_UI_STATE ||
     path.resolve(__dirname, '..', 'test-state', 'fake-losant.json');
   return JSON.parse(fs.readFileSync(file, 'utf-8'));
+}
+
+/** Open the Remote Notebooks sidebar and return the panel. */
+export async function openPanel(
+  page: IJupyterLabPageFixture
+): Promise<Locator> {
+  const panel = page.locator(PANEL_SELECTOR);
+  if (!(await panel.isVisible())) {
+    await page.locator(TAB_SELECTOR).click();
+  }
+  await expect(panel).toBeVisible();
+  return panel;
+}
+
+/** Pick a connection in the panel's connection selector. */
+export async function selectConnection(
+  panel: Locator,
+  connection: string
+): Promise<void> {
+  const select = panel.getByLabel('Connection', { exact: true });
+  await select.selectOption(connection);
+  await expect(select).toHaveValue(connection);
+}
+
+/**
+ * Create a notebook in the test's folder with one code cell per source,
+ * save it, and leave it open and active.
+ */
+export async function createNotebook(
+  page: IJupyterLabPageFixture,
+  name: string,
+  sources: string[]
+): Promise<void> {
+  await page.notebook.createNew(name);
+  await page.notebook.setCell(0, 'code', sources[0]);
+  for (const source of sources.slice(1)) {
+    await page.notebook.addCell('code', source);
+  }
+  await page.notebook.save();
+}
+
+/**
+ * Link the active notebook to a new remote notebook, created from the
+ * panel with the default name (the file name without .ipynb).
+ */
+export async function linkToNewRemote(
+  panel: Locator,
+  expectedName: string
+): Promise<void> {
+  await panel.getByRole('button', { name: 'Link', exact: true }).click();
+  const nameInput = panel.getByLabel('New notebook name', { exact: true });
+  await expect(nameInput).toHaveValue(expectedName);
+  await panel.getByRole('button', { name: 'Create', exact: true }).click();
+  await expect(
+    panel.getByRole('button', { name: 'Unlink', exact: true })
+  ).toBeVisible();
+}
+
+/** The run rows of the panel, newest first. */
+export function runs(panel: Locator): Locator {
+  return panel.locator('.jp-NotebookRemote-run[data-execution-id]');
+}
+
+/** Set (or, with null, forget) a connection's token through the REST API. */
+export async function setToken(
+  request: APIRequestContext,
+  connection: string,
+  token: string | null
+): Promise<void> {
+  const url = `/notebook-remote/connections/${connection}/token`;
+  const response =
+    token === null
+      ? await request.delete(url)
+      : await request.put(url, { data: { token } });
+  expect(response.status()).toBe(204);
 }
