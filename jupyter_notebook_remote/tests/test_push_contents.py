@@ -1,0 +1,291 @@
+"""Reading a saved notebook from the Jupyter contents for a push."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+from jupyter_server.services.contents.filemanager import (
+    AsyncFileContentsManager,
+    FileContentsManager,
+)
+
+from jupyter_notebook_remote.contents import CHUNK_SIZE, check_api_path, resolve_upload
+from jupyter_notebook_remote.errors import Conflict, InvalidInput, NotebookRemoteError, NotFound
+from jupyter_notebook_remote.handlers import STATE_KEY
+from jupyter_notebook_remote.tests.memory_provider import MemoryProvider
+
+LIMIT = 4096
+
+
+def notebook_text(cells: int = 1, source: str = "print('hi')") -> str:
+    nb = nbformat.v4.new_notebook()
+    for _ in range(cells):
+        nb.cells.append(nbformat.v4.new_code_cell(source))
+    return nbformat.writes(nb)
+
+
+def save(root: Path, name: str, text: str) -> Path:
+    path = root / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+async def collect(upload: Any) -> list[bytes]:
+    return [chunk async for chunk in upload.chunks()]
+
+
+# --------------------------------------------------------------------------- path rules
+
+
+@pytest.mark.parametrize(
+    ("path", "words"),
+    [
+        ("/etc/a.ipynb", "relative"),
+        ("\\\\server\\a.ipynb", "relative"),
+        ("C:\\work\\a.ipynb", "relative"),
+        ("c:/work/a.ipynb", "relative"),
+        ("../a.ipynb", "'..'"),
+        ("work/../../a.ipynb", "'..'"),
+        ("work\\..\\a.ipynb", "'..'"),
+        ("./a.ipynb", "'.'"),
+        ("work//a.ipynb", "empty"),
+        ("notes.txt", ".ipynb"),
+        ("a.ipynb\x00.txt", "NUL"),
+    ],
+)
+def test_path_rules(path: str, words: str) -> None:
+    with pytest.raises(InvalidInput) as err:
+        check_api_path(path)
+    assert list(err.value.fields) == ["path"]
+    assert words in err.value.message
+
+
+def test_good_paths_are_kept() -> None:
+    assert check_api_path("work/Line 4 (copy).ipynb") == "work/Line 4 (copy).ipynb"
+    assert check_api_path("A.IPYNB") == "A.IPYNB"
+
+
+# --------------------------------------------------------------------------- file-backed managers
+
+
+@pytest.fixture(params=[FileContentsManager, AsyncFileContentsManager])
+def manager(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    root = tmp_path / "root"
+    root.mkdir()
+    return request.param(root_dir=str(root))
+
+
+async def test_streams_the_file_in_64k_chunks(manager: Any) -> None:
+    root = Path(manager.root_dir)
+    path = save(root, "big/run.ipynb", notebook_text(cells=400, source="x = 1  # " + "y" * 500))
+    size = path.stat().st_size
+    assert size > 3 * CHUNK_SIZE
+    upload = await resolve_upload(manager, "big/run.ipynb", max_bytes=10 * size)
+    assert (upload.file_name, upload.size) == ("run.ipynb", size)
+    assert upload.content_type == "application/x-ipynb+json"
+    chunks = await collect(upload)
+    assert [len(c) for c in chunks[:-1]] == [CHUNK_SIZE] * (len(chunks) - 1)
+    assert b"".join(chunks) == path.read_bytes()
+    # A fresh iterator each call: a retried upload streams the file again.
+    assert b"".join(await collect(upload)) == path.read_bytes()
+
+
+async def test_size_is_checked_before_reading(manager: Any) -> None:
+    # Not even JSON: had the file been read first, this would be a 400.
+    save(Path(manager.root_dir), "huge.ipynb", "x" * (LIMIT + 1))
+    with pytest.raises(NotebookRemoteError) as err:
+        await resolve_upload(manager, "huge.ipynb", max_bytes=LIMIT)
+    assert (err.value.status, err.value.reason) == (413, "too_large")
+    assert "max_push_bytes" in err.value.message
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("{not json", "not valid JSON"),
+        ('"a string"', "not a Jupyter notebook"),
+        ('{"cells": []}', "not a Jupyter notebook"),
+        ('{"nbformat": 99, "nbformat_minor": 0}', "version 99"),
+        (
+            '{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "x"}]}',
+            "not a valid notebook",
+        ),
+        ('{"nbformat": 4, "nbformat_minor": 5, "cells": []}', "not a valid notebook"),
+    ],
+)
+async def test_invalid_notebooks_are_refused(manager: Any, text: str, words: str) -> None:
+    save(Path(manager.root_dir), "bad.ipynb", text)
+    with pytest.raises(InvalidInput) as err:
+        await resolve_upload(manager, "bad.ipynb", max_bytes=LIMIT)
+    assert words in err.value.message
+    assert list(err.value.fields) == ["path"]
+    assert len(err.value.message) < 300
+
+
+async def test_missing_cell_ids_are_tolerated(manager: Any) -> None:
+    data = json.loads(notebook_text())
+    del data["cells"][0]["id"]
+    path = save(Path(manager.root_dir), "old.ipynb", json.dumps(data))
+    upload = await resolve_upload(manager, "old.ipynb", max_bytes=LIMIT)
+    # What is sent is the file as saved, not the copy used for validation.
+    assert b"".join(await collect(upload)) == path.read_bytes()
+
+
+async def test_missing_directory_and_hidden_paths(manager: Any) -> None:
+    root = Path(manager.root_dir)
+    save(root, ".secret/a.ipynb", notebook_text())
+    (root / "folder.ipynb").mkdir()
+
+    with pytest.raises(NotFound) as missing:
+        await resolve_upload(manager, "nothing.ipynb", max_bytes=LIMIT)
+    assert (missing.value.reason, missing.value.fields) == (
+        "path_not_found",
+        {"path": "does not exist"},
+    )
+
+    with pytest.raises(InvalidInput, match="directory"):
+        await resolve_upload(manager, "folder.ipynb", max_bytes=LIMIT)
+
+    with pytest.raises(InvalidInput, match="hidden"):
+        await resolve_upload(manager, ".secret/a.ipynb", max_bytes=LIMIT)
+
+    manager.allow_hidden = True
+    upload = await resolve_upload(manager, ".secret/a.ipynb", max_bytes=LIMIT)
+    assert upload.file_name == "a.ipynb"
+
+
+async def test_a_file_changed_during_the_push_is_a_conflict(manager: Any) -> None:
+    path = save(Path(manager.root_dir), "a.ipynb", notebook_text())
+    upload = await resolve_upload(manager, "a.ipynb", max_bytes=LIMIT)
+    path.write_text(notebook_text(cells=3), encoding="utf-8")
+    with pytest.raises(Conflict) as err:
+        await collect(upload)
+    assert err.value.reason == "file_changed"
+
+    path.unlink()
+    with pytest.raises(NotFound):
+        await collect(upload)
+
+
+# --------------------------------------------------------------------------- other managers
+
+
+class ModelOnlyContents:
+    """A contents manager without files on disk (like a database-backed one)."""
+
+    allow_hidden = False
+
+    def __init__(self, models: dict[str, dict[str, Any]]) -> None:
+        self.models = models
+        self.content_reads = 0
+
+    async def is_hidden(self, path: str) -> bool:
+        return False
+
+    async def file_exists(self, path: str) -> bool:
+        return path in self.models and self.models[path]["type"] != "directory"
+
+    async def dir_exists(self, path: str) -> bool:
+        return path in self.models and self.models[path]["type"] == "directory"
+
+    async def get(self, path: str, content: bool = True, type: Any = None) -> dict[str, Any]:
+        model = dict(self.models[path])
+        if content:
+            self.content_reads += 1
+        else:
+            model["content"] = None
+        return model
+
+
+async def test_other_contents_managers_stream_the_model() -> None:
+    nb = json.loads(notebook_text(cells=2))
+    contents = ModelOnlyContents(
+        {
+            "db/a.ipynb": {"type": "notebook", "size": 900, "content": nb},
+            "db/big.ipynb": {"type": "notebook", "size": LIMIT + 1, "content": nb},
+            "db/x.ipynb": {"type": "file", "size": 3, "content": "abc"},
+        }
+    )
+    upload = await resolve_upload(contents, "db/a.ipynb", max_bytes=LIMIT)
+    assert json.loads(b"".join(await collect(upload))) == nb
+    assert upload.size == len(b"".join(await collect(upload)))
+
+    with pytest.raises(NotebookRemoteError) as err:
+        await resolve_upload(contents, "db/big.ipynb", max_bytes=LIMIT)
+    assert err.value.status == 413
+    assert contents.content_reads == 1  # the big one was refused from its size alone
+
+    with pytest.raises(InvalidInput, match="not a notebook"):
+        await resolve_upload(contents, "db/x.ipynb", max_bytes=LIMIT)
+
+
+# --------------------------------------------------------------------------- through the server
+
+
+@pytest.fixture
+def notebook_remote_config(notebook_remote_config: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **notebook_remote_config,
+        "max_push_bytes": LIMIT,
+        "provider_classes": {"memory": MemoryProvider},
+        "connections": {"mem": {"kind": "memory", "token": "t"}},
+    }
+
+
+async def push(jp_fetch: Any, nb: str, body: Any) -> tuple[int, Any]:
+    response = await jp_fetch(
+        "notebook-remote",
+        "connections",
+        "mem",
+        "notebooks",
+        nb,
+        "push",
+        method="POST",
+        body=json.dumps(body),
+        raise_error=False,
+    )
+    return response.code, json.loads(response.body)
+
+
+async def test_push_route(jp_fetch: Any, jp_serverapp: Any, jp_root_dir: Path) -> None:
+    provider = jp_serverapp.web_app.settings[STATE_KEY].registry.provider_nowait("mem")
+    response = await jp_fetch(
+        "notebook-remote",
+        "connections",
+        "mem",
+        "notebooks",
+        method="POST",
+        body=json.dumps({"name": "n"}),
+    )
+    nb = json.loads(response.body)["id"]
+    path = save(jp_root_dir, "ok.ipynb", notebook_text())
+    save(jp_root_dir, "huge.ipynb", notebook_text(cells=60, source="z" * 100))
+    save(jp_root_dir, ".hidden.ipynb", notebook_text())
+    save(jp_root_dir, "bad.ipynb", "{")
+
+    code, data = await push(jp_fetch, nb, {"path": "ok.ipynb"})
+    assert (code, data["fileName"]) == (200, "ok.ipynb")
+    assert provider.files[nb] == path.read_bytes()
+
+    code, data = await push(jp_fetch, nb, {"path": "huge.ipynb"})
+    assert (code, data["reason"]) == (413, "too_large")
+
+    for body, status, field in [
+        ({"path": ".hidden.ipynb"}, 400, "path"),
+        ({"path": "bad.ipynb"}, 400, "path"),
+        ({"path": "nope.ipynb"}, 404, "path"),
+        ({"path": ""}, 400, "path"),
+        ({}, 400, "path"),
+        ({"path": "ok.ipynb", "force": True}, 400, "force"),
+    ]:
+        code, data = await push(jp_fetch, nb, body)
+        assert code == status, body
+        assert field in data["fields"], body
+
+    code, data = await push(jp_fetch, "0" * 24, {"path": "ok.ipynb"})
+    assert (code, data["reason"]) == (404, "notebook_not_found")
