@@ -48,7 +48,7 @@ from typing import Any, ClassVar, Optional
 import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from ..errors import NotebookRemoteError, NotFound, RemoteError, invalid
+from ..errors import Conflict, NotebookRemoteError, NotFound, RemoteError, invalid
 from ..http import RemoteClient, Sleep
 from ..models import (
     ExecuteBody,
@@ -275,8 +275,13 @@ class FourPointXProvider(Provider):
         return body
 
     async def _about(self, notebook_id: str, exc: NotebookRemoteError) -> NotebookRemoteError:
-        """A 400 about one notebook: "not found" if the id is not in the list."""
-        if exc.remote_status != 400:
+        """A 400/404 about one notebook, made precise.
+
+        4pointx answers "not found" with a 400, and a failed rename with a
+        404. The list tells which: an id it does not hold is "notebook not
+        found"; a 404 for one it holds is a refused change (409).
+        """
+        if exc.remote_status not in (400, 404):
             return exc
         try:
             wires, _ = await self._all()
@@ -284,6 +289,10 @@ class FourPointXProvider(Provider):
             return exc
         if all(w.notebook_id.lower() != notebook_id for w in wires):
             return self._not_found(notebook_id)
+        if exc.remote_status == 404:
+            return Conflict(
+                exc.message, connection=self.connection.id, remote_status=exc.remote_status
+            )
         return exc
 
     def _wire(self, data: Any, response: httpx.Response) -> _Notebook:
@@ -411,12 +420,25 @@ class FourPointXProvider(Provider):
         return self._notebook(await self._fetch(self.validate_notebook_id(notebook_id)))
 
     async def _rename(self, notebook_id: str, file_name: str) -> None:
+        wires, _ = await self._all()
+        if all(w.notebook_id.lower() != notebook_id for w in wires):
+            raise self._not_found(notebook_id)
+        taken = [w for w in wires if w.notebook_name == file_name]
+        if any(w.notebook_id.lower() != notebook_id for w in taken):
+            raise Conflict(
+                f"A 4pointx notebook named '{_display_name(file_name, '')}' already exists; "
+                "choose another name.",
+                connection=self.connection.id,
+                fields={"name": "is taken by another notebook"},
+            )
+        if taken:
+            return  # already has that name
         try:
             response = await self.http.send(
                 "PUT",
                 f"{API}/{notebook_id}",
                 json_body={"new_name": file_name},
-                not_found=self._nb_not_found(notebook_id),
+                not_found=("rename_failed", "4pointx could not rename the notebook"),
             )
         except NotebookRemoteError as exc:
             raise await self._about(notebook_id, exc) from None
