@@ -21,6 +21,8 @@ from .base import (
 PROVIDERS: dict[str, str] = {
     "losant": "jupyter_notebook_remote.providers.losant.LosantProvider",
     "local": "jupyter_notebook_remote.providers.local.LocalProvider",
+    "civis": "jupyter_notebook_remote.providers.civis.CivisProvider",
+    "fourpointx": "jupyter_notebook_remote.providers.fourpointx.FourPointXProvider",
 }
 
 __all__ = [

@@ -45,7 +45,15 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from ..errors import Conflict, InvalidInput, NotFound, Unsupported, invalid
+from ..errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    RemoteAuthError,
+    RemoteError,
+    Unsupported,
+    invalid,
+)
 from ..http import RemoteClient, Sleep, truncate
 from ..models import (
     ExecuteBody,
@@ -67,6 +75,8 @@ from .base import ConnectionConfig, ExecutionFile, NotebookUpload, Provider, Pro
 MAX_LIMIT = 50
 #: Usage reads at most this many pages of deployments (50 each), newest first.
 MAX_USAGE_PAGES = 40
+#: The longest usage range, in days.
+MAX_USAGE_DAYS = 366
 #: Cancelled deployments remembered (to tell "canceled" from "terminated").
 MAX_REMEMBERED_CANCELS = 1000
 #: A Civis id: a positive integer, at most 12 digits.
@@ -503,6 +513,15 @@ class CivisProvider(Provider):
                 content=_exact(upload),
                 headers={"Content-Length": str(upload.size)},
             )
+        except (RemoteAuthError, InvalidInput, NotFound) as exc:
+            # The storage refused the link, not the user's key or input: a
+            # pre-signed URL that expired or was tampered with on the way.
+            raise RemoteError(
+                f"{self.storage_name} at {storage.host} refused the upload link Civis gave "
+                f"({exc.remote_status}). Push again to get a fresh link.",
+                connection=self.connection.id,
+                remote_status=exc.remote_status,
+            ) from None
         finally:
             await storage.aclose()
 
@@ -585,6 +604,12 @@ class CivisProvider(Provider):
             raise InvalidInput(
                 "end must not be before start.",
                 fields={"end": "must not be before start"},
+                connection=self.connection.id,
+            )
+        if end - start > timedelta(days=MAX_USAGE_DAYS):
+            raise invalid(
+                "start",
+                f"the usage range can be at most {MAX_USAGE_DAYS} days",
                 connection=self.connection.id,
             )
         days: dict[date, UsageDay] = {}
