@@ -133,6 +133,7 @@ class MemoryProvider(Provider):
         self._enter("delete_notebook", notebook_id)
         self._notebook(notebook_id)
         del self.notebooks[notebook_id]
+        self.files.pop(notebook_id, None)
         self.executions.pop(notebook_id, None)
 
     async def push(self, notebook_id: str, upload: NotebookUpload) -> Notebook:
