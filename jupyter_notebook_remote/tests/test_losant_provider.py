@@ -1,0 +1,574 @@
+"""LosantProvider against httpx.MockTransport: what goes on the wire for each
+method, how Losant's JSON becomes the models, and how failures surface."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator
+from datetime import datetime, timezone
+from typing import Any, Callable, Optional
+
+import httpx
+import pytest
+
+from ..errors import (
+    InvalidInput,
+    NotFound,
+    RateLimited,
+    RemoteAuthError,
+    RemoteError,
+    TokenMissing,
+    Unsupported,
+)
+from ..models import (
+    ExecuteBody,
+    InputExportBody,
+    NotebookCreate,
+    NotebookPatch,
+)
+from ..providers.base import ConnectionConfig, HttpSettings, NotebookUpload, ProviderContext
+from ..providers.losant import LosantProvider, losant_error_message
+from .fakes.losant import SCHEMA_DIR, parse_multipart_field
+
+TOKEN = "losant_tok_5d1e2f3a4b5c6d7e8f90a1b2c3d4e5f6"
+APP = "575ec8687ae143cd83dc4a97"
+NB = "5c782b8d4f3a8e51c1db42e4"
+EX = "5c7d3f9cd32c87a49f04c260"
+EXAMPLES = json.loads((SCHEMA_DIR / "apiExamples.notebook-extract.json").read_text())
+GLOBAL = [("_actions", "false"), ("_links", "true"), ("_embedded", "true")]
+
+
+class Remote:
+    """Scripted Losant: answers in order (the last one repeats), records requests."""
+
+    def __init__(self, *answers: Any) -> None:
+        self.answers = list(answers)
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+        if isinstance(answer, Exception):
+            raise answer
+        if isinstance(answer, httpx.Response):
+            return answer
+        status, body = answer
+        return httpx.Response(status, json=body)
+
+    @property
+    def last(self) -> httpx.Request:
+        return self.requests[-1]
+
+
+def provider(
+    remote: Callable[[httpx.Request], httpx.Response],
+    *,
+    token: Optional[Callable[[], Optional[str]]] = None,
+    base_url: Optional[str] = "https://api.losant.com",
+    sleeps: Optional[list[float]] = None,
+    logger: Optional[logging.Logger] = None,
+) -> LosantProvider:
+    async def sleep(seconds: float) -> None:
+        if sleeps is not None:
+            sleeps.append(seconds)
+
+    config = ConnectionConfig(
+        id="plant-a", kind="losant", label="Plant A", base_url=base_url, application_id=APP
+    )
+    context = ProviderContext(
+        tokens=token or (lambda: TOKEN),
+        http=HttpSettings(),
+        log=logger or logging.getLogger("jupyter_notebook_remote.test_losant"),
+    )
+    return LosantProvider(config, context, transport=httpx.MockTransport(remote), sleep=sleep)
+
+
+def query(request: httpx.Request) -> list[tuple[str, str]]:
+    return list(request.url.params.multi_items())
+
+
+def upload_of(data: bytes, name: str = "report.ipynb", piece: int = 5) -> NotebookUpload:
+    async def chunks() -> AsyncIterator[bytes]:
+        for i in range(0, len(data), piece):
+            yield data[i : i + piece]
+
+    return NotebookUpload(file_name=name, size=len(data), chunks=chunks)
+
+
+# ----------------------------------------------------------------------------- description
+
+
+def test_capabilities_and_why_schedule_is_missing() -> None:
+    p = provider(Remote((200, {})))
+    info = p.info()
+    assert info.kind == "losant"
+    assert "schedule" not in info.capabilities
+    assert set(info.capabilities) == {
+        "list",
+        "create",
+        "rename",
+        "delete",
+        "push",
+        "execute",
+        "cancel",
+        "logs",
+        "usage",
+        "inputExport",
+    }
+    assert "workflow" in info.unsupported["schedule"]
+    assert info.application_id == APP
+    assert info.auth_configured is True
+    assert LosantProvider.default_base_url == "https://api.losant.com"
+
+
+def test_a_connection_without_a_valid_application_id_is_refused() -> None:
+    for app_id in (None, "", "575ec8687ae143cd83dc4a9", "zzzec8687ae143cd83dc4a97"):
+        config = ConnectionConfig(id="x", kind="losant", label="x", application_id=app_id)
+        with pytest.raises(InvalidInput) as err:
+            LosantProvider(config, ProviderContext(tokens=lambda: TOKEN))
+        assert "application_id" in err.value.fields
+
+
+async def test_a_white_labelled_host_is_just_another_base_url() -> None:
+    remote = Remote((200, EXAMPLES["notebook"]))
+    p = provider(remote, base_url="https://api.app.wnology.io/")
+    await p.get_notebook(NB)
+    assert str(remote.last.url).startswith(
+        f"https://api.app.wnology.io/applications/{APP}/notebooks/{NB}?"
+    )
+    await p.aclose()
+
+
+# ----------------------------------------------------------------------------- the wire
+
+
+async def test_every_call_carries_auth_accept_version_and_the_global_params() -> None:
+    remote = Remote((200, EXAMPLES["notebook"]))
+    p = provider(remote)
+    await p.get_notebook(NB)
+    req = remote.last
+    assert req.method == "GET"
+    assert req.url.path == f"/applications/{APP}/notebooks/{NB}"
+    assert query(req) == GLOBAL
+    assert req.headers["Authorization"] == f"Bearer {TOKEN}"
+    assert req.headers["Accept"] == "application/json"
+    assert req.headers["Accept-Version"] == "^1.30.0"
+    assert req.headers["User-Agent"].startswith("jupyter-notebook-remote/")
+
+
+async def test_list_sends_paging_sorting_and_a_glob_filter() -> None:
+    remote = Remote((200, EXAMPLES["notebooks"]))
+    p = provider(remote)
+    page = await p.list_notebooks(filter="report", page=2, per_page=25)
+    assert query(remote.last) == [
+        *GLOBAL,
+        ("sortField", "name"),
+        ("sortDirection", "asc"),
+        ("page", "2"),
+        ("perPage", "25"),
+        ("filterField", "name"),
+        ("filter", "*report*"),
+    ]
+    assert remote.last.url.path == f"/applications/{APP}/notebooks"
+    assert (page.count, page.total_count, page.page, page.per_page) == (1, 4, 0, 1)
+    assert page.items[0].id == NB
+    await p.list_notebooks(filter="my*notebook")
+    assert ("filter", "my*notebook") in query(remote.last)
+    await p.list_notebooks()
+    assert "filter" not in dict(query(remote.last))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [({"page": -1}, "page"), ({"per_page": 0}, "perPage"), ({"per_page": 5000}, "perPage")],
+)
+async def test_list_rejects_bad_paging_before_sending(kwargs: dict[str, int], field: str) -> None:
+    remote = Remote((200, EXAMPLES["notebooks"]))
+    with pytest.raises(InvalidInput) as err:
+        await provider(remote).list_notebooks(**kwargs)
+    assert field in err.value.fields
+    assert remote.requests == []
+
+
+async def test_create_posts_the_body_and_reads_the_201() -> None:
+    remote = Remote((201, EXAMPLES["notebook"]))
+    nb = await provider(remote).create_notebook(NotebookCreate(name="Example Notebook"))
+    req = remote.last
+    assert (req.method, req.url.path) == ("POST", f"/applications/{APP}/notebooks")
+    assert json.loads(req.content) == {"name": "Example Notebook"}
+    assert req.headers["Content-Type"] == "application/json"
+    assert nb.name == "Example Notebook"
+    await provider(remote).create_notebook(
+        NotebookCreate(name="n", description="d", image_version="v3")
+    )
+    assert json.loads(remote.last.content) == {
+        "name": "n",
+        "description": "d",
+        "imageVersion": "v3",
+    }
+
+
+async def test_patch_sends_only_what_changes() -> None:
+    remote = Remote((200, EXAMPLES["notebook"]))
+    await provider(remote).update_notebook(NB, NotebookPatch(name="New Notebook Name"))
+    assert remote.last.method == "PATCH"
+    assert remote.last.url.path == f"/applications/{APP}/notebooks/{NB}"
+    assert json.loads(remote.last.content) == {"name": "New Notebook Name"}
+
+
+async def test_delete_expects_success() -> None:
+    remote = Remote((200, {"success": True}))
+    await provider(remote).delete_notebook(NB)
+    assert (remote.last.method, remote.last.url.path) == (
+        "DELETE",
+        f"/applications/{APP}/notebooks/{NB}",
+    )
+    with pytest.raises(RemoteError):
+        await provider(Remote((200, {"success": False}))).delete_notebook(NB)
+
+
+async def test_push_streams_a_multipart_jupyter_file() -> None:
+    data = json.dumps({"cells": [], "metadata": {"x": "ü"}}).encode()
+    remote = Remote((200, EXAMPLES["notebook"]))
+    nb = await provider(remote).push(NB, upload_of(data, "Report 1.ipynb"))
+    req = remote.last
+    assert (req.method, req.url.path) == ("POST", f"/applications/{APP}/notebooks/{NB}/upload")
+    assert query(req) == GLOBAL
+    ctype = req.headers["Content-Type"]
+    assert ctype.startswith("multipart/form-data; boundary=")
+    assert req.headers["Content-Length"] == str(len(req.content))
+    assert parse_multipart_field(ctype, req.content, "jupyterFile") == (
+        "Report 1.ipynb",
+        data,
+        "application/x-ipynb+json",
+    )
+    assert nb.file_name == "myNotebook.ipynb"
+
+
+async def test_execute_sends_options_and_returns_the_execution_id() -> None:
+    remote = Remote((200, {"success": True, "executionId": EX}))
+    p = provider(remote)
+    assert await p.execute(NB, ExecuteBody()) == EX
+    req = remote.last
+    assert (req.method, req.url.path) == ("POST", f"/applications/{APP}/notebooks/{NB}/execute")
+    assert json.loads(req.content) == {}
+    body = ExecuteBody(relative_to=1570549199451.0, template_context={"site": "a"})
+    await p.execute(NB, body)
+    assert json.loads(remote.last.content) == {
+        "relativeTo": 1570549199451,
+        "templateContext": '{"site":"a"}',
+    }
+
+
+@pytest.mark.parametrize("answer", [{"success": True}, {"executionId": "nope"}, []])
+async def test_execute_without_a_valid_execution_id_is_a_remote_error(answer: Any) -> None:
+    with pytest.raises(RemoteError):
+        await provider(Remote((200, answer))).execute(NB, ExecuteBody())
+
+
+async def test_logs_send_limit_and_since_in_ms_and_normalise_entries() -> None:
+    remote = Remote((200, EXAMPLES["notebookExecutionLogs"]))
+    since = datetime(2016, 6, 13, 4, 0, tzinfo=timezone.utc)
+    runs = await provider(remote).list_executions(NB, limit=20, since=since)
+    assert remote.last.url.path == f"/applications/{APP}/notebooks/{NB}/logs"
+    assert query(remote.last) == [*GLOBAL, ("limit", "20"), ("since", "1465790400000")]
+    (run,) = runs
+    assert run.id == EX
+    assert run.notebook_id == NB
+    assert run.status == "inProgress"
+    assert run.queued_at == "2016-06-13T03:59:00.000Z"
+    assert run.started_at == "2016-06-13T04:00:00.000Z"
+    assert run.finished_at is None
+    assert (run.source.type, run.source.id) == ("user", "575ed70c7ae143cd83dc4aa9")
+    assert run.errors == []
+    assert run.outputs == []
+
+
+async def test_a_finished_log_entry_becomes_an_execution_with_files_and_errors() -> None:
+    entry = {
+        "id": EX,
+        "notebookId": NB,
+        "status": "errored",
+        "runQueuedAt": "2024-01-02T03:04:05Z",
+        "runStartedAt": "2024-01-02T03:04:06.5+00:00",
+        "notebookCompletedAt": "2024-01-02T03:05:00.000Z",
+        "outputsCompletedAt": "2024-01-02T03:05:02.000Z",
+        "inputInfo": {"data.csv": {"size": 10, "url": "https://s/in"}},
+        "outputInfo": {
+            "result.html": {"size": 99, "url": "https://s/out", "contentType": "text/html"}
+        },
+        "executionErrors": [{"name": "KeyError", "message": "'x'"}, {}],
+    }
+    (run,) = await provider(Remote((200, [entry]))).list_executions(NB)
+    assert run.queued_at == "2024-01-02T03:04:05.000Z"
+    assert run.started_at == "2024-01-02T03:04:06.500Z"
+    assert run.finished_at == "2024-01-02T03:05:02.000Z"
+    assert [(i.name, i.size, i.url) for i in run.inputs] == [("data.csv", 10, "https://s/in")]
+    assert [(o.name, o.content_type) for o in run.outputs] == [("result.html", "text/html")]
+    assert [(e.name, e.message) for e in run.errors] == [("KeyError", "'x'"), ("Error", "")]
+    without_outputs_time = dict(entry, outputsCompletedAt=None)
+    del without_outputs_time["outputsCompletedAt"]
+    (run,) = await provider(Remote((200, [without_outputs_time]))).list_executions(NB)
+    assert run.finished_at == "2024-01-02T03:05:00.000Z"
+
+
+async def test_cancel_puts_the_execution_id_in_the_query_string() -> None:
+    remote = Remote((200, {"success": True}))
+    await provider(remote).cancel(NB, EX)
+    req = remote.last
+    assert (req.method, req.url.path) == (
+        "POST",
+        f"/applications/{APP}/notebooks/{NB}/cancelExecution",
+    )
+    assert query(req) == [*GLOBAL, ("executionId", EX)]
+    assert req.content == b""
+
+
+async def test_usage_sends_ms_and_returns_utc_days() -> None:
+    remote = Remote((200, EXAMPLES["notebookMinuteCounts"]))
+    start = datetime(1999, 5, 20, 5, tzinfo=timezone.utc)
+    end = datetime(1999, 6, 20, 4, 59, 59, 999000, tzinfo=timezone.utc)
+    usage = await provider(remote).usage(NB, start=start, end=end)
+    assert remote.last.url.path == f"/applications/{APP}/notebooks/{NB}/notebookMinuteCounts"
+    assert query(remote.last) == [*GLOBAL, ("start", "927176400000"), ("end", "929854799999")]
+    assert usage.start == "1999-05-20T05:00:00.000Z"
+    assert usage.end == "1999-06-20T04:59:59.999Z"
+    assert usage.total_minutes == 17
+    (day,) = usage.days
+    assert (day.date, day.minutes, day.completed, day.errored) == ("1999-06-20", 17, 4, 1)
+
+
+async def test_usage_merges_and_orders_days_and_rejects_a_reversed_range() -> None:
+    counts = {
+        "counts": [
+            {"date": "2024-03-02T00:00:00.000Z", "minutes": 2, "completed": 1},
+            {"date": "2024-03-01T00:00:00.000Z", "minutes": 1, "canceled": 1},
+            {"date": "2024-03-02T00:00:00.000Z", "minutes": 3, "timeout": 1},
+        ]
+    }
+    start = datetime(2024, 3, 1, tzinfo=timezone.utc)
+    end = datetime(2024, 3, 3, tzinfo=timezone.utc)
+    usage = await provider(Remote((200, counts))).usage(NB, start=start, end=end)
+    assert [(d.date, d.minutes) for d in usage.days] == [("2024-03-01", 1), ("2024-03-02", 5)]
+    assert usage.total_minutes == 6
+    assert usage.start == "2024-03-01T00:00:00.000Z"
+    remote = Remote((200, counts))
+    with pytest.raises(InvalidInput):
+        await provider(remote).usage(NB, start=end, end=start)
+    assert remote.requests == []
+
+
+async def test_input_export_posts_options_and_reads_the_202() -> None:
+    remote = Remote((202, EXAMPLES["jobEnqueuedResult"]))
+    job = await provider(remote).input_export(
+        NB, InputExportBody(email="user@example.com", callback_url="https://hook.example/x")
+    )
+    req = remote.last
+    assert req.url.path == f"/applications/{APP}/notebooks/{NB}/requestInputDataExport"
+    assert json.loads(req.content) == {
+        "email": "user@example.com",
+        "callbackUrl": "https://hook.example/x",
+    }
+    assert (job.job_queued, job.job_id) == (True, "clnHvJbyVkOWAZwYAwLP4")
+
+
+async def test_run_outputs_are_remote_links_not_files_served_here() -> None:
+    with pytest.raises(Unsupported):
+        await provider(Remote((200, {}))).execution_file(NB, EX, "result.html")
+
+
+# ----------------------------------------------------------------------------- normalising
+
+
+async def test_the_official_notebook_example_normalises() -> None:
+    nb = await provider(Remote((200, EXAMPLES["notebook"]))).get_notebook(NB)
+    assert nb.id == NB
+    assert nb.file_name == "myNotebook.ipynb"
+    assert nb.created_at == "2016-06-13T04:00:00.000Z"
+    assert nb.updated_at == "2016-06-13T04:00:00.000Z"
+    assert nb.description == ""
+    assert nb.stats is not None
+    assert (nb.stats.minutes_this_period, nb.stats.runs_this_period) == (3, 2)
+    assert nb.stats.errors_this_period == 1
+    assert [(i.type, i.file_name) for i in nb.inputs][:2] == [
+        ("deviceData", "deviceDataWithAttributes"),
+        ("dataTable", "dataTableWithQuery"),
+    ]
+    assert len(nb.inputs) == 5
+    assert ("directory", "myApplicationFolder") in [(o.type, o.file_name) for o in nb.outputs]
+    assert nb.to_json()["fileName"] == "myNotebook.ipynb"
+
+
+async def test_missing_optional_fields_are_tolerated() -> None:
+    nb = await provider(Remote((200, {"id": NB, "name": "bare"}))).get_notebook(NB)
+    assert (nb.name, nb.file_name, nb.created_at, nb.stats, nb.inputs) == (
+        "bare",
+        None,
+        None,
+        None,
+        [],
+    )
+    (run,) = await provider(Remote((200, [{"id": EX, "status": "queued"}]))).list_executions(NB)
+    assert (run.notebook_id, run.status, run.queued_at) == (NB, "queued", None)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        ["not", "an", "object"],
+        {"name": "no id"},
+        {"id": NB, "name": 5},
+        {"id": NB, "name": "x", "creationDate": "last tuesday"},
+        {"id": NB, "name": "x", "inputs": "none"},
+    ],
+)
+async def test_a_notebook_that_is_not_what_the_schema_says_is_a_remote_error(body: Any) -> None:
+    with pytest.raises(RemoteError) as err:
+        await provider(Remote((200, body))).get_notebook(NB)
+    assert err.value.status == 502
+    assert "Losant" in err.value.message
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"items": []},
+        [{"id": EX, "status": "cancelled"}],
+        [{"id": EX}],
+        [{"status": "queued"}],
+        [{"id": EX, "status": "queued", "outputInfo": []}],
+    ],
+)
+async def test_logs_that_are_not_what_the_schema_says_are_a_remote_error(body: Any) -> None:
+    with pytest.raises(RemoteError):
+        await provider(Remote((200, body))).list_executions(NB)
+
+
+async def test_an_html_answer_is_a_remote_error_not_a_crash() -> None:
+    html = httpx.Response(200, text="<html>login</html>", headers={"Content-Type": "text/html"})
+    with pytest.raises(RemoteError) as err:
+        await provider(Remote(html)).list_notebooks()
+    assert "not JSON" in err.value.message
+
+
+# ----------------------------------------------------------------------------- failures
+
+
+async def test_ids_are_checked_before_anything_is_sent() -> None:
+    remote = Remote((200, {}))
+    p = provider(remote)
+    calls = [
+        p.get_notebook("nope"),
+        p.update_notebook("x" * 24, NotebookPatch(name="n")),
+        p.delete_notebook("../../etc"),
+        p.push("1234", upload_of(b"{}")),
+        p.execute("", ExecuteBody()),
+        p.list_executions(NB + "0"),
+        p.cancel(NB, "not-an-execution"),
+        p.cancel("bad", EX),
+        p.usage("bad", start=datetime.now(timezone.utc), end=datetime.now(timezone.utc)),
+        p.input_export("bad", InputExportBody()),
+    ]
+    for call in calls:
+        with pytest.raises(InvalidInput) as err:
+            await call
+        assert set(err.value.fields) <= {"notebookId", "executionId"}
+    assert remote.requests == []
+
+
+async def test_no_token_means_token_missing_and_nothing_sent() -> None:
+    remote = Remote((200, {}))
+    p = provider(remote, token=lambda: None)
+    assert p.auth_configured is False
+    with pytest.raises(TokenMissing) as err:
+        await p.list_notebooks()
+    assert err.value.status == 403
+    assert remote.requests == []
+
+
+async def test_losant_errors_carry_losants_message() -> None:
+    body = {"type": "Validation", "message": "name is too long"}
+    with pytest.raises(InvalidInput) as err:
+        await provider(Remote((400, body))).create_notebook(NotebookCreate(name="x"))
+    assert "name is too long" in err.value.message
+    assert err.value.remote_status == 400
+    assert err.value.connection == "plant-a"
+    examples = losant_error_message(EXAMPLES["validationErrors"])
+    assert examples == (
+        "Too many validation errors occurred.; "
+        "Specified Data Table ID for data table output does not exist"
+    )
+    assert losant_error_message({"type": "NotFound"}) == "NotFound"
+    assert losant_error_message("text") is None
+
+
+async def test_a_refused_token_is_remote_auth_403() -> None:
+    body = {"type": "Unauthorized", "message": "Invalid access token"}
+    with pytest.raises(RemoteAuthError) as err:
+        await provider(Remote((401, body))).list_notebooks()
+    exc = err.value
+    assert (exc.status, exc.reason, exc.remote_status) == (403, "remote_auth", 401)
+    assert "Set a new token" in exc.message
+
+
+async def test_404s_name_the_missing_notebook_or_execution() -> None:
+    body = {"type": "NotFound", "message": "Notebook was not found"}
+    with pytest.raises(NotFound) as err:
+        await provider(Remote((404, body))).get_notebook(NB)
+    assert err.value.reason == "notebook_not_found"
+    assert NB in err.value.message
+    with pytest.raises(NotFound) as err:
+        await provider(Remote((404, body))).cancel(NB, EX)
+    assert err.value.reason == "execution_not_found"
+    assert EX in err.value.message
+    with pytest.raises(NotFound) as err:
+        await provider(Remote((404, {"message": "Application was not found"}))).list_notebooks()
+    assert APP in err.value.message
+
+
+async def test_only_reads_are_retried() -> None:
+    sleeps: list[float] = []
+    remote = Remote((502, {}), (200, EXAMPLES["notebooks"]))
+    await provider(remote, sleeps=sleeps).list_notebooks()
+    assert len(remote.requests) == 2
+    assert len(sleeps) == 1
+    for name, call in [
+        ("execute", lambda p: p.execute(NB, ExecuteBody())),
+        ("upload", lambda p: p.push(NB, upload_of(b"{}"))),
+        ("cancelExecution", lambda p: p.cancel(NB, EX)),
+        ("notebooks", lambda p: p.create_notebook(NotebookCreate(name="n"))),
+        ("requestInputDataExport", lambda p: p.input_export(NB, InputExportBody())),
+    ]:
+        remote = Remote((503, {"message": "busy"}), (200, {}))
+        sleeps.clear()
+        with pytest.raises(RemoteError):
+            await call(provider(remote, sleeps=sleeps))
+        assert len(remote.requests) == 1, name
+        assert remote.last.url.path.endswith(name)
+        assert sleeps == []
+
+
+async def test_429_passes_retry_after_on() -> None:
+    answer = httpx.Response(429, headers={"Retry-After": "30"}, json={"message": "slow down"})
+    with pytest.raises(RateLimited) as err:
+        await provider(Remote(answer)).execute(NB, ExecuteBody())
+    assert err.value.retry_after == 30
+    assert err.value.status == 429
+    assert "slow down" in err.value.message
+
+
+async def test_the_token_is_redacted_from_errors_and_logs(caplog: pytest.LogCaptureFixture) -> None:
+    logger = logging.getLogger("jupyter_notebook_remote.test_losant_leak")
+    body = {"type": "Unauthorized", "message": f"Token {TOKEN} is not valid (Bearer {TOKEN})"}
+    remote = Remote((401, body))
+    p = provider(remote, logger=logger)
+    with caplog.at_level(logging.DEBUG):
+        with pytest.raises(RemoteAuthError) as err:
+            await p.list_notebooks()
+        logger.warning("while calling with %s", TOKEN)
+    assert TOKEN not in err.value.message
+    assert TOKEN not in json.dumps(err.value.to_json())
+    assert TOKEN not in caplog.text
+    assert any("-> 401 in" in r.getMessage() for r in caplog.records)
+    assert remote.last.headers["Authorization"] == f"Bearer {TOKEN}"
