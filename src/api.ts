@@ -1,0 +1,435 @@
+/**
+ * The one REST client of the server extension (DESIGN.md, "REST contract").
+ *
+ * Every endpoint has a method here and nowhere else builds a URL to the
+ * extension. A failing call throws {@link RemoteApiError}, which carries the
+ * server's `reason` so that the UI can choose its words without matching text.
+ */
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+
+import {
+  IConnectionList,
+  IErrorBody,
+  IExecuteBody,
+  IExecution,
+  IExecutionList,
+  IExecutionStarted,
+  IInputExportBody,
+  IJobQueued,
+  INotebookCreate,
+  INotebookPage,
+  INotebookPatch,
+  IRemoteNotebook,
+  IUsage
+} from './types';
+
+/** The URL namespace of the server extension, under Jupyter's base URL. */
+export const API_NAMESPACE = 'notebook-remote';
+
+/**
+ * Reasons the client itself gives, next to the server's own
+ * (`invalid_input`, `token_missing`, `remote_auth`, ...).
+ */
+export const CLIENT_REASONS = {
+  /** `GET connections` is not answered by this extension: it is not installed or not enabled. */
+  extensionMissing: 'extension_missing',
+  /** The browser could not reach the Jupyter server. */
+  network: 'network',
+  /** The server answered something that is not this extension's JSON. */
+  badResponse: 'bad_response'
+} as const;
+
+/** An error of the REST API, with the server's JSON body when there is one. */
+export class RemoteApiError extends Error {
+  constructor(options: RemoteApiError.IOptions) {
+    super(options.message);
+    this.name = 'RemoteApiError';
+    this.status = options.status;
+    this.reason = options.reason;
+    this.connection = options.connection;
+    this.remoteStatus = options.remoteStatus;
+    this.fields = options.fields ?? {};
+    this.retryAfter = options.retryAfter;
+  }
+
+  /** HTTP status of the answer (0 when the server could not be reached). */
+  readonly status: number;
+  /** Machine-readable cause; the UI branches on this, never on `message`. */
+  readonly reason: string;
+  readonly connection?: string;
+  readonly remoteStatus?: number;
+  /** Field name -> what is wrong with it (for `invalid_input`). */
+  readonly fields: { [field: string]: string };
+  /** Seconds to wait before trying again (from `Retry-After`, on 429). */
+  readonly retryAfter?: number;
+}
+
+export namespace RemoteApiError {
+  export interface IOptions {
+    message: string;
+    status: number;
+    reason: string;
+    connection?: string;
+    remoteStatus?: number;
+    fields?: { [field: string]: string };
+    retryAfter?: number;
+  }
+
+  /** Whether `value` is a REST API error with the given reason(s). */
+  export function hasReason(value: unknown, ...reasons: string[]): boolean {
+    return value instanceof RemoteApiError && reasons.includes(value.reason);
+  }
+}
+
+/** Query parameters; undefined values are left out. */
+type Query = { [key: string]: string | number | undefined };
+
+/** The REST client. One instance per application, shared by model and commands. */
+export class RemoteNotebookApi {
+  constructor(options: RemoteNotebookApi.IOptions = {}) {
+    this.serverSettings =
+      options.serverSettings ?? ServerConnection.makeSettings();
+  }
+
+  readonly serverSettings: ServerConnection.ISettings;
+
+  /** The URL of an API path; each segment is URL-encoded. */
+  url(segments: string[], query?: Query): string {
+    const path = URLExt.join(
+      this.serverSettings.baseUrl,
+      API_NAMESPACE,
+      ...segments.map(s => encodeURIComponent(s))
+    );
+    const params: { [key: string]: string } = {};
+    for (const [key, value] of Object.entries(query ?? {})) {
+      if (value !== undefined && value !== '') {
+        params[key] = String(value);
+      }
+    }
+    const search = URLExt.objectToQueryString(params);
+    return search && search !== '?' ? path + search : path;
+  }
+
+  // ---------------------------------------------------------------- connections
+
+  async listConnections(): Promise<IConnectionList> {
+    try {
+      return await this._json<IConnectionList>(['connections']);
+    } catch (error) {
+      if (
+        error instanceof RemoteApiError &&
+        error.status === 404 &&
+        error.reason === CLIENT_REASONS.badResponse
+      ) {
+        throw new RemoteApiError({
+          message:
+            'The jupyter_notebook_remote server extension is not running on this Jupyter server. ' +
+            'Install it in the server environment and check "jupyter server extension list".',
+          status: 404,
+          reason: CLIENT_REASONS.extensionMissing
+        });
+      }
+      throw error;
+    }
+  }
+
+  /** Send a token once; the server keeps it and never sends it back. */
+  async setToken(connection: string, token: string): Promise<void> {
+    await this._request(['connections', connection, 'token'], {
+      method: 'PUT',
+      body: JSON.stringify({ token })
+    });
+  }
+
+  async forgetToken(connection: string): Promise<void> {
+    await this._request(['connections', connection, 'token'], {
+      method: 'DELETE'
+    });
+  }
+
+  // ---------------------------------------------------------------- notebooks
+
+  listNotebooks(
+    connection: string,
+    options: { filter?: string; page?: number; perPage?: number } = {}
+  ): Promise<INotebookPage> {
+    return this._json<INotebookPage>(
+      ['connections', connection, 'notebooks'],
+      {},
+      { filter: options.filter, page: options.page, perPage: options.perPage }
+    );
+  }
+
+  createNotebook(
+    connection: string,
+    body: INotebookCreate
+  ): Promise<IRemoteNotebook> {
+    return this._json<IRemoteNotebook>(
+      ['connections', connection, 'notebooks'],
+      { method: 'POST', body: JSON.stringify(body) }
+    );
+  }
+
+  getNotebook(connection: string, notebook: string): Promise<IRemoteNotebook> {
+    return this._json<IRemoteNotebook>([
+      'connections',
+      connection,
+      'notebooks',
+      notebook
+    ]);
+  }
+
+  updateNotebook(
+    connection: string,
+    notebook: string,
+    patch: INotebookPatch
+  ): Promise<IRemoteNotebook> {
+    return this._json<IRemoteNotebook>(
+      ['connections', connection, 'notebooks', notebook],
+      { method: 'PATCH', body: JSON.stringify(patch) }
+    );
+  }
+
+  async deleteNotebook(connection: string, notebook: string): Promise<void> {
+    await this._request(['connections', connection, 'notebooks', notebook], {
+      method: 'DELETE'
+    });
+  }
+
+  /** Push the saved notebook at `path` (Jupyter contents path) to the remote. */
+  push(
+    connection: string,
+    notebook: string,
+    path: string
+  ): Promise<IRemoteNotebook> {
+    return this._json<IRemoteNotebook>(
+      ['connections', connection, 'notebooks', notebook, 'push'],
+      { method: 'POST', body: JSON.stringify({ path }) }
+    );
+  }
+
+  // ---------------------------------------------------------------- runs
+
+  execute(
+    connection: string,
+    notebook: string,
+    body: IExecuteBody = {}
+  ): Promise<IExecutionStarted> {
+    return this._json<IExecutionStarted>(
+      ['connections', connection, 'notebooks', notebook, 'executions'],
+      { method: 'POST', body: JSON.stringify(body) }
+    );
+  }
+
+  async listExecutions(
+    connection: string,
+    notebook: string,
+    options: { limit?: number; since?: number } = {}
+  ): Promise<IExecution[]> {
+    const list = await this._json<IExecutionList>(
+      ['connections', connection, 'notebooks', notebook, 'executions'],
+      {},
+      { limit: options.limit, since: options.since }
+    );
+    return list.items;
+  }
+
+  async cancelExecution(
+    connection: string,
+    notebook: string,
+    execution: string
+  ): Promise<void> {
+    await this._request(
+      [
+        'connections',
+        connection,
+        'notebooks',
+        notebook,
+        'executions',
+        execution,
+        'cancel'
+      ],
+      { method: 'POST' }
+    );
+  }
+
+  /** The URL of an output file of a run, served by the extension itself. */
+  executionFileUrl(
+    connection: string,
+    notebook: string,
+    execution: string,
+    name: string
+  ): string {
+    return this.url([
+      'connections',
+      connection,
+      'notebooks',
+      notebook,
+      'executions',
+      execution,
+      'files',
+      name
+    ]);
+  }
+
+  /** The text of an output file of a run (result.log, result.ipynb...). */
+  async fetchExecutionFile(
+    connection: string,
+    notebook: string,
+    execution: string,
+    name: string
+  ): Promise<string> {
+    const response = await this._request(
+      [
+        'connections',
+        connection,
+        'notebooks',
+        notebook,
+        'executions',
+        execution,
+        'files',
+        name
+      ],
+      {}
+    );
+    return response.text();
+  }
+
+  usage(
+    connection: string,
+    notebook: string,
+    range: { start: number; end: number }
+  ): Promise<IUsage> {
+    return this._json<IUsage>(
+      ['connections', connection, 'notebooks', notebook, 'usage'],
+      {},
+      { start: range.start, end: range.end }
+    );
+  }
+
+  inputExport(
+    connection: string,
+    notebook: string,
+    body: IInputExportBody
+  ): Promise<IJobQueued> {
+    return this._json<IJobQueued>(
+      ['connections', connection, 'notebooks', notebook, 'input-export'],
+      { method: 'POST', body: JSON.stringify(body) }
+    );
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  private async _json<T>(
+    segments: string[],
+    init: RequestInit = {},
+    query?: Query
+  ): Promise<T> {
+    const response = await this._request(segments, init, query);
+    const text = await response.text();
+    if (!text) {
+      throw new RemoteApiError({
+        message: `The server sent an empty answer to ${segments[segments.length - 1]}.`,
+        status: response.status,
+        reason: CLIENT_REASONS.badResponse
+      });
+    }
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new RemoteApiError({
+        message: 'The server sent an answer that is not JSON.',
+        status: response.status,
+        reason: CLIENT_REASONS.badResponse
+      });
+    }
+  }
+
+  private async _request(
+    segments: string[],
+    init: RequestInit,
+    query?: Query
+  ): Promise<Response> {
+    const url = this.url(segments, query);
+    const headers = new Headers(init.headers);
+    if (init.body !== undefined && !headers.has('Content-Type')) {
+      headers.set('Content-Type', 'application/json');
+    }
+    let response: Response;
+    try {
+      response = await ServerConnection.makeRequest(
+        url,
+        { ...init, headers },
+        this.serverSettings
+      );
+    } catch (error) {
+      throw new RemoteApiError({
+        message:
+          'The Jupyter server cannot be reached. Check that it is still running, then try again.',
+        status: 0,
+        reason: CLIENT_REASONS.network
+      });
+    }
+    if (!response.ok) {
+      throw await Private.errorFrom(response);
+    }
+    return response;
+  }
+}
+
+export namespace RemoteNotebookApi {
+  export interface IOptions {
+    serverSettings?: ServerConnection.ISettings;
+  }
+}
+
+namespace Private {
+  /** Turn a failed response into a RemoteApiError, reading our JSON body. */
+  export async function errorFrom(response: Response): Promise<RemoteApiError> {
+    const retryHeader = response.headers.get('Retry-After');
+    const retryAfter =
+      retryHeader !== null && retryHeader !== '' && !isNaN(Number(retryHeader))
+        ? Number(retryHeader)
+        : undefined;
+    let body: Partial<IErrorBody> | null = null;
+    try {
+      const text = await response.text();
+      body = text ? (JSON.parse(text) as Partial<IErrorBody>) : null;
+    } catch {
+      body = null;
+    }
+    if (
+      body &&
+      typeof body === 'object' &&
+      typeof body.message === 'string' &&
+      typeof body.reason === 'string'
+    ) {
+      return new RemoteApiError({
+        message: body.message,
+        status: response.status,
+        reason: body.reason,
+        connection: body.connection,
+        remoteStatus: body.remoteStatus,
+        fields: body.fields,
+        retryAfter
+      });
+    }
+    // Not our JSON: Jupyter itself refused (403 without a login, 404 of a
+    // route that does not exist, a proxy error page...).
+    const jupyterMessage =
+      body && typeof body === 'object' && typeof body.message === 'string'
+        ? body.message
+        : '';
+    return new RemoteApiError({
+      message:
+        response.status === 403
+          ? 'The Jupyter server refused the request (403). Reload the page to log in again.'
+          : `The Jupyter server answered ${response.status} ${response.statusText}`.trim() +
+            (jupyterMessage ? `: ${jupyterMessage}` : '.'),
+      status: response.status,
+      reason: CLIENT_REASONS.badResponse,
+      retryAfter
+    });
+  }
+}

@@ -1,0 +1,232 @@
+/**
+ * The commands of the palette, the notebook toolbar and the panel's buttons.
+ * Confirmations live here so that every way of starting an action asks the
+ * same questions.
+ */
+import { Dialog, showDialog } from '@jupyterlab/apputils';
+import { TranslationBundle } from '@jupyterlab/translation';
+import {
+  fileUploadIcon,
+  linkIcon,
+  refreshIcon,
+  runIcon,
+  stopIcon
+} from '@jupyterlab/ui-components';
+import { CommandRegistry } from '@lumino/commands';
+
+import { formatTime, statusLabel } from './format';
+import { pushAndRunIcon, remoteNotebookIcon } from './icons';
+import { RemoteModel } from './model';
+import { CommandIDs } from './tokens';
+
+export interface ICommandContext {
+  commands: CommandRegistry;
+  model: RemoteModel;
+  trans: TranslationBundle;
+  /** Show (and focus) the Remote Notebooks panel. */
+  openPanel: () => void;
+}
+
+/** Whether a command makes sense for the active notebook right now. */
+export function isCommandEnabled(model: RemoteModel, id: string): boolean {
+  const link = model.link;
+  const connection = model.linkConnection;
+  const pushing = model.isBusy('push');
+  const running = model.isBusy('run');
+  switch (id) {
+    case CommandIDs.push:
+      return !!link && !!connection && model.can('push') && !pushing;
+    case CommandIDs.run:
+      return (
+        !!link && !!connection && model.can('execute') && !running && !pushing
+      );
+    case CommandIDs.pushAndRun:
+      return (
+        !!link &&
+        !!connection &&
+        model.can('push') &&
+        model.can('execute') &&
+        !running &&
+        !pushing
+      );
+    case CommandIDs.cancel:
+      return (
+        !!link &&
+        model.can('cancel') &&
+        !!model.cancelTarget &&
+        !model.isBusy('cancel')
+      );
+    case CommandIDs.link:
+      return (
+        !!model.notebook &&
+        !link &&
+        !!model.connection &&
+        (model.can('list', model.connection) ||
+          model.can('create', model.connection))
+      );
+    case CommandIDs.unlink:
+      return !!link;
+    case CommandIDs.refresh:
+      return !model.extensionMissing;
+    case CommandIDs.openPanel:
+      return true;
+    default:
+      return false;
+  }
+}
+
+export function addCommands(context: ICommandContext): void {
+  const { commands, model, trans, openPanel } = context;
+  const enabled = (id: string) => () => isCommandEnabled(model, id);
+
+  commands.addCommand(CommandIDs.push, {
+    label: trans.__('Push Notebook to Remote'),
+    caption: trans.__('Save the notebook and push it to its remote notebook'),
+    icon: fileUploadIcon,
+    isEnabled: enabled(CommandIDs.push),
+    execute: () => model.push()
+  });
+
+  commands.addCommand(CommandIDs.run, {
+    label: trans.__('Run Remote Notebook'),
+    caption: trans.__('Run what was last pushed to the remote notebook'),
+    icon: runIcon,
+    isEnabled: enabled(CommandIDs.run),
+    execute: async () => {
+      if (!(await confirmRun(model, trans))) {
+        return null;
+      }
+      if (model.localChangedSincePush && model.can('push')) {
+        const choice = await showDialog({
+          title: trans.__('The notebook changed since the last push'),
+          body: trans.__(
+            'The remote run uses the version that was last pushed. Push the current notebook first?'
+          ),
+          buttons: [
+            Dialog.cancelButton({ label: trans.__("Don't run") }),
+            Dialog.okButton({
+              label: trans.__('Run pushed version'),
+              displayType: 'default',
+              actions: ['run-pushed']
+            }),
+            Dialog.okButton({ label: trans.__('Push and run') })
+          ]
+        });
+        if (!choice.button.accept) {
+          return null;
+        }
+        if (!choice.button.actions.includes('run-pushed')) {
+          openPanel();
+          return model.pushAndRun();
+        }
+      }
+      openPanel();
+      return model.run();
+    }
+  });
+
+  commands.addCommand(CommandIDs.pushAndRun, {
+    label: trans.__('Push and Run on Remote'),
+    caption: trans.__('Push and run on the remote notebook'),
+    icon: pushAndRunIcon,
+    isEnabled: enabled(CommandIDs.pushAndRun),
+    execute: async () => {
+      if (!(await confirmRun(model, trans))) {
+        return null;
+      }
+      openPanel();
+      return model.pushAndRun();
+    }
+  });
+
+  commands.addCommand(CommandIDs.cancel, {
+    label: trans.__('Cancel Remote Run'),
+    caption: trans.__('Cancel the selected or running remote run'),
+    icon: stopIcon,
+    isEnabled: enabled(CommandIDs.cancel),
+    execute: async () => {
+      const target = model.cancelTarget;
+      if (!target) {
+        return false;
+      }
+      const queued = formatTime(target.queuedAt);
+      const result = await showDialog({
+        title: trans.__('Cancel this run?'),
+        body: trans.__(
+          'The run queued %1 is %2. Canceling stops it; its outputs so far may be lost.',
+          queued || target.id,
+          statusLabel(target.status, trans).toLowerCase()
+        ),
+        buttons: [
+          Dialog.cancelButton({ label: trans.__('Keep running') }),
+          Dialog.warnButton({ label: trans.__('Cancel run') })
+        ]
+      });
+      if (!result.button.accept) {
+        return false;
+      }
+      return model.cancel(target.id);
+    }
+  });
+
+  commands.addCommand(CommandIDs.link, {
+    label: trans.__('Link Notebook to a Remote Notebook'),
+    caption: trans.__('Choose or create the remote notebook of this notebook'),
+    icon: linkIcon,
+    isEnabled: enabled(CommandIDs.link),
+    execute: () => {
+      openPanel();
+      model.openChooser();
+    }
+  });
+
+  commands.addCommand(CommandIDs.unlink, {
+    label: trans.__('Unlink Notebook from its Remote Notebook'),
+    isEnabled: enabled(CommandIDs.unlink),
+    execute: () => model.unlink()
+  });
+
+  commands.addCommand(CommandIDs.refresh, {
+    label: trans.__('Refresh Remote Runs'),
+    caption: trans.__('Check the runs and usage now'),
+    icon: refreshIcon,
+    isEnabled: enabled(CommandIDs.refresh),
+    execute: async () => {
+      if (!model.connectionsLoaded || model.error('connections')) {
+        await model.loadConnections();
+      }
+      return model.refresh();
+    }
+  });
+
+  commands.addCommand(CommandIDs.openPanel, {
+    label: trans.__('Open Remote Notebooks Panel'),
+    icon: remoteNotebookIcon,
+    execute: () => openPanel()
+  });
+
+  model.stateChanged.connect(() => commands.notifyCommandChanged());
+}
+
+async function confirmRun(
+  model: RemoteModel,
+  trans: TranslationBundle
+): Promise<boolean> {
+  if (!model.settings.confirmBeforeRun) {
+    return true;
+  }
+  const name = model.remoteNotebook?.name ?? model.link?.notebookId ?? '';
+  const result = await showDialog({
+    title: trans.__('Run on the remote notebook?'),
+    body: trans.__(
+      'Start a run of "%1" on %2.',
+      name,
+      model.link?.connection ?? ''
+    ),
+    buttons: [
+      Dialog.cancelButton({ label: trans.__("Don't run") }),
+      Dialog.okButton({ label: trans.__('Run') })
+    ]
+  });
+  return result.button.accept;
+}

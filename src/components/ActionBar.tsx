@@ -1,0 +1,195 @@
+import { TranslationBundle } from '@jupyterlab/translation';
+import {
+  Button,
+  fileUploadIcon,
+  LabIcon,
+  refreshIcon,
+  runIcon,
+  stopIcon
+} from '@jupyterlab/ui-components';
+import React from 'react';
+
+import { formatDuration, formatSize } from '../format';
+import { pushAndRunIcon } from '../icons';
+import { RemoteModel } from '../model';
+import { CommandIDs } from '../tokens';
+import { Capability } from '../types';
+import { IPanelActions } from './actions';
+import { ErrorMessage } from './common';
+
+interface IActionSpec {
+  command: string;
+  label: string;
+  icon: LabIcon;
+  title: string;
+  needs: Capability[];
+  accent?: boolean;
+}
+
+/** Push, Run, Push and run, Cancel and Refresh, with why one is missing. */
+export function ActionBar(props: {
+  model: RemoteModel;
+  actions: IPanelActions;
+  trans: TranslationBundle;
+  now: number;
+}): JSX.Element | null {
+  const { model, actions, trans, now } = props;
+  if (!model.notebook || !model.link) {
+    return null;
+  }
+  const specs: IActionSpec[] = [
+    {
+      command: CommandIDs.push,
+      label: trans.__('Push'),
+      icon: fileUploadIcon,
+      title: trans.__('Save the notebook and push it to the remote notebook'),
+      needs: ['push']
+    },
+    {
+      command: CommandIDs.run,
+      label: trans.__('Run'),
+      icon: runIcon,
+      title: trans.__('Run what was last pushed'),
+      needs: ['execute']
+    },
+    {
+      command: CommandIDs.pushAndRun,
+      label: trans.__('Push and run'),
+      icon: pushAndRunIcon,
+      title: trans.__('Push and run on the remote notebook'),
+      needs: ['push', 'execute'],
+      accent: true
+    },
+    {
+      command: CommandIDs.cancel,
+      label: trans.__('Cancel'),
+      icon: stopIcon,
+      title: trans.__('Cancel the selected or running run'),
+      needs: ['cancel']
+    }
+  ];
+  const missing = new Map<Capability, string>();
+  for (const spec of specs) {
+    for (const capability of spec.needs) {
+      const why = model.whyNot(capability);
+      if (why) {
+        missing.set(capability, why);
+      }
+    }
+  }
+  const progress = model.pushProgress;
+
+  return (
+    <div className="jp-NotebookRemote-actions">
+      <div
+        className="jp-NotebookRemote-toolbar"
+        role="toolbar"
+        aria-label={trans.__('Remote notebook actions')}
+      >
+        {specs.map(spec => {
+          const why = spec.needs
+            .map(capability => missing.get(capability))
+            .find(Boolean);
+          const enabled = actions.isEnabled(spec.command);
+          return (
+            <Button
+              key={spec.command}
+              small
+              className={`jp-NotebookRemote-button jp-NotebookRemote-action${
+                spec.accent ? ' jp-mod-accept' : ''
+              }`}
+              aria-label={spec.label}
+              title={why ? `${spec.label}: ${why}` : spec.title}
+              disabled={!enabled}
+              onClick={() => actions.execute(spec.command)}
+            >
+              <spec.icon.react
+                tag="span"
+                className="jp-NotebookRemote-buttonIcon"
+              />
+              <span>{spec.label}</span>
+            </Button>
+          );
+        })}
+        <Button
+          small
+          minimal
+          className="jp-NotebookRemote-button jp-NotebookRemote-refresh"
+          aria-label={trans.__('Refresh')}
+          title={trans.__('Check the runs and usage now')}
+          onClick={() => actions.execute(CommandIDs.refresh)}
+        >
+          <refreshIcon.react
+            tag="span"
+            className="jp-NotebookRemote-buttonIcon"
+          />
+        </Button>
+      </div>
+      {missing.size > 0 && (
+        <ul className="jp-NotebookRemote-unsupported">
+          {[...missing.entries()].map(([capability, why]) => (
+            <li key={capability}>
+              <strong>{capabilityLabel(capability, trans)}</strong>{' '}
+              {trans.__('unavailable: %1', why)}
+            </li>
+          ))}
+        </ul>
+      )}
+      {progress && (
+        <div className="jp-NotebookRemote-progress" role="status">
+          <progress aria-label={trans.__('Push progress')} />
+          <span>
+            {progress.stage === 'saving'
+              ? trans.__('Saving…')
+              : progress.size
+                ? trans.__('Pushing %1…', formatSize(progress.size))
+                : trans.__('Pushing…')}
+            {now - progress.startedAt >= 2000 &&
+              ` ${formatDuration(now - progress.startedAt)}`}
+          </span>
+        </div>
+      )}
+      {!progress && model.localChangedSincePush && (
+        <p className="jp-NotebookRemote-hint">
+          {trans.__(
+            'The local notebook changed since the last push; Run uses the pushed version.'
+          )}
+        </p>
+      )}
+      {model.notice && (
+        <p className="jp-NotebookRemote-notice" role="status">
+          {model.notice}
+        </p>
+      )}
+      <ErrorMessage error={model.error('actions')} trans={trans} />
+    </div>
+  );
+}
+
+export function capabilityLabel(
+  capability: Capability,
+  trans: TranslationBundle
+): string {
+  switch (capability) {
+    case 'push':
+      return trans.__('Push');
+    case 'execute':
+      return trans.__('Run');
+    case 'cancel':
+      return trans.__('Cancel');
+    case 'logs':
+      return trans.__('Runs');
+    case 'usage':
+      return trans.__('Usage');
+    case 'rename':
+      return trans.__('Rename');
+    case 'inputExport':
+      return trans.__('Input export');
+    case 'list':
+      return trans.__('List');
+    case 'create':
+      return trans.__('Create');
+    default:
+      return capability;
+  }
+}

@@ -1,0 +1,122 @@
+import { TranslationBundle } from '@jupyterlab/translation';
+import { Button } from '@jupyterlab/ui-components';
+import React from 'react';
+
+import { RemoteModel } from '../model';
+import { ErrorMessage, Section } from './common';
+
+/** Pick a connection; set or forget its token (sent once, never shown). */
+export function ConnectionSection(props: {
+  model: RemoteModel;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { model, trans } = props;
+  const [token, setToken] = React.useState('');
+  const connection = model.connection;
+  const busy = model.isBusy('token');
+  const needsToken = model.needsToken(connection);
+
+  const save = async (event: React.FormEvent) => {
+    event.preventDefault();
+    if (await model.setToken(token)) {
+      setToken('');
+    }
+  };
+
+  return (
+    <Section
+      title={trans.__('Connection')}
+      className="jp-NotebookRemote-connection"
+    >
+      <div className="jp-NotebookRemote-row">
+        <div className="jp-select-wrapper jp-NotebookRemote-grow">
+          <select
+            className="jp-mod-styled"
+            aria-label={trans.__('Connection')}
+            value={model.connectionId ?? ''}
+            disabled={model.connections.length === 0}
+            onChange={event => model.selectConnection(event.target.value)}
+          >
+            {model.connections.length === 0 && (
+              <option value="">{trans.__('No connections')}</option>
+            )}
+            {model.connections.map(c => (
+              <option key={c.id} value={c.id}>
+                {c.label && c.label !== c.id ? `${c.label} (${c.id})` : c.id}
+              </option>
+            ))}
+          </select>
+        </div>
+      </div>
+      {connection && (
+        <div className="jp-NotebookRemote-meta">
+          <span className="jp-NotebookRemote-kind">{connection.kind}</span>
+          {connection.baseUrl && (
+            <span
+              className="jp-NotebookRemote-muted jp-NotebookRemote-ellipsis"
+              title={connection.baseUrl}
+            >
+              {connection.baseUrl}
+            </span>
+          )}
+        </div>
+      )}
+      {connection && needsToken && (
+        <form
+          className="jp-NotebookRemote-token"
+          onSubmit={save}
+          autoComplete="off"
+        >
+          <div className="jp-NotebookRemote-row">
+            <span
+              className={`jp-NotebookRemote-tokenState ${
+                connection.authConfigured ? 'jp-mod-set' : 'jp-mod-unset'
+              }`}
+            >
+              {connection.authConfigured
+                ? trans.__('Token set')
+                : trans.__('No token')}
+            </span>
+          </div>
+          <div className="jp-NotebookRemote-row">
+            <input
+              className="jp-mod-styled jp-NotebookRemote-grow"
+              type="password"
+              aria-label={trans.__('Token')}
+              placeholder={
+                connection.authConfigured
+                  ? trans.__('New token')
+                  : trans.__('Paste a token')
+              }
+              autoComplete="new-password"
+              spellCheck={false}
+              value={token}
+              onChange={event => setToken(event.target.value)}
+            />
+            <Button
+              type="submit"
+              small
+              className="jp-NotebookRemote-button"
+              disabled={busy || token.trim() === ''}
+            >
+              {trans.__('Save token')}
+            </Button>
+            {connection.authConfigured && (
+              <Button
+                type="button"
+                small
+                minimal
+                className="jp-NotebookRemote-button"
+                disabled={busy}
+                onClick={() => void model.forgetToken()}
+              >
+                {trans.__('Forget token')}
+              </Button>
+            )}
+          </div>
+        </form>
+      )}
+      <ErrorMessage error={model.error('token')} trans={trans} />
+    </Section>
+  );
+}

@@ -1,0 +1,253 @@
+import { TranslationBundle } from '@jupyterlab/translation';
+import { Button, linkIcon } from '@jupyterlab/ui-components';
+import React from 'react';
+
+import { CommandIDs } from '../tokens';
+import { baseName } from '../notebook';
+import { RemoteModel } from '../model';
+import { ErrorMessage, Section } from './common';
+import { IPanelActions } from './actions';
+
+/** The active notebook and its link to a remote notebook. */
+export function LinkSection(props: {
+  model: RemoteModel;
+  actions: IPanelActions;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { model, actions, trans } = props;
+  const notebook = model.notebook;
+  const link = model.link;
+  const remote = model.remoteNotebook;
+
+  let body: React.ReactNode;
+  if (!notebook) {
+    body = (
+      <p className="jp-NotebookRemote-muted">
+        {trans.__('Open a notebook to push and run it remotely.')}
+      </p>
+    );
+  } else if (link) {
+    const unknown = !model.linkConnection && model.connectionsLoaded;
+    body = (
+      <>
+        <div className="jp-NotebookRemote-row">
+          <linkIcon.react tag="span" className="jp-NotebookRemote-inlineIcon" />
+          <span className="jp-NotebookRemote-grow jp-NotebookRemote-ellipsis">
+            <span className="jp-NotebookRemote-muted">
+              {trans.__('Linked to')}{' '}
+            </span>
+            <strong
+              className="jp-NotebookRemote-remoteName"
+              title={link.notebookId}
+            >
+              {remote?.name ?? link.notebookId}
+            </strong>
+            <span className="jp-NotebookRemote-muted">
+              {' '}
+              {trans.__('on %1', link.connection)}
+            </span>
+          </span>
+          <Button
+            small
+            minimal
+            className="jp-NotebookRemote-button"
+            onClick={() => actions.execute(CommandIDs.unlink)}
+          >
+            {trans.__('Unlink')}
+          </Button>
+        </div>
+        {unknown && (
+          <ErrorMessage
+            error={{
+              reason: 'unknown_connection',
+              message: trans.__(
+                'The server has no connection "%1".',
+                link.connection
+              )
+            }}
+            trans={trans}
+          />
+        )}
+      </>
+    );
+  } else {
+    const why = model.whyNot('list', model.connection);
+    body = (
+      <>
+        <div className="jp-NotebookRemote-row">
+          <span className="jp-NotebookRemote-grow jp-NotebookRemote-muted">
+            {trans.__('Not linked to a remote notebook.')}
+          </span>
+          {!model.chooser && (
+            <Button
+              small
+              className="jp-NotebookRemote-button"
+              disabled={!actions.isEnabled(CommandIDs.link)}
+              title={why ?? trans.__('Link this notebook to a remote notebook')}
+              onClick={() => actions.execute(CommandIDs.link)}
+            >
+              {trans.__('Link')}
+            </Button>
+          )}
+        </div>
+        {model.chooser && <LinkChooser model={model} trans={trans} />}
+      </>
+    );
+  }
+
+  return (
+    <Section title={trans.__('Notebook')} className="jp-NotebookRemote-link">
+      {notebook && (
+        <div
+          className="jp-NotebookRemote-fileName jp-NotebookRemote-ellipsis"
+          title={notebook.path}
+        >
+          {baseName(notebook.path)}
+          {notebook.dirty && (
+            <span className="jp-NotebookRemote-muted">
+              {' '}
+              {trans.__('(unsaved changes)')}
+            </span>
+          )}
+        </div>
+      )}
+      {body}
+      <ErrorMessage error={model.error('link')} trans={trans} />
+    </Section>
+  );
+}
+
+/** Choose an existing remote notebook, or create one, to link. */
+export function LinkChooser(props: {
+  model: RemoteModel;
+  trans: TranslationBundle;
+}): JSX.Element | null {
+  const { model, trans } = props;
+  const chooser = model.chooser;
+  const [name, setName] = React.useState(model.defaultRemoteName);
+  const searchRef = React.useRef<HTMLInputElement>(null);
+  React.useEffect(() => {
+    searchRef.current?.focus();
+  }, []);
+  if (!chooser) {
+    return null;
+  }
+  const canList = model.can('list', model.connection);
+  const canCreate = model.can('create', model.connection);
+  const busy = model.isBusy('link');
+
+  return (
+    <div
+      className="jp-NotebookRemote-chooser"
+      onKeyDown={event => {
+        if (event.key === 'Escape') {
+          event.stopPropagation();
+          model.closeChooser();
+        }
+      }}
+    >
+      {canList ? (
+        <>
+          <input
+            ref={searchRef}
+            className="jp-mod-styled jp-NotebookRemote-search"
+            type="search"
+            aria-label={trans.__('Search remote notebooks')}
+            placeholder={trans.__('Search remote notebooks')}
+            value={chooser.filter}
+            onChange={event => model.setChooserFilter(event.target.value)}
+          />
+          <ul
+            className="jp-NotebookRemote-chooserList"
+            aria-label={trans.__('Remote notebooks')}
+            aria-busy={chooser.loading}
+          >
+            {chooser.items.map(item => (
+              <li key={item.id}>
+                <button
+                  type="button"
+                  className="jp-NotebookRemote-chooserItem"
+                  title={item.description || item.name}
+                  data-notebook-id={item.id}
+                  onClick={() => model.linkTo(item)}
+                >
+                  <span className="jp-NotebookRemote-ellipsis">
+                    {item.name}
+                  </span>
+                  {item.updatedAt && (
+                    <span className="jp-NotebookRemote-muted">
+                      {new Date(item.updatedAt).toLocaleDateString()}
+                    </span>
+                  )}
+                </button>
+              </li>
+            ))}
+            {!chooser.loading && chooser.items.length === 0 && (
+              <li className="jp-NotebookRemote-muted jp-NotebookRemote-empty">
+                {chooser.filter
+                  ? trans.__('No remote notebook matches.')
+                  : trans.__('No remote notebooks yet.')}
+              </li>
+            )}
+            {chooser.loading && (
+              <li className="jp-NotebookRemote-muted jp-NotebookRemote-empty">
+                {trans.__('Loading…')}
+              </li>
+            )}
+          </ul>
+          {chooser.totalCount > chooser.items.length && (
+            <p className="jp-NotebookRemote-muted">
+              {trans.__(
+                'Showing %1 of %2; refine the search to see others.',
+                chooser.items.length,
+                chooser.totalCount
+              )}
+            </p>
+          )}
+        </>
+      ) : (
+        <p className="jp-NotebookRemote-muted">
+          {model.whyNot('list', model.connection)}
+        </p>
+      )}
+      <form
+        className="jp-NotebookRemote-row"
+        onSubmit={event => {
+          event.preventDefault();
+          void model.createAndLink(name);
+        }}
+      >
+        <input
+          className="jp-mod-styled jp-NotebookRemote-grow"
+          type="text"
+          aria-label={trans.__('New notebook name')}
+          placeholder={trans.__('New notebook name')}
+          value={name}
+          disabled={!canCreate}
+          onChange={event => setName(event.target.value)}
+        />
+        <Button
+          type="submit"
+          small
+          className="jp-NotebookRemote-button"
+          disabled={!canCreate || busy || name.trim() === ''}
+          title={
+            model.whyNot('create', model.connection) ??
+            trans.__('Create a remote notebook with this name and link it')
+          }
+        >
+          {trans.__('Create')}
+        </Button>
+        <Button
+          type="button"
+          small
+          minimal
+          className="jp-NotebookRemote-button"
+          onClick={() => model.closeChooser()}
+        >
+          {trans.__('Close')}
+        </Button>
+      </form>
+    </div>
+  );
+}

@@ -1,0 +1,72 @@
+import { TranslationBundle } from '@jupyterlab/translation';
+import React from 'react';
+
+import { RemoteModel } from '../model';
+import { ActionBar } from './ActionBar';
+import { IPanelActions } from './actions';
+import { ConnectionSection } from './ConnectionSection';
+import { ErrorMessage } from './common';
+import { LinkSection } from './LinkSection';
+import { RemoteNotebookSection } from './RemoteNotebookSection';
+import { RunDetails } from './RunDetails';
+import { RunsList } from './RunsList';
+import { UsageSection } from './UsageChart';
+
+/** The whole Remote Notebooks panel; renders the model, fetches nothing. */
+export function RemotePanelView(props: {
+  model: RemoteModel;
+  actions: IPanelActions;
+  trans: TranslationBundle;
+  now?: number;
+}): JSX.Element {
+  const { model, actions, trans } = props;
+  const now = props.now ?? Date.now();
+
+  if (model.extensionMissing) {
+    return (
+      <div className="jp-NotebookRemote-body">
+        <h2 className="jp-NotebookRemote-title">
+          {trans.__('Remote Notebooks')}
+        </h2>
+        <ErrorMessage error={model.error('connections')} trans={trans} />
+      </div>
+    );
+  }
+
+  const selected = model.selectedExecution;
+  return (
+    <div className="jp-NotebookRemote-body">
+      <h2 className="jp-NotebookRemote-title">
+        {trans.__('Remote Notebooks')}
+      </h2>
+      <ErrorMessage error={model.error('connections')} trans={trans} />
+      {model.connectionsLoaded ? (
+        <>
+          <ConnectionSection model={model} trans={trans} />
+          <LinkSection model={model} actions={actions} trans={trans} />
+          <ActionBar model={model} actions={actions} trans={trans} now={now} />
+          <RunsList
+            model={model}
+            trans={trans}
+            now={now}
+            details={
+              selected && (
+                <RunDetails
+                  model={model}
+                  execution={selected}
+                  actions={actions}
+                  trans={trans}
+                  now={now}
+                />
+              )
+            }
+          />
+          <UsageSection model={model} trans={trans} />
+          <RemoteNotebookSection model={model} trans={trans} />
+        </>
+      ) : (
+        <p className="jp-NotebookRemote-muted">{trans.__('Loading…')}</p>
+      )}
+    </div>
+  );
+}

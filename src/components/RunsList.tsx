@@ -1,0 +1,125 @@
+import { TranslationBundle } from '@jupyterlab/translation';
+import React from 'react';
+
+import {
+  formatTime,
+  formatTimestamp,
+  runDuration,
+  sourceLabel
+} from '../format';
+import { RemoteModel } from '../model';
+import { IExecution } from '../types';
+import { ErrorMessage, Section, StatusBadge } from './common';
+
+/** The runs of the linked notebook, newest first; select one for details. */
+export function RunsList(props: {
+  model: RemoteModel;
+  trans: TranslationBundle;
+  now: number;
+  details?: React.ReactNode;
+}): JSX.Element | null {
+  const { model, trans, now } = props;
+  if (!model.link) {
+    return null;
+  }
+  const why = model.whyNot('logs');
+  const executions = model.executions;
+  const selected = model.selectedExecutionId;
+
+  const onKeyDown = (event: React.KeyboardEvent, execution: IExecution) => {
+    const index = executions.indexOf(execution);
+    let next: IExecution | undefined;
+    if (event.key === 'Enter' || event.key === ' ') {
+      event.preventDefault();
+      model.selectExecution(execution.id);
+      return;
+    } else if (event.key === 'Escape' && selected === execution.id) {
+      event.preventDefault();
+      model.selectExecution(null);
+      return;
+    } else if (event.key === 'ArrowDown') {
+      next = executions[index + 1];
+    } else if (event.key === 'ArrowUp') {
+      next = executions[index - 1];
+    }
+    if (next) {
+      event.preventDefault();
+      const list = (event.currentTarget as HTMLElement).parentElement;
+      const target = list?.querySelector<HTMLElement>(
+        `[data-execution-id="${next.id}"]`
+      );
+      target?.focus();
+    }
+  };
+
+  return (
+    <Section title={trans.__('Runs')} className="jp-NotebookRemote-runsSection">
+      {why ? (
+        <p className="jp-NotebookRemote-muted">{why}</p>
+      ) : (
+        <>
+          <ul
+            className="jp-NotebookRemote-runs"
+            aria-label={trans.__('Runs, newest first')}
+          >
+            {executions.map(execution => {
+              const isSelected = execution.id === selected;
+              const duration = runDuration(execution, now);
+              const source = sourceLabel(execution, trans);
+              return (
+                <React.Fragment key={execution.id}>
+                  <li
+                    className={`jp-NotebookRemote-run${
+                      isSelected ? ' jp-mod-selected' : ''
+                    }`}
+                    data-execution-id={execution.id}
+                    data-status={execution.status}
+                    tabIndex={0}
+                    role="button"
+                    aria-expanded={isSelected}
+                    onClick={() => model.selectExecution(execution.id)}
+                    onKeyDown={event => onKeyDown(event, execution)}
+                  >
+                    <StatusBadge status={execution.status} trans={trans} />
+                    <span
+                      className="jp-NotebookRemote-runTime"
+                      title={trans.__(
+                        'Queued %1',
+                        formatTimestamp(execution.queuedAt)
+                      )}
+                    >
+                      {formatTime(execution.queuedAt, now)}
+                    </span>
+                    <span className="jp-NotebookRemote-runDuration">
+                      {duration}
+                    </span>
+                    {source && (
+                      <span
+                        className="jp-NotebookRemote-runSource"
+                        title={trans.__('Started by %1', source)}
+                      >
+                        {source}
+                      </span>
+                    )}
+                  </li>
+                  {isSelected && props.details}
+                </React.Fragment>
+              );
+            })}
+          </ul>
+          {model.runsLoaded && executions.length === 0 && (
+            <p className="jp-NotebookRemote-muted jp-NotebookRemote-empty">
+              {trans.__('No runs yet. Push, then Run.')}
+            </p>
+          )}
+          {!model.runsLoaded && !model.error('runs') && (
+            <p className="jp-NotebookRemote-muted jp-NotebookRemote-empty">
+              {trans.__('Loading runs…')}
+            </p>
+          )}
+        </>
+      )}
+      <ErrorMessage error={model.error('runs')} trans={trans} />
+    </Section>
+  );
+}

@@ -1,0 +1,185 @@
+import { TranslationBundle } from '@jupyterlab/translation';
+import React from 'react';
+
+import { formatMinutes } from '../format';
+import { RemoteModel } from '../model';
+import { IUsage } from '../types';
+import { ErrorMessage, Section } from './common';
+
+const CHART_HEIGHT = 64;
+const BAR_GAP = 1;
+
+/** Totals of a usage range. */
+export function usageTotals(usage: IUsage): {
+  minutes: number;
+  completed: number;
+  errored: number;
+  canceled: number;
+  timeout: number;
+} {
+  const totals = { completed: 0, errored: 0, canceled: 0, timeout: 0 };
+  let minutes = 0;
+  for (const day of usage.days) {
+    minutes += day.minutes;
+    totals.completed += day.completed;
+    totals.errored += day.errored;
+    totals.canceled += day.canceled;
+    totals.timeout += day.timeout;
+  }
+  return {
+    minutes:
+      typeof usage.totalMinutes === 'number' ? usage.totalMinutes : minutes,
+    ...totals
+  };
+}
+
+/** Minutes per day as bars, with totals and the outcome breakdown as text. */
+export function UsageChart(props: {
+  usage: IUsage;
+  days: number;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { usage, days, trans } = props;
+  const totals = usageTotals(usage);
+  const peak = Math.max(1, ...usage.days.map(d => d.minutes));
+  const count = Math.max(1, usage.days.length);
+  const width = count * 8;
+  const barWidth = width / count - BAR_GAP;
+  const label = trans.__(
+    'Minutes per day over the last %1 days, %2 in all',
+    days,
+    formatMinutes(totals.minutes, trans)
+  );
+  const first = usage.days[0]?.date;
+  const last = usage.days[usage.days.length - 1]?.date;
+  const used = usage.days.filter(d => d.minutes > 0);
+
+  return (
+    <div className="jp-NotebookRemote-usage">
+      <svg
+        className="jp-NotebookRemote-chart"
+        role="img"
+        aria-label={label}
+        viewBox={`0 0 ${width} ${CHART_HEIGHT}`}
+        preserveAspectRatio="none"
+        width="100%"
+        height={CHART_HEIGHT}
+      >
+        <line
+          className="jp-NotebookRemote-chartAxis"
+          x1={0}
+          x2={width}
+          y1={CHART_HEIGHT - 0.5}
+          y2={CHART_HEIGHT - 0.5}
+        />
+        {usage.days.map((day, index) => {
+          const height =
+            day.minutes > 0
+              ? Math.max(2, (day.minutes / peak) * (CHART_HEIGHT - 4))
+              : 0;
+          const failed = day.errored + day.timeout > 0;
+          return (
+            <rect
+              key={day.date}
+              className={`jp-NotebookRemote-bar${
+                failed ? ' jp-mod-failed' : ''
+              }`}
+              x={index * (barWidth + BAR_GAP)}
+              y={CHART_HEIGHT - 1 - height}
+              width={barWidth}
+              height={height}
+            >
+              <title>
+                {`${day.date}: ${formatMinutes(day.minutes, trans)}`}
+              </title>
+            </rect>
+          );
+        })}
+      </svg>
+      {first && last && (
+        <div className="jp-NotebookRemote-chartRange jp-NotebookRemote-muted">
+          <span>{first}</span>
+          <span>{last}</span>
+        </div>
+      )}
+      <p className="jp-NotebookRemote-usageSummary">
+        <strong className="jp-NotebookRemote-usageTotal">
+          {formatMinutes(totals.minutes, trans)}
+        </strong>{' '}
+        {trans.__('in the last %1 days', days)}
+      </p>
+      <ul className="jp-NotebookRemote-usageCounts">
+        <li data-status="completed">
+          {trans.__('%1 completed', totals.completed)}
+        </li>
+        <li data-status="errored">{trans.__('%1 errored', totals.errored)}</li>
+        <li data-status="canceled">
+          {trans.__('%1 canceled', totals.canceled)}
+        </li>
+        <li data-status="timeout">
+          {trans.__('%1 timed out', totals.timeout)}
+        </li>
+      </ul>
+      {used.length > 0 && (
+        <details className="jp-NotebookRemote-usageTable">
+          <summary>{trans.__('Per day')}</summary>
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">{trans.__('Day')}</th>
+                <th scope="col">{trans.__('Minutes')}</th>
+                <th scope="col">{trans.__('Runs')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {used.map(day => (
+                <tr key={day.date}>
+                  <td>{day.date}</td>
+                  <td>{Math.round(day.minutes * 10) / 10}</td>
+                  <td>
+                    {day.completed + day.errored + day.canceled + day.timeout}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </details>
+      )}
+    </div>
+  );
+}
+
+/** The usage section of the panel. */
+export function UsageSection(props: {
+  model: RemoteModel;
+  trans: TranslationBundle;
+}): JSX.Element | null {
+  const { model, trans } = props;
+  if (!model.link) {
+    return null;
+  }
+  const why = model.whyNot('usage');
+  return (
+    <Section
+      title={trans.__('Usage')}
+      className="jp-NotebookRemote-usageSection"
+    >
+      {why ? (
+        <p className="jp-NotebookRemote-muted">{why}</p>
+      ) : model.usage ? (
+        <UsageChart
+          usage={model.usage}
+          days={model.settings.usageDays}
+          trans={trans}
+        />
+      ) : (
+        !model.error('usage') && (
+          <p className="jp-NotebookRemote-muted">
+            {trans.__('Loading usage…')}
+          </p>
+        )
+      )}
+      <ErrorMessage error={model.error('usage')} trans={trans} />
+    </Section>
+  );
+}

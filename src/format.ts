@@ -1,0 +1,158 @@
+/**
+ * Human wording of statuses, sizes, times and durations.
+ */
+import { TranslationBundle } from '@jupyterlab/translation';
+
+import { ExecutionStatus, IExecution } from './types';
+
+/** The human label of a status (the badge text). */
+export function statusLabel(status: string, trans: TranslationBundle): string {
+  switch (status as ExecutionStatus) {
+    case 'queued':
+      return trans.__('Queued');
+    case 'inProgress':
+      return trans.__('In progress');
+    case 'completed':
+      return trans.__('Completed');
+    case 'errored':
+      return trans.__('Errored');
+    case 'timeout':
+      return trans.__('Timed out');
+    case 'canceling':
+      return trans.__('Canceling');
+    case 'canceled':
+      return trans.__('Canceled');
+    default:
+      return status;
+  }
+}
+
+/** How a run ended, for "Run of X completed" sentences. */
+export function statusVerb(status: string, trans: TranslationBundle): string {
+  switch (status as ExecutionStatus) {
+    case 'completed':
+      return trans.__('completed');
+    case 'errored':
+      return trans.__('errored');
+    case 'timeout':
+      return trans.__('timed out');
+    case 'canceled':
+      return trans.__('was canceled');
+    default:
+      return statusLabel(status, trans).toLowerCase();
+  }
+}
+
+/** A byte count as "532 B", "12.4 kB", "3.1 MB". */
+export function formatSize(bytes: number | null | undefined): string {
+  if (typeof bytes !== 'number' || !isFinite(bytes) || bytes < 0) {
+    return '';
+  }
+  if (bytes < 1000) {
+    return `${Math.round(bytes)} B`;
+  }
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let value = bytes / 1000;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+}
+
+/** A duration in milliseconds as "45 s", "3 min 12 s", "1 h 5 min". */
+export function formatDuration(ms: number): string {
+  if (!isFinite(ms) || ms < 0) {
+    return '';
+  }
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 60) {
+    return `${seconds} s`;
+  }
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) {
+    const rest = seconds % 60;
+    return rest ? `${minutes} min ${rest} s` : `${minutes} min`;
+  }
+  const hours = Math.floor(minutes / 60);
+  const rest = minutes % 60;
+  return rest ? `${hours} h ${rest} min` : `${hours} h`;
+}
+
+/** How long a run ran (or has been running), or '' before it started. */
+export function runDuration(execution: IExecution, now: number): string {
+  const started = Date.parse(execution.startedAt ?? '');
+  if (isNaN(started)) {
+    return '';
+  }
+  const finished = Date.parse(execution.finishedAt ?? '');
+  return formatDuration((isNaN(finished) ? now : finished) - started);
+}
+
+/** A time as the user's locale writes it (date only when not today). */
+export function formatTime(
+  iso: string | null | undefined,
+  now: number = Date.now()
+): string {
+  const time = Date.parse(iso ?? '');
+  if (isNaN(time)) {
+    return '';
+  }
+  const date = new Date(time);
+  const today = new Date(now);
+  const sameDay = date.toDateString() === today.toDateString();
+  return sameDay
+    ? date.toLocaleTimeString(undefined, {
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit'
+      })
+    : date.toLocaleString(undefined, {
+        month: 'short',
+        day: 'numeric',
+        hour: '2-digit',
+        minute: '2-digit'
+      });
+}
+
+/** A full timestamp, for tooltips and the details view. */
+export function formatTimestamp(iso: string | null | undefined): string {
+  const time = Date.parse(iso ?? '');
+  return isNaN(time) ? '' : new Date(time).toLocaleString();
+}
+
+/** Minutes with at most one decimal: "12.5 minutes", "1 minute". */
+export function formatMinutes(
+  minutes: number,
+  trans: TranslationBundle
+): string {
+  const rounded = Math.round(minutes * 10) / 10;
+  return trans._n('%2 minute', '%2 minutes', rounded === 1 ? 1 : 2, rounded);
+}
+
+/** What started a run, from its `source`. */
+export function sourceLabel(
+  execution: IExecution,
+  trans: TranslationBundle
+): string {
+  const type = execution.source?.type;
+  if (!type) {
+    return '';
+  }
+  switch (type) {
+    case 'user':
+      return trans.__('a user');
+    case 'apiToken':
+      return trans.__('an API token');
+    case 'flow':
+      return trans.__('a workflow');
+    case 'jupyter':
+    case 'jupyterlab':
+      return trans.__('JupyterLab');
+    case 'schedule':
+      return trans.__('a schedule');
+    default:
+      return type;
+  }
+}

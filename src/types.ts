@@ -1,0 +1,208 @@
+/**
+ * The JSON models of the server extension's REST API (camelCase on the wire).
+ *
+ * They mirror `jupyter_notebook_remote/models.py`; optional fields are the ones
+ * the server may leave out or set to null.
+ */
+
+/** What a connection can do (DESIGN.md, "Remote services"). */
+export type Capability =
+  | 'list'
+  | 'create'
+  | 'rename'
+  | 'delete'
+  | 'push'
+  | 'execute'
+  | 'cancel'
+  | 'logs'
+  | 'usage'
+  | 'inputExport'
+  | 'schedule';
+
+/** Losant's execution statuses; other kinds map onto these. */
+export type ExecutionStatus =
+  | 'queued'
+  | 'inProgress'
+  | 'completed'
+  | 'errored'
+  | 'timeout'
+  | 'canceling'
+  | 'canceled';
+
+/** Statuses after which a run never changes again. */
+export const FINISHED_STATUSES: ReadonlySet<ExecutionStatus> = new Set([
+  'completed',
+  'errored',
+  'timeout',
+  'canceled'
+]);
+
+/** Statuses of a run that is still going (polling is quick meanwhile). */
+export const ACTIVE_STATUSES: ReadonlySet<ExecutionStatus> = new Set([
+  'queued',
+  'inProgress',
+  'canceling'
+]);
+
+export function isActiveStatus(status: string): boolean {
+  return ACTIVE_STATUSES.has(status as ExecutionStatus);
+}
+
+export function isFinishedStatus(status: string): boolean {
+  return FINISHED_STATUSES.has(status as ExecutionStatus);
+}
+
+export interface IConnection {
+  id: string;
+  kind: string;
+  label: string;
+  baseUrl?: string | null;
+  applicationId?: string | null;
+  authConfigured: boolean;
+  capabilities: Capability[];
+  /** capability -> why this connection cannot do it. */
+  unsupported?: { [capability: string]: string };
+  /** Whether the kind needs a token at all (the embedded `local` does not). */
+  needsToken?: boolean;
+}
+
+export interface IConnectionList {
+  default: string | null;
+  connections: IConnection[];
+}
+
+export interface INotebookStats {
+  minutesThisPeriod?: number | null;
+  runsThisPeriod?: number | null;
+  errorsThisPeriod?: number | null;
+}
+
+export interface INotebookIO {
+  type: string;
+  fileName: string;
+}
+
+export interface IRemoteNotebook {
+  id: string;
+  name: string;
+  description: string;
+  fileName?: string | null;
+  createdAt?: string | null;
+  updatedAt?: string | null;
+  imageVersion?: string | null;
+  stats?: INotebookStats | null;
+  inputs?: INotebookIO[];
+  outputs?: INotebookIO[];
+}
+
+export interface INotebookPage {
+  items: IRemoteNotebook[];
+  count: number;
+  totalCount: number;
+  page: number;
+  perPage: number;
+}
+
+export interface IExecutionSource {
+  type?: string | null;
+  id?: string | null;
+}
+
+export interface IExecutionError {
+  name: string;
+  message: string;
+}
+
+export interface IExecutionInput {
+  name: string;
+  size?: number | null;
+  url?: string | null;
+}
+
+export interface IExecutionOutput {
+  name: string;
+  size?: number | null;
+  url?: string | null;
+  contentType?: string | null;
+}
+
+export interface IExecution {
+  id: string;
+  notebookId: string;
+  status: ExecutionStatus;
+  queuedAt?: string | null;
+  startedAt?: string | null;
+  finishedAt?: string | null;
+  source?: IExecutionSource;
+  errors?: IExecutionError[];
+  inputs?: IExecutionInput[];
+  outputs?: IExecutionOutput[];
+}
+
+export interface IExecutionList {
+  items: IExecution[];
+}
+
+export interface IExecutionStarted {
+  executionId: string;
+}
+
+export interface IUsageDay {
+  /** YYYY-MM-DD, a UTC day. */
+  date: string;
+  minutes: number;
+  completed: number;
+  canceled: number;
+  errored: number;
+  timeout: number;
+}
+
+export interface IUsage {
+  start: string;
+  end: string;
+  totalMinutes: number;
+  days: IUsageDay[];
+}
+
+export interface IJobQueued {
+  jobQueued: boolean;
+  jobId: string;
+}
+
+export interface INotebookCreate {
+  name: string;
+  description?: string;
+  imageVersion?: 'v1' | 'v2' | 'v3' | 'v4';
+}
+
+export interface INotebookPatch {
+  name?: string;
+  description?: string;
+  imageVersion?: 'v1' | 'v2' | 'v3' | 'v4';
+}
+
+export interface IExecuteBody {
+  relativeTo?: number | string;
+  templateContext?: string | { [key: string]: unknown };
+}
+
+export interface IInputExportBody {
+  email?: string;
+  callbackUrl?: string;
+  relativeTo?: number | string;
+}
+
+/** The error body every failing call of the REST API answers with. */
+export interface IErrorBody {
+  message: string;
+  reason: string;
+  connection?: string;
+  remoteStatus?: number;
+  fields?: { [field: string]: string };
+}
+
+/** The link of a local notebook to a remote one: `metadata.notebook_remote`. */
+export interface INotebookLink {
+  connection: string;
+  notebookId: string;
+}
