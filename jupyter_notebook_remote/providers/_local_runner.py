@@ -314,13 +314,22 @@ class Runner:
             ) -> Any:
                 if runner.output_over_limit:
                     return None
-                runner.output_bytes += _output_size(msg.get("content") or {})
-                if runner.output_bytes > runner.max_output_bytes:
-                    runner.output_over_limit = True
-                    runner.log.line("cell output over the run's limit: stopping the kernel")
-                    runner._kill_kernel()
-                    return None
-                return super().output(outs, msg, display_id, cell_index)
+                content = msg.get("content") or {}
+                room = runner.max_output_bytes - runner.output_bytes
+                size = _output_size(content)
+                if size <= room:
+                    runner.output_bytes += size
+                    return super().output(outs, msg, display_id, cell_index)
+                runner.output_over_limit = True
+                runner.log.line("cell output over the run's limit: stopping the kernel")
+                runner._kill_kernel()
+                text = content.get("text")
+                if msg.get("msg_type") == "stream" and isinstance(text, str) and room > 0:
+                    # Keep what fits, so result.ipynb shows where it went wrong.
+                    cut = {**msg, "content": {**content, "text": text[:room]}}
+                    runner.output_bytes += room
+                    return super().output(outs, cut, display_id, cell_index)
+                return None
 
         def on_cell_start(cell: Any, cell_index: int) -> None:
             if cell_index in positions and cell.source.strip():

@@ -32,7 +32,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, ClassVar, Optional
 from urllib.parse import quote
 
 from ...errors import Conflict, LocalRunError, NotFound, TooLarge, invalid
@@ -158,6 +158,11 @@ class LocalProvider(Provider):
         "schedule": "this machine has no scheduler for notebooks; run it by hand or use a "
         "remote connection that schedules",
     }
+
+    #: The options this kind reads (anything else in its configuration is a typo).
+    option_names: ClassVar[frozenset[str]] = frozenset(
+        {"max_parallel", "max_run_minutes", "db_path", "max_output_mb"}
+    )
 
     def __init__(self, connection: ConnectionConfig, context: ProviderContext) -> None:
         super().__init__(connection, context)
@@ -630,7 +635,7 @@ class LocalProvider(Provider):
                 reason="file_not_found",
                 connection=self.connection.id,
             )
-        path = run_dir.path_of(name)
+        path = run_dir.path_of(entry)
         try:
             size = await asyncio.to_thread(_regular_file_size, path)
         except OSError:

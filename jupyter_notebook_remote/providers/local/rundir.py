@@ -11,10 +11,12 @@ A run lives in ``<data_dir>/runs/<execution id>/``::
     status.json      the runner's verdict; kernel.pid; runner.log (its stderr)
 
 Outputs of a run are the execution results first, then every regular file
-under ``output/``. Files in subdirectories keep their relative path as their
-name (``plots/a.png``, percent-encoded in the URL); symbolic links and other
-non-regular files are skipped, so an output can never point outside the run.
-An output whose name is one of the execution results' is skipped too.
+under ``output/``, flattened into one list of names the file route accepts
+(letters, digits, ``_``, ``.``, ``-``): ``plots/a b.png`` is listed as
+``plots__a_b.png``; a name taken twice gets ``-2``, ``-3``... before its
+extension. Symbolic links and other non-regular files are skipped, so an
+output can never point outside the run; so is a file that has the name of an
+execution result. Each skipped file is noted in ``result.log``.
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ import errno
 import json
 import mimetypes
 import os
+import re
 import shutil
 import signal
+import stat
 from pathlib import Path
 from typing import Any, Optional
 
@@ -158,7 +162,7 @@ class RunDir:
         return [{"name": "result.log", "size": size, "contentType": "text/plain"}]
 
     def collect_outputs(self) -> tuple[list[dict[str, Any]], list[str]]:
-        """The run's outputs and notes about files left out."""
+        """The run's outputs (name, size, contentType, path) and notes on files left out."""
         outputs: list[dict[str, Any]] = []
         notes: list[str] = []
         for name in RESULT_FILES:
@@ -167,38 +171,44 @@ class RunDir:
             except OSError:
                 continue
             outputs.append({"name": name, "size": st.st_size, "contentType": content_type(name)})
-        found: list[tuple[str, int]] = []
+        taken = set(RESULT_FILES)
+        listed = 0
         for dirpath, dirs, files in os.walk(self.output):
             dirs.sort()
             for file_name in sorted(files):
                 full = os.path.join(dirpath, file_name)
+                rel = Path(os.path.relpath(full, self.output)).as_posix()
                 try:
                     st = os.lstat(full)
                 except OSError:
                     continue
-                rel = Path(os.path.relpath(full, self.output)).as_posix()
-                if not _is_regular(st.st_mode):
+                if not stat.S_ISREG(st.st_mode):
                     notes.append(f"{rel}: not a regular file (links are not kept)")
                     continue
                 if rel in RESULT_FILES:
-                    notes.append(f"{rel}: has the name of an execution result, not kept")
+                    notes.append(f"{rel}: has the name of an execution result")
                     continue
-                found.append((rel, st.st_size))
-        if len(found) > MAX_OUTPUT_FILES:
-            notes.append(
-                f"OUTPUT_DIR held {len(found)} files; only the first {MAX_OUTPUT_FILES} are listed"
-            )
-            found = found[:MAX_OUTPUT_FILES]
-        outputs.extend(
-            {"name": rel, "size": size, "contentType": content_type(rel)} for rel, size in found
-        )
+                if listed == MAX_OUTPUT_FILES:
+                    notes.append(f"{rel} and later files: only {MAX_OUTPUT_FILES} are listed")
+                    return outputs, notes
+                name = unique_name(flat_name(rel), taken)
+                taken.add(name)
+                listed += 1
+                outputs.append(
+                    {
+                        "name": name,
+                        "size": st.st_size,
+                        "contentType": content_type(rel),
+                        "path": rel,
+                    }
+                )
         return outputs, notes
 
-    def path_of(self, name: str) -> Path:
-        """Where the output ``name`` (already checked against the run's list) lives."""
-        if name in RESULT_FILES:
-            return self.result / name
-        return self.output.joinpath(*name.split("/"))
+    def path_of(self, entry: dict[str, Any]) -> Path:
+        """Where the listed output ``entry`` lives."""
+        if "path" in entry:
+            return self.output.joinpath(*str(entry["path"]).split("/"))
+        return self.result / str(entry["name"])
 
     def append_log(self, line: str) -> None:
         try:
@@ -211,10 +221,28 @@ class RunDir:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def _is_regular(mode: int) -> bool:
-    import stat
+_UNSAFE = re.compile(r"[^0-9A-Za-z_.-]")
 
-    return stat.S_ISREG(mode)
+
+def flat_name(rel: str) -> str:
+    """A relative output path as one name of ``[0-9A-Za-z_.-]``, at most 255 long."""
+    name = "__".join(_UNSAFE.sub("_", part) for part in rel.split("/"))
+    if len(name) > 255:
+        stem, ext = os.path.splitext(name)
+        name = stem[: 255 - len(ext[:20])] + ext[:20]
+    return name
+
+
+def unique_name(name: str, taken: set[str]) -> str:
+    if name not in taken:
+        return name
+    stem, ext = os.path.splitext(name)
+    n = 2
+    while True:
+        candidate = f"{stem[: 250 - len(ext)]}-{n}{ext}"
+        if candidate not in taken:
+            return candidate
+        n += 1
 
 
 def kill_group(pid: Optional[int], sig: int = signal.SIGKILL) -> None:

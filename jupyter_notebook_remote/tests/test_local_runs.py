@@ -1,0 +1,339 @@
+"""Real runs on the ``local`` connection: kernels, child processes, statuses, files."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from jupyter_notebook_remote.errors import Conflict, NotFound
+from jupyter_notebook_remote.models import ExecuteBody
+
+from .local_support import (
+    LOOP_FOREVER,
+    execution,
+    pushed_notebook,
+    read_file,
+    read_text,
+    running,
+    wait_for,
+    wait_for_file,
+    wait_gone,
+)
+
+FINISHED = {"completed", "errored", "timeout", "canceled"}
+
+WRITES_OUTPUT = [
+    "import json, os\n"
+    "context = json.load(open(os.path.join(os.environ['INPUT_DIR'], 'context.json')))\n"
+    "print('site is', context['site'])",
+    "with open(os.path.join(os.environ['OUTPUT_DIR'], 'report.csv'), 'w') as f:\n"
+    "    f.write('site,value\\n' + context['site'] + ',42\\n')\n"
+    "os.makedirs(os.path.join(os.environ['OUTPUT_DIR'], 'plots'))\n"
+    "open(os.path.join(os.environ['OUTPUT_DIR'], 'plots', 'a b.png'), 'wb').write(b'png')\n"
+    "open('scratch.txt', 'w').write('working directory file')\n"
+    "print(os.getcwd())",
+]
+
+
+async def test_a_run_reads_its_context_writes_outputs_and_completes(tmp_path: Path) -> None:
+    async with running(tmp_path) as local:
+        nb = await pushed_notebook(local, WRITES_OUTPUT)
+        ex = await local.execute(nb, ExecuteBody(template_context={"site": "plant-a"}))
+        queued = await execution(local, nb, ex)
+        assert queued.status in ("queued", "inProgress")
+        assert [(i.name, i.size) for i in queued.inputs] == [
+            ("context.json", len('{"site":"plant-a"}'))
+        ]
+
+        done = await wait_for(local, nb, ex, FINISHED)
+
+        assert done.status == "completed", done.errors
+        assert done.errors == []
+        assert done.source.type == "user"
+        assert done.queued_at <= done.started_at < done.finished_at  # type: ignore[operator]
+        names = [o.name for o in done.outputs]
+        assert names == [
+            "result.ipynb",
+            "result.html",
+            "result.log",
+            "result.error.log",
+            "report.csv",
+            "plots__a_b.png",
+        ]
+        by_name = {o.name: o for o in done.outputs}
+        assert by_name["report.csv"].content_type == "text/csv"
+        assert by_name["report.csv"].size == len("site,value\nplant-a,42\n")
+        assert by_name["result.html"].content_type == "text/html"
+        assert by_name["result.error.log"].size == 0
+        assert by_name["report.csv"].url == (
+            f"/base/notebook-remote/connections/local/notebooks/{nb}/executions/{ex}"
+            "/files/report.csv"
+        )
+
+        assert await read_file(local, nb, ex, "report.csv") == b"site,value\nplant-a,42\n"
+        assert await read_file(local, nb, ex, "plots__a_b.png") == b"png"
+        html = await read_file(local, nb, ex, "result.html")
+        assert html.lstrip().lower().startswith(b"<!doctype html")
+        assert b"site is plant-a" in html
+        executed = json.loads(await read_file(local, nb, ex, "result.ipynb"))
+        outputs = executed["cells"][1]["outputs"]
+        assert "".join(outputs[0]["text"]) == "site is plant-a\n"
+        # The kernel ran in the run's own working directory, not in OUTPUT_DIR.
+        cwd = "".join(executed["cells"][2]["outputs"][0]["text"]).strip()
+        assert read_text(Path(cwd, "scratch.txt")) == "working directory file"
+        assert "scratch.txt" not in names
+        log = (await read_file(local, nb, ex, "result.log")).decode()
+        assert "cell 1/2 started" in log
+        assert "    site is plant-a" in log
+        assert "cell 2/2 done" in log
+        assert log.rstrip().endswith("run completed")
+
+
+async def test_a_failing_cell_ends_errored_with_its_exception(tmp_path: Path) -> None:
+    async with running(tmp_path) as local:
+        nb = await pushed_notebook(
+            local,
+            ["print('before')", "raise ValueError('sensor 7 has no data')", "print('never')"],
+        )
+        ex = await local.execute(nb, ExecuteBody())
+        done = await wait_for(local, nb, ex, FINISHED)
+
+        assert done.status == "errored"
+        assert [(e.name, e.message) for e in done.errors] == [
+            ("ValueError", "sensor 7 has no data")
+        ]
+        error_log = (await read_file(local, nb, ex, "result.error.log")).decode()
+        assert "ValueError" in error_log
+        assert "sensor 7 has no data" in error_log
+        assert "\x1b[" not in error_log
+        executed = json.loads(await read_file(local, nb, ex, "result.ipynb"))
+        assert "".join(executed["cells"][1]["outputs"][0]["text"]) == "before\n"
+        assert executed["cells"][2]["outputs"][-1]["ename"] == "ValueError"
+        assert executed["cells"][3].get("outputs") == []
+        assert "result.html" in [o.name for o in done.outputs]
+        assert (
+            "cell 2/3 failed: ValueError: sensor 7 has no data"
+            in (await read_file(local, nb, ex, "result.log")).decode()
+        )
+
+
+async def test_cancel_stops_the_kernel_the_runner_and_their_children(tmp_path: Path) -> None:
+    async with running(tmp_path) as local:
+        nb = await pushed_notebook(local, LOOP_FOREVER)
+        ex = await local.execute(nb, ExecuteBody())
+        pids_file = tmp_path / "runs" / ex / "output" / "pids"
+        kernel, runner, grandchild = map(int, (await wait_for_file(pids_file)).split())
+        running_now = await execution(local, nb, ex)
+        assert running_now.status == "inProgress"
+        # While it runs, its progress log can already be read.
+        assert [o.name for o in running_now.outputs] == ["result.log"]
+        assert b"cell 1/2 started" in await read_file(local, nb, ex, "result.log")
+
+        asked = time.monotonic()
+        await local.cancel(nb, ex)
+        assert (await execution(local, nb, ex)).status in ("canceling", "canceled")
+        done = await wait_for(local, nb, ex, FINISHED, timeout=10)
+        assert done.status == "canceled"
+        assert done.errors == []
+        await wait_gone([kernel, runner, grandchild], timeout=5)
+        assert time.monotonic() - asked < 8
+        with pytest.raises(Conflict) as err:
+            await local.cancel(nb, ex)
+        assert err.value.reason == "already_finished"
+        assert "canceled" in err.value.message
+
+
+async def test_a_run_over_its_minutes_ends_as_timeout(tmp_path: Path) -> None:
+    async with running(tmp_path, max_run_minutes=0.05) as local:
+        nb = await pushed_notebook(local, LOOP_FOREVER)
+        ex = await local.execute(nb, ExecuteBody())
+        pids_file = tmp_path / "runs" / ex / "output" / "pids"
+        kernel, runner, grandchild = map(int, (await wait_for_file(pids_file)).split())
+        done = await wait_for(local, nb, ex, FINISHED, timeout=30)
+
+        assert done.status == "timeout"
+        assert done.errors[0].name == "Timeout"
+        assert "0.05 minutes" in done.errors[0].message
+        started = datetime.fromisoformat(done.started_at.replace("Z", "+00:00"))  # type: ignore[union-attr]
+        finished = datetime.fromisoformat(done.finished_at.replace("Z", "+00:00"))  # type: ignore[union-attr]
+        assert 3.0 <= (finished - started).total_seconds() < 3.0 + 6
+        await wait_gone([kernel, runner, grandchild], timeout=5)
+
+
+async def test_at_most_max_parallel_runs_at_once_the_rest_wait(tmp_path: Path) -> None:
+    async with running(tmp_path, max_parallel=2) as local:
+        nb = await pushed_notebook(local, LOOP_FOREVER)
+        first, second, third = [await local.execute(nb, ExecuteBody()) for _ in range(3)]
+        for ex in (first, second):
+            await wait_for_file(tmp_path / "runs" / ex / "output" / "pids")
+        for _ in range(10):  # a second of watching: the third never starts
+            assert (await execution(local, nb, third)).status == "queued"
+            await asyncio.sleep(0.1)
+        statuses = {e.id: e.status for e in await local.list_executions(nb)}
+        assert statuses == {first: "inProgress", second: "inProgress", third: "queued"}
+        # Newest first.
+        assert [e.id for e in await local.list_executions(nb)] == [third, second, first]
+
+        await local.cancel(nb, first)
+        await wait_for_file(tmp_path / "runs" / third / "output" / "pids")
+        assert (await execution(local, nb, third)).status == "inProgress"
+        for ex in (second, third):
+            await local.cancel(nb, ex)
+        for ex in (first, second, third):
+            assert (await wait_for(local, nb, ex, FINISHED, timeout=10)).status == "canceled"
+
+
+async def test_a_queued_run_is_canceled_at_once(tmp_path: Path) -> None:
+    async with running(tmp_path, max_parallel=1) as local:
+        nb = await pushed_notebook(local, LOOP_FOREVER)
+        busy = await local.execute(nb, ExecuteBody())
+        waiting = await local.execute(nb, ExecuteBody())
+        assert (await execution(local, nb, waiting)).status == "queued"
+        await local.cancel(nb, waiting)
+        canceled = await execution(local, nb, waiting)
+        assert canceled.status == "canceled"
+        assert canceled.started_at is None
+        assert canceled.finished_at is not None
+        await local.cancel(nb, busy)
+        await wait_for(local, nb, busy, FINISHED, timeout=10)
+        assert not (tmp_path / "runs" / waiting / "result" / "result.log").exists()
+
+
+async def test_a_missing_kernel_ends_errored_saying_which(tmp_path: Path) -> None:
+    async with running(tmp_path) as local:
+        nb = await pushed_notebook(local, ["print(1)"], kernel="no-such-kernel")
+        ex = await local.execute(nb, ExecuteBody())
+        done = await wait_for(local, nb, ex, FINISHED)
+        assert done.status == "errored"
+        assert done.errors[0].name == "NoSuchKernel"
+        assert "'no-such-kernel'" in done.errors[0].message
+        assert "python3" in done.errors[0].message  # what is installed instead
+        assert "NoSuchKernel" in (await read_file(local, nb, ex, "result.error.log")).decode()
+
+
+async def test_huge_outputs_stop_the_run_and_the_others_go_on(tmp_path: Path) -> None:
+    async with running(tmp_path, max_output_mb=1, max_parallel=3) as local:
+        writes = await pushed_notebook(
+            local,
+            [
+                "import os, time\n"
+                "with open(os.path.join(os.environ['OUTPUT_DIR'], 'big.bin'), 'wb') as f:\n"
+                "    f.write(b'x' * 3_000_000)\n"
+                "while True:\n    time.sleep(0.05)"
+            ],
+        )
+        prints = await pushed_notebook(local, ["while True:\n    print('y' * 100_000)"])
+        fine = await pushed_notebook(local, ["print('small')"])
+        big_file = await local.execute(writes, ExecuteBody())
+        big_print = await local.execute(prints, ExecuteBody())
+        small = await local.execute(fine, ExecuteBody())
+
+        for nb, ex in ((writes, big_file), (prints, big_print)):
+            done = await wait_for(local, nb, ex, FINISHED, timeout=30)
+            assert done.status == "errored"
+            assert done.errors[0].name == "OutputTooLarge"
+            assert "1 MiB" in done.errors[0].message
+        assert (await wait_for(local, fine, small, FINISHED)).status == "completed"
+        executed = json.loads(await read_file(local, prints, big_print, "result.ipynb"))
+        kept = sum(len("".join(o.get("text", ""))) for o in executed["cells"][1]["outputs"])
+        assert 0 < kept <= 1024 * 1024
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full for ENOSPC")
+async def test_a_full_disk_ends_that_run_errored_and_the_server_goes_on(tmp_path: Path) -> None:
+    async with running(tmp_path, max_parallel=1) as local:
+        nb = await pushed_notebook(local, ["print('ok')"])
+        blocker = await pushed_notebook(local, LOOP_FOREVER)
+        busy = await local.execute(blocker, ExecuteBody())
+        full = await local.execute(nb, ExecuteBody())
+        # While it waits, make every result file it writes land on a full device.
+        result_dir = tmp_path / "runs" / full / "result"
+        for name in ("result.ipynb", "result.html"):
+            (result_dir / f".{name}.tmp").symlink_to("/dev/full")
+        (tmp_path / "runs" / full / ".status.json.tmp").symlink_to("/dev/full")
+        await local.cancel(blocker, busy)
+
+        done = await wait_for(local, nb, full, FINISHED)
+        assert done.status == "errored"
+        assert done.errors[0].name == "DiskFull"
+        assert "No space left" in done.errors[0].message
+        after = await local.execute(nb, ExecuteBody())
+        assert (await wait_for(local, nb, after, FINISHED)).status == "completed"
+
+
+async def test_usage_counts_real_minutes_per_day(tmp_path: Path) -> None:
+    async with running(tmp_path, max_parallel=2) as local:
+        nb = await pushed_notebook(local, ["import time; time.sleep(0.5)"])
+        failing = await pushed_notebook(local, ["1 / 0"])
+        ok = await local.execute(nb, ExecuteBody())
+        bad = await local.execute(failing, ExecuteBody())
+        waiting = await local.execute(nb, ExecuteBody())
+        await local.cancel(nb, waiting)
+        ok_run = await wait_for(local, nb, ok, FINISHED)
+        bad_run = await wait_for(local, failing, bad, FINISHED)
+        assert bad_run.status == "errored"
+        assert bad_run.errors[0].name == "ZeroDivisionError"
+
+        now = datetime.now(timezone.utc)
+        usage = await local.usage(nb, start=now - timedelta(days=2), end=now)
+        assert [d.date for d in usage.days] == [
+            (now - timedelta(days=n)).date().isoformat() for n in (2, 1, 0)
+        ]
+        today = usage.days[-1]
+        assert (today.completed, today.canceled, today.errored, today.timeout) == (1, 1, 0, 0)
+        assert (usage.days[0].minutes, usage.days[0].completed) == (0, 0)
+
+        def minutes(run: object) -> float:
+            start = datetime.fromisoformat(run.started_at.replace("Z", "+00:00"))  # type: ignore[attr-defined]
+            end = datetime.fromisoformat(run.finished_at.replace("Z", "+00:00"))  # type: ignore[attr-defined]
+            return (end - start).total_seconds() / 60
+
+        assert today.minutes == pytest.approx(minutes(ok_run), abs=0.011)
+        assert today.minutes > 0.5 / 60
+        assert usage.total_minutes == today.minutes
+        other = await local.usage(failing, start=now - timedelta(hours=1), end=now)
+        assert other.days[-1].errored == 1
+        notebook = await local.get_notebook(nb)
+        assert notebook.stats is not None
+        assert notebook.stats.runs_this_period == 2
+
+
+async def test_outputs_are_served_only_by_their_listed_names(tmp_path: Path) -> None:
+    async with running(tmp_path) as local:
+        nb = await pushed_notebook(
+            local,
+            [
+                "import os\n"
+                "out = os.environ['OUTPUT_DIR']\n"
+                "open(os.path.join(out, 'data.txt'), 'w').write('d' * 200_000)\n"
+                "os.symlink('/etc/hostname', os.path.join(out, 'link.txt'))"
+            ],
+        )
+        ex = await local.execute(nb, ExecuteBody())
+        done = await wait_for(local, nb, ex, FINISHED)
+        assert done.status == "completed"
+        assert "link.txt" not in [o.name for o in done.outputs]
+        assert (
+            "link.txt: not a regular file"
+            in (await read_file(local, nb, ex, "result.log")).decode()
+        )
+
+        file = await local.execution_file(nb, ex, "data.txt")
+        assert (file.size, file.content_type) == (200_000, "text/plain")
+        chunks = [chunk async for chunk in file.chunks()]
+        assert len(chunks) > 1  # streamed, not read whole
+        assert b"".join(chunks) == b"d" * 200_000
+
+        for name in ("link.txt", "../notebook.ipynb", "../../local.sqlite3", "run.json", ""):
+            with pytest.raises(NotFound) as err:
+                await local.execution_file(nb, ex, name)
+            assert err.value.reason == "file_not_found"
+        with pytest.raises(NotFound) as err:
+            await local.execution_file(nb, "0" * 24, "result.html")
+        assert err.value.reason == "execution_not_found"
