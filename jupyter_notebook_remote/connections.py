@@ -477,7 +477,12 @@ class ConnectionRegistry:
                 server_base_url=server_base_url,
                 log=log,
             )
-            provider = spec.provider_class(spec.config, context)
+            try:
+                provider = spec.provider_class(spec.config, context)
+            except (NotebookRemoteError, ValueError, TypeError) as exc:
+                fields = getattr(exc, "fields", None) or {"options": str(exc)}
+                field_name, problem = next(iter(fields.items()))
+                raise ConfigError(f"connection {spec.id!r}", field_name, problem) from None
             self._slots[spec.id] = _Slot(spec, provider)
 
     # ------------------------------------------------------------------ lookup

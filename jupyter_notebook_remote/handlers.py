@@ -56,7 +56,7 @@ BodyT = TypeVar("BodyT", bound=BaseModel)
 #: The code object of the wrapper that ``tornado.web.authenticated`` returns;
 #: every decorated method shares it, which is how the start-up check knows.
 _AUTHENTICATED_CODE = tornado.web.authenticated(lambda self: None).__code__
-_VERBS = ("get", "head", "post", "put", "patch", "delete")
+_VERBS = ("get", "head", "post", "put", "patch", "delete", "options")
 
 
 @dataclass(frozen=True)

@@ -414,3 +414,11 @@ async def test_registry_is_shared_state(jp_serverapp: Any) -> None:
     state = jp_serverapp.web_app.settings[STATE_KEY]
     assert state.max_push_bytes == 50 * 1024 * 1024
     assert state.registry.ids == ["local"]
+
+
+def test_a_provider_refusing_its_options_stops_start_up(tmp_path: Path) -> None:
+    app = make_app(tmp_path, connections={"local": {"kind": "local", "max_parallel": "lots"}})
+    with pytest.raises(ConfigError) as err:
+        app.build_registry(environ={})
+    assert "'local'" in str(err.value)
+    assert "max_parallel" in str(err.value)
