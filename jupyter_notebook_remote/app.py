@@ -76,7 +76,9 @@ class NotebookRemote(ExtensionApp):
         default_value=FileTokenStore,
         klass=TokenStore,
         help="""Where tokens set from the UI are kept (server side only). The default
-        is a JSON file readable by its owner only.""",
+        is a JSON file readable by its owner only; with the optional `keyring`
+        package installed, "jupyter_notebook_remote.credentials.KeyringTokenStore"
+        keeps them in the operating system's keyring instead.""",
     ).tag(config=True)
 
     token_store_path = Unicode(
