@@ -33,6 +33,8 @@ import logging
 import random
 import re
 import secrets
+import socket
+import ssl
 import time
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Iterable, Mapping, Sequence
@@ -544,15 +546,7 @@ class RemoteClient:
                 connection=conn,
             )
         if isinstance(exc, httpx.ConnectError):
-            text = str(exc).lower()
-            if any(w in text for w in ("name or service", "nodename", "getaddrinfo", "resolve")):
-                why = "its host name could not be resolved"
-            elif "refused" in text:
-                why = "the connection was refused"
-            elif any(w in text for w in ("ssl", "certificate", "tls")):
-                why = "the secure connection (TLS) failed"
-            else:
-                why = "the connection failed"
+            why = _connect_reason(exc)
             return RemoteUnreachable(
                 f"Cannot reach {self.service} at {self.host}: {why}. Check the network and "
                 "the connection's base_url.",
@@ -636,6 +630,30 @@ class RemoteClient:
         if status >= 500:
             return RemoteError(f"{where} failed ({status}){suffix}", **common)
         return RemoteError(f"{where} answered {status}{suffix}", **common)
+
+
+def _connect_reason(exc: BaseException) -> str:
+    """Why a connection failed, from the exception and what caused it."""
+    seen: list[BaseException] = []
+    current: Optional[BaseException] = exc
+    while current is not None and len(seen) < 10:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    for item in seen:
+        if isinstance(item, socket.gaierror):
+            return "its host name could not be resolved"
+        if isinstance(item, ConnectionRefusedError):
+            return "the connection was refused"
+        if isinstance(item, ssl.SSLError):
+            return "the secure connection (TLS) failed"
+    text = " ".join(str(item) for item in seen).lower()
+    if any(w in text for w in ("name or service", "nodename", "getaddrinfo", "resolve")):
+        return "its host name could not be resolved"
+    if "refused" in text:
+        return "the connection was refused"
+    if any(w in text for w in ("ssl", "certificate", "tls")):
+        return "the secure connection (TLS) failed"
+    return "the connection failed"
 
 
 def _path_only(path: str) -> str:

@@ -1,0 +1,499 @@
+"""Every REST route of the extension, end to end: jp_fetch -> Jupyter Server
+(auth on) -> LosantProvider -> httpx -> the fake Losant on loopback.
+
+Success and failure: remote 500 / 429 / garbage / slow / dropped connection /
+refused, a refused token, bad ids (which must send nothing), and the server
+keeps serving after each fault."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any, Optional
+
+import nbformat
+import pytest
+from tornado.httpclient import HTTPResponse
+
+from .fakes.losant import FakeLosant
+
+CONN = "fake"
+#: The same fake, configured without a token.
+NO_TOKEN = "fake-no-token"
+#: Short enough that a "slow" remote times out quickly.
+READ_TIMEOUT = 0.6
+
+
+@pytest.fixture
+def notebook_remote_config(
+    notebook_remote_config: dict[str, Any], losant_connection: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        **notebook_remote_config,
+        "connections": {
+            CONN: losant_connection,
+            NO_TOKEN: {k: v for k, v in losant_connection.items() if k != "token"},
+        },
+        "default_connection": CONN,
+        "local_enabled": False,
+        "http_read_timeout": READ_TIMEOUT,
+        "http_max_attempts": 2,
+    }
+
+
+async def call(
+    jp_fetch: Any,
+    method: str,
+    *parts: str,
+    body: Any = None,
+    params: Optional[dict[str, Any]] = None,
+    conn: str = CONN,
+) -> tuple[HTTPResponse, Any]:
+    kwargs: dict[str, Any] = {"method": method, "raise_error": False}
+    if params:
+        kwargs["params"] = params
+    if body is not None:
+        kwargs["body"] = json.dumps(body)
+    elif method in ("POST", "PUT", "PATCH"):
+        kwargs["body"] = b""
+    response = await jp_fetch("notebook-remote", "connections", conn, *parts, **kwargs)
+    data = json.loads(response.body) if response.body else None
+    return response, data
+
+
+def fresh(fake: FakeLosant, name: str = "Report", content: Optional[bytes] = None) -> str:
+    return fake.add_notebook(name, file_bytes=content)
+
+
+def ipynb(*sources: str) -> bytes:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(s) for s in sources]
+    return nbformat.writes(nb).encode()
+
+
+async def wait_status(
+    jp_fetch: Any, nb_id: str, wanted: set[str], timeout: float = 5.0
+) -> dict[str, Any]:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        r, data = await call(jp_fetch, "GET", "notebooks", nb_id, "executions")
+        assert r.code == 200, data
+        if data["items"] and data["items"][0]["status"] in wanted:
+            return dict(data["items"][0])
+        assert loop.time() < deadline, f"still {data['items'][:1]}"
+        await asyncio.sleep(0.05)
+
+
+# ----------------------------------------------------------------------------- success
+
+
+async def test_connections_describe_the_losant_connection(
+    jp_fetch: Any, fake_losant: FakeLosant
+) -> None:
+    r = await jp_fetch("notebook-remote", "connections")
+    data = json.loads(r.body)
+    assert data["default"] == CONN
+    conn, no_token = data["connections"]
+    assert (conn["id"], no_token["id"]) == (CONN, NO_TOKEN)
+    assert no_token["authConfigured"] is False
+    assert conn["kind"] == "losant"
+    assert conn["baseUrl"] == fake_losant.url
+    assert conn["applicationId"] == fake_losant.application_id
+    assert conn["authConfigured"] is True
+    assert "schedule" not in conn["capabilities"]
+    assert "schedule" in conn["unsupported"]
+    assert fake_losant.requests == []  # describing sends nothing
+
+
+async def test_notebook_crud(jp_fetch: Any, fake_losant: FakeLosant) -> None:
+    r, created = await call(jp_fetch, "POST", "notebooks", body={"name": "Daily report"})
+    assert r.code == 201, created
+    nb_id = created["id"]
+    assert created["name"] == "Daily report"
+    assert created["createdAt"].endswith("Z")
+    assert fake_losant.notebooks[nb_id].name == "Daily report"
+
+    fresh(fake_losant, "Weekly report")
+    fresh(fake_losant, "Scratch")
+    r, page = await call(jp_fetch, "GET", "notebooks", params={"filter": "report"})
+    assert r.code == 200
+    assert [i["name"] for i in page["items"]] == ["Daily report", "Weekly report"]
+    assert (page["count"], page["totalCount"], page["page"]) == (2, 2, 0)
+    sent = fake_losant.requests_for("notebooks.get")[-1]
+    assert (sent.param("filterField"), sent.param("filter")) == ("name", "*report*")
+
+    r, page = await call(jp_fetch, "GET", "notebooks", params={"page": 1, "perPage": 2})
+    assert [i["name"] for i in page["items"]] == ["Weekly report"]
+    assert page["perPage"] == 2
+
+    r, got = await call(jp_fetch, "GET", "notebooks", nb_id)
+    assert (r.code, got["id"], got["description"]) == (200, nb_id, "")
+
+    r, patched = await call(
+        jp_fetch, "PATCH", "notebooks", nb_id, body={"name": "Renamed", "description": "d"}
+    )
+    assert r.code == 200, patched
+    assert (patched["name"], patched["description"]) == ("Renamed", "d")
+    sent = fake_losant.requests_for("notebook.patch")[-1]
+    assert json.loads(sent.body) == {"name": "Renamed", "description": "d"}
+
+    r, deleted = await call(jp_fetch, "DELETE", "notebooks", nb_id)
+    assert (r.code, deleted) == (200, {"success": True})
+    assert nb_id not in fake_losant.notebooks
+    r, err = await call(jp_fetch, "GET", "notebooks", nb_id)
+    assert (r.code, err["reason"], err["remoteStatus"]) == (404, "notebook_not_found", 404)
+
+
+async def test_push_streams_the_saved_file_as_jupyter_file(
+    jp_fetch: Any, jp_root_dir: Path, fake_losant: FakeLosant
+) -> None:
+    folder = jp_root_dir / "work"
+    folder.mkdir()
+    content = ipynb("print('héllo')", "x = 1" * 5000)
+    (folder / "daily report.ipynb").write_bytes(content)
+    nb_id = fresh(fake_losant)
+    r, nb = await call(
+        jp_fetch, "POST", "notebooks", nb_id, "push", body={"path": "work/daily report.ipynb"}
+    )
+    assert r.code == 200, nb
+    assert nb["fileName"] == "daily report.ipynb"
+    (upload,) = fake_losant.requests_for("notebook.upload")
+    assert upload.headers["Content-Type"].startswith("multipart/form-data; boundary=")
+    assert int(upload.headers["Content-Length"]) == len(upload.body)
+    assert b'name="jupyterFile"; filename="daily report.ipynb"' in upload.body
+    assert fake_losant.notebooks[nb_id].file_bytes == content
+
+
+async def test_push_of_a_missing_file_sends_nothing(jp_fetch: Any, fake_losant: FakeLosant) -> None:
+    nb_id = fresh(fake_losant)
+    r, err = await call(jp_fetch, "POST", "notebooks", nb_id, "push", body={"path": "nope.ipynb"})
+    assert r.code == 404, err
+    assert fake_losant.requests == []
+
+
+async def test_run_watch_and_finish(jp_fetch: Any, fake_losant: FakeLosant) -> None:
+    nb_id = fresh(fake_losant, content=ipynb("1 + 1"))
+    r, started = await call(
+        jp_fetch,
+        "POST",
+        "notebooks",
+        nb_id,
+        "executions",
+        body={"templateContext": {"site": "a"}, "relativeTo": 1570549199451},
+    )
+    assert r.code == 202, started
+    ex_id = started["executionId"]
+    sent = json.loads(fake_losant.requests_for("notebook.execute")[-1].body)
+    assert sent == {"relativeTo": 1570549199451, "templateContext": '{"site":"a"}'}
+
+    r, runs = await call(jp_fetch, "GET", "notebooks", nb_id, "executions")
+    assert runs["items"][0]["id"] == ex_id
+    assert runs["items"][0]["status"] in ("queued", "inProgress")
+    assert fake_losant.requests_for("notebook.logs")[-1].param("limit") == "20"
+
+    done = await wait_status(jp_fetch, nb_id, {"completed"})
+    assert done["id"] == ex_id
+    assert done["notebookId"] == nb_id
+    assert done["finishedAt"] >= done["startedAt"] >= done["queuedAt"]
+    assert done["source"]["type"] == "apiToken"
+    names = {o["name"]: o for o in done["outputs"]}
+    assert names["result.html"]["contentType"] == "text/html"
+    assert names["result.html"]["url"].startswith(fake_losant.url)
+
+
+async def test_a_failing_run_reports_its_errors(jp_fetch: Any, fake_losant: FakeLosant) -> None:
+    nb_id = fresh(fake_losant, content=ipynb("raise RuntimeError('FAKE_LOSANT_ERROR')"))
+    r, _ = await call(jp_fetch, "POST", "notebooks", nb_id, "executions")
+    assert r.code == 202
+    done = await wait_status(jp_fetch, nb_id, {"errored"})
+    assert done["errors"][0]["message"]
+    assert "result.error.log" in {o["name"] for o in done["outputs"]}
+
+
+async def test_executions_since_and_limit_reach_losant(
+    jp_fetch: Any, fake_losant: FakeLosant
+) -> None:
+    nb_id = fresh(fake_losant, content=ipynb("1"))
+    r, _ = await call(
+        jp_fetch,
+        "GET",
+        "notebooks",
+        nb_id,
+        "executions",
+        params={"limit": 3, "since": 1465790400000},
+    )
+    assert r.code == 200
+    sent = fake_losant.requests_for("notebook.logs")[-1]
+    assert (sent.param("limit"), sent.param("since")) == ("3", "1465790400000")
+
+
+async def test_cancel_a_slow_run(jp_fetch: Any, fake_losant: FakeLosant) -> None:
+    nb_id = fresh(fake_losant, content=ipynb("# FAKE_LOSANT_SLOW"))
+    r, started = await call(jp_fetch, "POST", "notebooks", nb_id, "executions")
+    ex_id = started["executionId"]
+    await wait_status(jp_fetch, nb_id, {"inProgress"})
+    r, answer = await call(jp_fetch, "POST", "notebooks", nb_id, "executions", ex_id, "cancel")
+    assert (r.code, answer) == (200, {"success": True})
+    (sent,) = fake_losant.requests_for("notebook.cancelExecution")
+    assert sent.param("executionId") == ex_id
+    assert sent.body == b""
+    canceled = await wait_status(jp_fetch, nb_id, {"canceled"})
+    assert canceled["id"] == ex_id
+    r, err = await call(jp_fetch, "POST", "notebooks", nb_id, "executions", ex_id, "cancel")
+    assert (r.code, err["reason"]) == (400, "invalid_input")
+    assert "already finished" in err["message"]
+    r, err = await call(jp_fetch, "POST", "notebooks", nb_id, "executions", "e" * 24, "cancel")
+    assert (r.code, err["reason"]) == (404, "execution_not_found")
+
+
+async def test_usage_counts_minutes_per_day(jp_fetch: Any, fake_losant: FakeLosant) -> None:
+    nb_id = fresh(fake_losant, content=ipynb("1"))
+    day_ms = 86_400_000
+    start_ms = 1_767_225_600_000  # 2026-01-01T00:00:00Z
+    fake_losant.add_run(nb_id, queued_at=(start_ms + day_ms + 3600_000) / 1000, run_for=150)
+    fake_losant.add_run(
+        nb_id, queued_at=(start_ms + 3 * day_ms) / 1000, run_for=30, outcome="timeout"
+    )
+    r, usage = await call(
+        jp_fetch,
+        "GET",
+        "notebooks",
+        nb_id,
+        "usage",
+        params={"start": start_ms, "end": start_ms + 7 * day_ms},
+    )
+    assert r.code == 200, usage
+    assert usage["start"] == "2026-01-01T00:00:00.000Z"
+    assert usage["totalMinutes"] == 4
+    assert [(d["date"], d["minutes"], d["completed"], d["timeout"]) for d in usage["days"]] == [
+        ("2026-01-02", 3, 1, 0),
+        ("2026-01-04", 1, 0, 1),
+    ]
+    sent = fake_losant.requests_for("notebook.notebookMinuteCounts")[-1]
+    assert sent.param("start") == str(start_ms)
+
+
+async def test_input_export_is_queued(jp_fetch: Any, fake_losant: FakeLosant) -> None:
+    nb_id = fresh(fake_losant)
+    r, job = await call(
+        jp_fetch, "POST", "notebooks", nb_id, "input-export", body={"email": "me@example.com"}
+    )
+    assert r.code == 202, job
+    assert job["jobQueued"] is True
+    assert fake_losant.exports[-1]["jobId"] == job["jobId"]
+    assert fake_losant.exports[-1]["email"] == "me@example.com"
+
+
+# ----------------------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize(
+    ("method", "parts", "body", "field"),
+    [
+        ("GET", ("notebooks", "not-an-id"), None, "notebookId"),
+        ("PATCH", ("notebooks", "z" * 24), {"name": "x"}, "notebookId"),
+        ("DELETE", ("notebooks", "123"), None, "notebookId"),
+        ("POST", ("notebooks", "abc", "push"), {"path": "a.ipynb"}, "notebookId"),
+        ("POST", ("notebooks", "abc", "executions"), None, "notebookId"),
+        ("GET", ("notebooks", "a" * 23, "executions"), None, "notebookId"),
+        ("POST", ("notebooks", "a" * 24, "executions", "x", "cancel"), None, "executionId"),
+        ("GET", ("notebooks", "a" * 25, "usage"), None, "notebookId"),
+        ("POST", ("notebooks", "..", "input-export"), None, "notebookId"),
+        ("POST", ("notebooks",), {"name": ""}, "name"),
+        ("POST", ("notebooks",), {"name": "x", "colour": "red"}, "colour"),
+        ("PATCH", ("notebooks", "a" * 24), {"imageVersion": "v9"}, "imageVersion"),
+        (
+            "POST",
+            ("notebooks", "a" * 24, "executions"),
+            {"templateContext": "[1]"},
+            "templateContext",
+        ),
+        ("POST", ("notebooks", "a" * 24, "input-export"), {"email": "nobody"}, "email"),
+    ],
+)
+async def test_bad_input_is_400_and_sends_nothing(
+    jp_fetch: Any,
+    fake_losant: FakeLosant,
+    method: str,
+    parts: tuple[str, ...],
+    body: Any,
+    field: str,
+) -> None:
+    r, err = await call(jp_fetch, method, *parts, body=body)
+    assert r.code == 400, err
+    assert err["reason"] == "invalid_input"
+    assert field in err["fields"]
+    assert fake_losant.requests == []
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [({"perPage": 0}, "perPage"), ({"page": -1}, "page"), ({"perPage": "all"}, "perPage")],
+)
+async def test_bad_paging_is_400_and_sends_nothing(
+    jp_fetch: Any, fake_losant: FakeLosant, params: dict[str, Any], field: str
+) -> None:
+    r, err = await call(jp_fetch, "GET", "notebooks", params=params)
+    assert r.code == 400
+    assert field in err["fields"]
+    assert fake_losant.requests == []
+
+
+async def test_losants_own_validation_message_comes_back_as_400(
+    jp_fetch: Any, fake_losant: FakeLosant
+) -> None:
+    nb_id = fresh(fake_losant)  # no file uploaded yet
+    r, err = await call(jp_fetch, "POST", "notebooks", nb_id, "executions")
+    assert r.code == 400
+    assert err["remoteStatus"] == 400
+    assert "upload" in err["message"]
+
+
+# ----------------------------------------------------------------------------- faults
+
+
+async def still_serving(jp_fetch: Any, fake: FakeLosant) -> None:
+    r, page = await call(jp_fetch, "GET", "notebooks")
+    assert r.code == 200, page
+    assert isinstance(page["items"], list)
+
+
+@pytest.mark.parametrize(
+    ("route", "parts", "method"),
+    [
+        ("notebooks.get", ("notebooks",), "GET"),
+        ("notebook.get", ("notebooks", "{nb}"), "GET"),
+        ("notebook.execute", ("notebooks", "{nb}", "executions"), "POST"),
+        ("notebook.logs", ("notebooks", "{nb}", "executions"), "GET"),
+        ("notebook.notebookMinuteCounts", ("notebooks", "{nb}", "usage"), "GET"),
+    ],
+)
+async def test_a_remote_500_is_a_502_and_the_server_keeps_serving(
+    jp_fetch: Any, fake_losant: FakeLosant, route: str, parts: tuple[str, ...], method: str
+) -> None:
+    nb_id = fresh(fake_losant, content=ipynb("1"))
+    fake_losant.fail_next(route, status=500, message="database on fire")
+    r, err = await call(jp_fetch, method, *[p.format(nb=nb_id) for p in parts])
+    assert r.code == 502, err
+    assert (err["reason"], err["remoteStatus"], err["connection"]) == ("remote_error", 500, CONN)
+    assert "database on fire" in err["message"]
+    assert len(fake_losant.requests_for(route)) == 1  # 500 is not retried
+    await still_serving(jp_fetch, fake_losant)
+
+
+async def test_a_503_on_a_read_is_retried_but_execute_is_not(
+    jp_fetch: Any, fake_losant: FakeLosant
+) -> None:
+    nb_id = fresh(fake_losant, content=ipynb("1"))
+    fake_losant.fail_next("notebook.get", status=503)
+    r, nb = await call(jp_fetch, "GET", "notebooks", nb_id)
+    assert r.code == 200, nb
+    assert len(fake_losant.requests_for("notebook.get")) == 2
+    fake_losant.fail_next("notebook.execute", status=503)
+    r, err = await call(jp_fetch, "POST", "notebooks", nb_id, "executions")
+    assert (r.code, err["remoteStatus"]) == (502, 503)
+    assert len(fake_losant.requests_for("notebook.execute")) == 1
+    assert fake_losant.runs == {}
+
+
+async def test_a_remote_429_passes_retry_after_on(jp_fetch: Any, fake_losant: FakeLosant) -> None:
+    nb_id = fresh(fake_losant, content=ipynb("1"))
+    fake_losant.fail_next("notebook.execute", status=429, retry_after=42)
+    r, err = await call(jp_fetch, "POST", "notebooks", nb_id, "executions")
+    assert r.code == 429, err
+    assert err["reason"] == "rate_limited"
+    assert r.headers["Retry-After"] == "42"
+    await still_serving(jp_fetch, fake_losant)
+
+
+async def test_a_read_limited_for_long_is_not_waited_out(
+    jp_fetch: Any, fake_losant: FakeLosant
+) -> None:
+    fake_losant.fail_next("notebooks.get", status=429, retry_after=300)
+    r, err = await call(jp_fetch, "GET", "notebooks")
+    assert (r.code, r.headers["Retry-After"]) == (429, "300")
+    assert "300 s" in err["message"]
+    assert len(fake_losant.requests_for("notebooks.get")) == 1
+
+
+async def test_garbage_is_a_502(jp_fetch: Any, fake_losant: FakeLosant) -> None:
+    fake_losant.fail_next("notebooks.get", garbage=True)
+    r, err = await call(jp_fetch, "GET", "notebooks")
+    assert r.code == 502, err
+    assert err["reason"] == "remote_error"
+    assert "not JSON" in err["message"]
+    await still_serving(jp_fetch, fake_losant)
+
+
+async def test_a_slow_remote_times_out_as_504(jp_fetch: Any, fake_losant: FakeLosant) -> None:
+    nb_id = fresh(fake_losant)
+    fake_losant.fail_next("notebook.get", slow=READ_TIMEOUT + 1.0)
+    loop = asyncio.get_running_loop()
+    t0 = loop.time()
+    r, err = await call(jp_fetch, "GET", "notebooks", nb_id)
+    assert r.code == 504, err
+    assert err["reason"] == "remote_timeout"
+    assert loop.time() - t0 < READ_TIMEOUT + 1.0
+    assert f"{READ_TIMEOUT:g} s" in err["message"]
+    await still_serving(jp_fetch, fake_losant)
+
+
+async def test_a_dropped_connection_is_a_502(jp_fetch: Any, fake_losant: FakeLosant) -> None:
+    nb_id = fresh(fake_losant, content=ipynb("1"))
+    fake_losant.fail_next("notebook.execute", close=True)
+    r, err = await call(jp_fetch, "POST", "notebooks", nb_id, "executions")
+    assert r.code == 502, err
+    assert err["reason"] == "remote_unreachable"
+    assert len(fake_losant.requests_for("notebook.execute")) == 1
+    await still_serving(jp_fetch, fake_losant)
+
+
+async def test_a_refused_connection_is_a_502_naming_the_host(
+    jp_fetch: Any, fake_losant: FakeLosant
+) -> None:
+    await still_serving(jp_fetch, fake_losant)
+    fake_losant.stop()
+    r, err = await call(jp_fetch, "GET", "notebooks", params={"filter": "private words"})
+    assert r.code == 502, err
+    assert err["reason"] == "remote_unreachable"
+    assert "refused" in err["message"]
+    assert f"127.0.0.1:{fake_losant.port}" in err["message"]
+    assert "private" not in err["message"]
+    assert "applications" not in err["message"]
+    fake_losant.start()
+    await still_serving(jp_fetch, fake_losant)
+
+
+async def test_a_refused_token_is_403_remote_auth_and_a_new_token_fixes_it(
+    jp_fetch: Any, fake_losant: FakeLosant
+) -> None:
+    old = fake_losant.token
+    fake_losant.token = "rotated-on-the-losant-side-1234"
+    r, err = await call(jp_fetch, "GET", "notebooks")
+    assert r.code == 403, err
+    assert (err["reason"], err["remoteStatus"]) == ("remote_auth", 401)
+    assert "Set a new token" in err["message"]
+    assert old not in r.body.decode()
+    r, _ = await call(jp_fetch, "PUT", "token", body={"token": fake_losant.token})
+    assert r.code == 204
+    await still_serving(jp_fetch, fake_losant)
+    assert fake_losant.requests[-1].headers["Authorization"] == f"Bearer {fake_losant.token}"
+
+
+async def test_without_a_token_nothing_is_sent_until_one_is_set(
+    jp_fetch: Any, fake_losant: FakeLosant
+) -> None:
+    r, err = await call(jp_fetch, "GET", "notebooks", conn=NO_TOKEN)
+    assert (r.code, err["reason"], err["connection"]) == (403, "token_missing", NO_TOKEN)
+    assert fake_losant.requests == []
+    r, _ = await call(jp_fetch, "PUT", "token", body={"token": fake_losant.token}, conn=NO_TOKEN)
+    assert r.code == 204
+    r, page = await call(jp_fetch, "GET", "notebooks", conn=NO_TOKEN)
+    assert r.code == 200, page
+    r, _ = await call(jp_fetch, "DELETE", "token", conn=NO_TOKEN)
+    assert r.code == 204
+    r, err = await call(jp_fetch, "GET", "notebooks", conn=NO_TOKEN)
+    assert (r.code, err["reason"]) == (403, "token_missing")
+    assert len(fake_losant.requests) == 1
