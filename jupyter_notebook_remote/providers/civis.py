@@ -75,6 +75,8 @@ from .base import ConnectionConfig, ExecutionFile, NotebookUpload, Provider, Pro
 MAX_LIMIT = 50
 #: Usage reads at most this many pages of deployments (50 each), newest first.
 MAX_USAGE_PAGES = 40
+#: Storage hosts whose clients are kept open for the next push.
+MAX_STORAGE_CLIENTS = 4
 #: The longest usage range, in days.
 MAX_USAGE_DAYS = 366
 #: Cancelled deployments remembered (to tell "canceled" from "terminated").
@@ -207,6 +209,7 @@ class CivisProvider(Provider):
             logger=context.log,
             **self._extra,
         )
+        self._storage: OrderedDict[str, RemoteClient] = OrderedDict()
         # (notebook id, deployment id) of deployments this server deleted.
         self._canceled: OrderedDict[tuple[str, str], None] = OrderedDict()
 
@@ -222,6 +225,9 @@ class CivisProvider(Provider):
 
     async def aclose(self) -> None:
         await self.http.aclose()
+        while self._storage:
+            _, client = self._storage.popitem()
+            await client.aclose()
 
     def validate_notebook_id(self, value: str) -> str:
         if not isinstance(value, str) or not CIVIS_ID_RE.match(value):
@@ -486,25 +492,42 @@ class CivisProvider(Provider):
         await self._put_presigned(parts, upload)
         return await self.get_notebook(notebook_id)
 
-    async def _put_presigned(self, parts: Any, upload: NotebookUpload) -> None:
-        """PUT the file to a pre-signed storage URL, with no Civis credentials.
+    async def _storage_client(self, origin: str) -> RemoteClient:
+        """The storage host's client: same policy, and an auth that adds nothing.
 
-        A client of its own (the storage host is not the API host), built from
-        the same policy, whose auth adds nothing. The body streams with its
-        Content-Length announced: storage services refuse a chunked PUT.
+        Kept per origin (the storage host is not the API host, and is usually
+        the same bucket from one push to the next), a few at most.
         """
-        storage = RemoteClient(
+        client = self._storage.get(origin)
+        if client is not None:
+            self._storage.move_to_end(origin)
+            return client
+        client = RemoteClient(
             service=self.storage_name,
             connection_id=self.connection.id,
-            base_url=f"{parts.scheme}://{parts.netloc}",
+            base_url=origin,
             settings=self.context.http,
             auth=dict,
-            # The API key is not sent, but redact it should the storage echo it.
+            # The API key is never sent there, but redact it should it be echoed.
             secrets=self._secrets,
             transport=self._transport,
             logger=self.context.log,
             **self._extra,
         )
+        self._storage[origin] = client
+        while len(self._storage) > MAX_STORAGE_CLIENTS:
+            _, old = self._storage.popitem(last=False)
+            await old.aclose()
+        return client
+
+    async def _put_presigned(self, parts: Any, upload: NotebookUpload) -> None:
+        """PUT the file to a pre-signed storage URL, with no Civis credentials.
+
+        The URL carries its own signature in its query, passed on unchanged.
+        The body streams with its Content-Length announced: storage services
+        refuse a chunked PUT.
+        """
+        storage = await self._storage_client(f"{parts.scheme}://{parts.netloc}")
         try:
             await storage.send(
                 "PUT",
@@ -522,8 +545,6 @@ class CivisProvider(Provider):
                 connection=self.connection.id,
                 remote_status=exc.remote_status,
             ) from None
-        finally:
-            await storage.aclose()
 
     # ------------------------------------------------------------------ runs
 

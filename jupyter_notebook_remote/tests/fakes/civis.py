@@ -31,6 +31,7 @@ see every request in ``fake.requests``. The clock is injectable
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -57,8 +58,14 @@ MAX_LIMIT = 50
 LINK_SECONDS = 300
 
 
+@functools.lru_cache(maxsize=1)
+def _spec_text() -> str:
+    return SPEC_PATH.read_text(encoding="utf-8")
+
+
 def load_spec() -> dict[str, Any]:
-    return dict(json.loads(SPEC_PATH.read_text(encoding="utf-8")))
+    """A fresh copy of the spec extract (parsed from a cached read)."""
+    return dict(json.loads(_spec_text()))
 
 
 def _nullable(node: Any, name: str = "") -> Any:
@@ -91,14 +98,15 @@ class SpecChecker:
 
     def __init__(self, spec: Mapping[str, Any]) -> None:
         self.definitions = _nullable(spec["definitions"])
+        self._validators: dict[tuple[str, bool], Draft4Validator] = {}
 
     def errors(self, definition: str, instance: Any, *, many: bool = False) -> list[str]:
-        ref: dict[str, Any] = {"$ref": f"#/definitions/{definition}"}
-        schema = {
-            "definitions": self.definitions,
-            **({"type": "array", "items": ref} if many else ref),
-        }
-        validator = Draft4Validator(schema)
+        validator = self._validators.get((definition, many))
+        if validator is None:
+            ref: dict[str, Any] = {"$ref": f"#/definitions/{definition}"}
+            shape = {"type": "array", "items": ref} if many else ref
+            validator = Draft4Validator({"definitions": self.definitions, **shape})
+            self._validators[(definition, many)] = validator
         return [
             f"{definition}{'[]' if many else ''} {'/'.join(map(str, e.absolute_path))}: {e.message}"
             for e in validator.iter_errors(instance)
