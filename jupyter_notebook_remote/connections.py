@@ -221,16 +221,15 @@ def parse_connection(
         raise ConfigError(where, "token_env", f"{token_env!r} is not an environment variable name")
 
     options = {k: v for k, v in entry.items() if k not in COMMON_KEYS}
-    allowed = getattr(cls, "option_names", None)
-    if allowed is not None:
-        unknown = sorted(str(k) for k in options if k not in allowed)
-        if unknown:
-            raise ConfigError(
-                where,
-                unknown[0],
-                f"is not a setting of kind {kind!r} (settings: "
-                f"{', '.join(sorted(COMMON_KEYS | set(allowed)))})",
-            )
+    allowed = cls.option_names
+    unknown = sorted(str(k) for k in options if k not in allowed)
+    if unknown:
+        raise ConfigError(
+            where,
+            unknown[0],
+            f"is not a setting of kind {kind!r} (settings: "
+            f"{', '.join(sorted(COMMON_KEYS | set(allowed)))})",
+        )
     if extra_options:
         options = {**extra_options, **options}
 

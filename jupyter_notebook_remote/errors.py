@@ -161,9 +161,8 @@ HTTP_STATUS: Mapping[type[NotebookRemoteError], int] = {
 
 def http_status(error: NotebookRemoteError) -> int:
     for cls in type(error).__mro__:
-        status = HTTP_STATUS.get(cls)  # type: ignore[call-overload]
-        if status is not None:
-            return status
+        if cls in HTTP_STATUS:
+            return HTTP_STATUS[cls]
     return 500
 
 

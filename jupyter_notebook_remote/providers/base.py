@@ -123,6 +123,10 @@ class Provider(abc.ABC):
     needs_token: ClassVar[bool] = True
     #: Default base URL when the configuration gives none.
     default_base_url: ClassVar[Optional[str]] = None
+    #: Kind-specific keys a connection entry may carry besides the common ones
+    #: (kind, label, base_url, application_id, token, token_env); any other
+    #: key is a configuration error naming the connection and the key.
+    option_names: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, connection: ConnectionConfig, context: ProviderContext) -> None:
         self.connection = connection
