@@ -38,6 +38,7 @@ import os
 import re
 import signal
 import sys
+import threading
 import time
 import traceback
 from pathlib import Path
@@ -174,6 +175,8 @@ class Runner:
         self.output_bytes = 0
         self.output_over_limit = False
         self.notebook: Any = None
+        self._exporter: Any = None
+        self._warm_up: Optional[threading.Thread] = None
 
     # ------------------------------------------------------------------ helpers
 
@@ -222,6 +225,9 @@ class Runner:
         if not self._kernel_exists(kernel_name):
             return "errored"
 
+        # Get the HTML exporter ready (imports, templates) while the kernel works.
+        self._warm_up = threading.Thread(target=self._prepare_exporter, daemon=True)
+        self._warm_up.start()
         code_cells = [i for i, c in enumerate(self.notebook.cells) if c.cell_type == "code"]
         self.log.line(f"kernel {kernel_name}; {len(code_cells)} code cells")
         client = self._client(kernel_name, code_cells)
@@ -382,11 +388,28 @@ class Runner:
                 self.log.line(f"result.error.log could not be written: {exc}")
         return outcome
 
-    def _write_html(self) -> None:
+    def _prepare_exporter(self) -> None:
+        """Load nbconvert's HTML exporter and render once, so templates are compiled."""
         try:
             from nbconvert import HTMLExporter
+            from nbformat.v4 import new_code_cell, new_notebook
 
             exporter = HTMLExporter()  # type: ignore[no-untyped-call]
+            sample = new_notebook(cells=[new_code_cell("1")])  # type: ignore[no-untyped-call]
+            exporter.from_notebook_node(sample)
+            self._exporter = exporter
+        except Exception:  # noqa: S110 - _write_html tries again and reports why
+            pass
+
+    def _write_html(self) -> None:
+        try:
+            if self._warm_up is not None:
+                self._warm_up.join()
+            exporter = self._exporter
+            if exporter is None:
+                from nbconvert import HTMLExporter
+
+                exporter = HTMLExporter()  # type: ignore[no-untyped-call]
             body, _ = exporter.from_notebook_node(self.notebook)
             write_atomic(self.result_dir / "result.html", body.encode("utf-8"))
         except Exception as exc:  # HTML is a nicety: note it and go on
