@@ -291,7 +291,9 @@ class FourPointXProvider(Provider):
             return self._not_found(notebook_id)
         if exc.remote_status == 404:
             return Conflict(
-                exc.message, connection=self.connection.id, remote_status=exc.remote_status
+                f"4pointx could not change notebook {notebook_id} ({exc.message})",
+                connection=self.connection.id,
+                remote_status=exc.remote_status,
             )
         return exc
 
@@ -438,7 +440,6 @@ class FourPointXProvider(Provider):
                 "PUT",
                 f"{API}/{notebook_id}",
                 json_body={"new_name": file_name},
-                not_found=("rename_failed", "4pointx could not rename the notebook"),
             )
         except NotebookRemoteError as exc:
             raise await self._about(notebook_id, exc) from None

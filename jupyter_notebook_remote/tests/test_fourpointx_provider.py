@@ -1,0 +1,454 @@
+"""FourPointXProvider against the loopback fake of 4pointx (and
+httpx.MockTransport where a misbehaving site is easier to script)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from typing import Any, Callable, Optional
+
+import httpx
+import pytest
+
+from jupyter_notebook_remote.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    RemoteAuthError,
+    RemoteError,
+    TokenMissing,
+    Unsupported,
+)
+from jupyter_notebook_remote.models import (
+    ExecuteBody,
+    InputExportBody,
+    NotebookCreate,
+    NotebookPatch,
+)
+from jupyter_notebook_remote.providers.base import (
+    ConnectionConfig,
+    HttpSettings,
+    NotebookUpload,
+    ProviderContext,
+)
+from jupyter_notebook_remote.providers.fourpointx import FourPointXProvider
+from jupyter_notebook_remote.tests.fakes.fourpointx import FakeFourPointX
+from jupyter_notebook_remote.tests.fakes.loopback import FakeClock
+
+pytest_plugins = ("jupyter_notebook_remote.tests.fakes.fixtures_civis",)
+
+NB_ID = "603d4b06-be33-41bd-b610-34b41df9653a"
+
+
+class Sleeps:
+    def __init__(self) -> None:
+        self.delays: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.delays.append(seconds)
+
+
+def _provider(
+    base_url: Optional[str],
+    token: Optional[str],
+    *,
+    transport: Optional[httpx.AsyncBaseTransport] = None,
+) -> FourPointXProvider:
+    return FourPointXProvider(
+        ConnectionConfig(id="fpx", kind="fourpointx", label="4pointx", base_url=base_url),
+        ProviderContext(tokens=lambda: token, http=HttpSettings(max_attempts=3, backoff_base=0)),
+        transport=transport,
+        sleep=Sleeps(),
+    )
+
+
+@pytest.fixture
+def fpx(fake_fourpointx: FakeFourPointX, jp_asyncio_loop: Any) -> Iterator[FourPointXProvider]:
+    provider = _provider(fake_fourpointx.url, fake_fourpointx.token)
+    yield provider
+    jp_asyncio_loop.run_until_complete(provider.aclose())
+
+
+def mock(handler: Callable[[httpx.Request], httpx.Response]) -> FourPointXProvider:
+    return _provider(
+        "https://site.4pointx.test", "dG9rZW4=", transport=httpx.MockTransport(handler)
+    )
+
+
+# --------------------------------------------------------------------------- auth and ids
+
+
+async def test_auth_is_basic_with_the_token_as_given(
+    fpx: FourPointXProvider, fake_fourpointx: FakeFourPointX
+) -> None:
+    await fpx.list_notebooks()
+    (request,) = fake_fourpointx.requests
+    assert request.headers["Authorization"] == f"Basic {fake_fourpointx.token}"
+
+
+async def test_a_user_password_token_is_encoded_as_http_basic() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=[])
+
+    provider = _provider(
+        "https://site.4pointx.test", "admin:s3cret", transport=httpx.MockTransport(handler)
+    )
+    await provider.list_notebooks()
+    await provider.aclose()
+    assert seen[0].headers["Authorization"] == "Basic " + base64.b64encode(b"admin:s3cret").decode()
+
+
+def test_the_documented_site_is_the_default_base_url() -> None:
+    provider = _provider(None, "t")
+    assert provider.base_url == "https://app.4pointx.com"
+    assert provider.http.host == "app.4pointx.com"
+
+
+async def test_a_refused_token_is_remote_auth_and_never_echoed(
+    fake_fourpointx: FakeFourPointX,
+) -> None:
+    provider = _provider(fake_fourpointx.url, "wrong-token-abcdef0123")
+    try:
+        with pytest.raises(RemoteAuthError) as err:
+            await provider.list_notebooks()
+    finally:
+        await provider.aclose()
+    assert err.value.remote_status == 401
+    assert "wrong-token-abcdef0123" not in json.dumps(err.value.to_json())
+
+
+async def test_no_token_sends_nothing(fake_fourpointx: FakeFourPointX) -> None:
+    provider = _provider(fake_fourpointx.url, None)
+    try:
+        with pytest.raises(TokenMissing):
+            await provider.list_notebooks()
+    finally:
+        await provider.aclose()
+    assert fake_fourpointx.requests == []
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "603d4b06be3341bdb61034b41df9653a",
+        "603d4b06-be33-41bd-b610-34b41df9653",
+        "603d4b06-be33-41bd-b610-34b41df9653g",
+        "../_all",
+        "_run",
+        "7001",
+        "",
+    ],
+)
+async def test_bad_ids_are_refused_before_anything_is_sent(
+    fpx: FourPointXProvider, fake_fourpointx: FakeFourPointX, bad: str
+) -> None:
+    calls = [
+        lambda: fpx.get_notebook(bad),
+        lambda: fpx.update_notebook(bad, NotebookPatch(name="x")),
+        lambda: fpx.delete_notebook(bad),
+        lambda: fpx.execute(bad, ExecuteBody()),
+        lambda: fpx.schedule(bad, until="2026-12-31 06:50"),
+        lambda: fpx.unschedule(bad),
+        lambda: fpx.get_schedule(bad),
+    ]
+    for call in calls:
+        with pytest.raises(InvalidInput) as err:
+            await call()
+        assert err.value.fields == {"notebookId": err.value.fields["notebookId"]}
+        assert "UUID" in err.value.message
+    assert fake_fourpointx.requests == []
+
+
+def test_ids_are_normalised_to_lower_case(fpx: FourPointXProvider) -> None:
+    assert fpx.validate_notebook_id(NB_ID.upper()) == NB_ID
+
+
+# --------------------------------------------------------------------------- notebooks
+
+
+async def test_list_maps_the_documented_fields_and_pages_here(
+    fpx: FourPointXProvider, fake_fourpointx: FakeFourPointX, fourpointx_clock: FakeClock
+) -> None:
+    ids = []
+    for i in range(5):
+        ids.append(fake_fourpointx.add_notebook(f"report-{i}.ipynb").notebook_id)
+        fourpointx_clock.advance(60)
+    page = await fpx.list_notebooks(page=1, per_page=2)
+    assert page.total_count == 5
+    assert page.count == 2
+    assert (page.page, page.per_page) == (1, 2)
+    assert [n.name for n in page.items] == ["report-2", "report-1"]  # newest first
+    first = page.items[0]
+    assert first.id == ids[2]
+    assert first.file_name == "report-2.ipynb"
+    assert first.description == ""
+    assert first.created_at == "2026-01-05T09:02:00.000Z"
+    assert [r.path for r in fake_fourpointx.requests] == ["/_notebooks/notebooks/_all"]
+
+
+async def test_list_filters_by_name(
+    fpx: FourPointXProvider, fake_fourpointx: FakeFourPointX
+) -> None:
+    fake_fourpointx.add_notebook("Boiler vibration.ipynb")
+    fake_fourpointx.add_notebook("pump.ipynb")
+    page = await fpx.list_notebooks(filter="BOILER")
+    assert [n.name for n in page.items] == ["Boiler vibration"]
+    assert page.total_count == 1
+    assert (await fpx.list_notebooks(filter="p*p")).items[0].name == "pump"
+
+
+async def test_create_finds_the_generated_notebook_and_renames_it(
+    fpx: FourPointXProvider, fake_fourpointx: FakeFourPointX
+) -> None:
+    fake_fourpointx.add_notebook("older.ipynb")
+    nb = await fpx.create_notebook(NotebookCreate(name="Boiler model"))
+    assert nb.name == "Boiler model"
+    assert nb.file_name == "Boiler model.ipynb"
+    stored = fake_fourpointx.notebooks[nb.id]
+    assert stored.notebook_name == "Boiler model.ipynb"
+    (post,) = fake_fourpointx.requests_to(r"/_notebooks/notebooks/$", "POST")
+    assert post.body == b""
+    (put,) = fake_fourpointx.requests_to(rf"/{nb.id}$", "PUT")
+    assert put.json() == {"new_name": "Boiler model.ipynb"}
+
+
+async def test_create_refuses_a_description_before_creating(
+    fpx: FourPointXProvider, fake_fourpointx: FakeFourPointX
+) -> None:
+    with pytest.raises(InvalidInput) as err:
+        await fpx.create_notebook(NotebookCreate(name="x", description="why"))
+    assert "description" in err.value.fields
+    assert fake_fourpointx.requests == []
+    assert fake_fourpointx.notebooks == {}
+
+
+async def test_create_whose_rename_fails_says_what_was_created(
+    fpx: FourPointXProvider, fake_fourpointx: FakeFourPointX
+) -> None:
+    fake_fourpointx.fail_next(
+        400, method="PUT", body={"error": {"status": 400, "message": "Disk quota exceeded"}}
+    )
+    with pytest.raises(InvalidInput) as err:
+        await fpx.create_notebook(NotebookCreate(name="Boiler"))
+    (created,) = fake_fourpointx.notebooks.values()
+    assert created.notebook_name in err.value.message
+    assert created.notebook_id in err.value.message
+    assert "Disk quota exceeded" in err.value.message
+
+
+@pytest.mark.parametrize("name", ["a/b", "..hidden", ".ipynb", "tab\there"])
+async def test_names_that_are_not_file_names_are_refused(
+    fpx: FourPointXProvider, fake_fourpointx: FakeFourPointX, name: str
+) -> None:
+    with pytest.raises(InvalidInput) as err:
+        await fpx.update_notebook(NB_ID, NotebookPatch(name=name))
+    assert "name" in err.value.fields
+    assert fake_fourpointx.requests == []
+
+
+async def test_rename_and_its_errors(
+    fpx: FourPointXProvider, fake_fourpointx: FakeFourPointX
+) -> None:
+    one = fake_fourpointx.add_notebook("one.ipynb")
+    fake_fourpointx.add_notebook("two.ipynb")
+    renamed = await fpx.update_notebook(one.notebook_id, NotebookPatch(name="uno.ipynb"))
+    assert renamed.name == "uno"
+    assert fake_fourpointx.notebooks[one.notebook_id].notebook_name == "uno.ipynb"
+    with pytest.raises(Conflict) as taken:
+        await fpx.update_notebook(one.notebook_id, NotebookPatch(name="two"))
+    assert "already exists" in taken.value.message
+    with pytest.raises(InvalidInput) as err:
+        await fpx.update_notebook(one.notebook_id, NotebookPatch(description="x"))
+    assert "description" in err.value.fields
+    with pytest.raises(NotFound) as missing:
+        await fpx.update_notebook(NB_ID, NotebookPatch(name="x"))
+    assert missing.value.reason == "notebook_not_found"
+
+
+async def test_a_404_from_rename_of_a_listed_notebook_is_a_conflict(
+    fpx: FourPointXProvider, fake_fourpointx: FakeFourPointX
+) -> None:
+    one = fake_fourpointx.add_notebook("one.ipynb")
+    fake_fourpointx.fail_next(
+        404,
+        method="PUT",
+        body={
+            "error": {
+                "status": 404,
+                "message": "Error occurred while renaming the notebook file: permission denied",
+            }
+        },
+    )
+    with pytest.raises(Conflict) as err:
+        await fpx.update_notebook(one.notebook_id, NotebookPatch(name="new"))
+    assert "permission denied" in err.value.message
+    assert err.value.remote_status == 404
+
+
+async def test_get_of_an_unknown_id_is_not_found_although_4pointx_says_400(
+    fpx: FourPointXProvider, fake_fourpointx: FakeFourPointX
+) -> None:
+    with pytest.raises(NotFound) as err:
+        await fpx.get_notebook(NB_ID)
+    assert err.value.reason == "notebook_not_found"
+    # the fake answered 400 "Notebook ID invalid.", the list settled it
+    assert [r.path for r in fake_fourpointx.requests] == [
+        f"/_notebooks/notebooks/{NB_ID}",
+        "/_notebooks/notebooks/_all",
+    ]
+
+
+async def test_a_400_about_a_listed_notebook_stays_a_400(
+    fpx: FourPointXProvider, fake_fourpointx: FakeFourPointX
+) -> None:
+    nb = fake_fourpointx.add_notebook("x.ipynb")
+    fake_fourpointx.fail_next(
+        400,
+        method="GET",
+        path=nb.notebook_id,
+        body={"error": {"status": 400, "message": "Error occurred during notebook retrieval: x"}},
+    )
+    with pytest.raises(InvalidInput) as err:
+        await fpx.get_notebook(nb.notebook_id)
+    assert "notebook retrieval" in err.value.message
+
+
+async def test_delete_sends_a_list_and_reads_the_non_json_success(
+    fpx: FourPointXProvider, fake_fourpointx: FakeFourPointX
+) -> None:
+    nb = fake_fourpointx.add_notebook("x.ipynb")
+    await fpx.delete_notebook(nb.notebook_id)
+    (request,) = fake_fourpointx.requests_to(r"/_notebooks/notebooks/$", "DELETE")
+    assert request.json() == {"nbk_ids": [nb.notebook_id]}
+    assert fake_fourpointx.notebooks == {}
+    # delete of nothing: HTTP 200 with {"error": {"status": 200, ...}}
+    with pytest.raises(NotFound) as err:
+        await fpx.delete_notebook(nb.notebook_id)
+    assert err.value.reason == "notebook_not_found"
+
+
+async def test_an_error_body_under_http_200_is_a_failure() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            200, json={"error": {"status": 500, "message": "Error occurred during request"}}
+        )
+
+    provider = mock(handler)
+    with pytest.raises(RemoteError) as err:
+        await provider.unschedule(NB_ID)
+    assert "Error occurred during request" in err.value.message
+    await provider.aclose()
+
+
+# --------------------------------------------------------------------------- runs and schedules
+
+
+async def test_execute_runs_with_a_get_and_a_body_and_is_not_retried(
+    fpx: FourPointXProvider, fake_fourpointx: FakeFourPointX
+) -> None:
+    nb = fake_fourpointx.add_notebook("x.ipynb")
+    run_id = await fpx.execute(nb.notebook_id, ExecuteBody())
+    assert fpx.validate_execution_id(run_id) == run_id
+    (run,) = fake_fourpointx.requests_to(r"/_run$")
+    assert run.method == "GET"
+    assert run.json() == {"nbkIds": [nb.notebook_id], "module": "notebooks"}
+    assert fake_fourpointx.notebooks[nb.notebook_id].no_of_runs == 1
+    fake_fourpointx.fail_next(503, path=r"/_run$")
+    with pytest.raises(RemoteError):
+        await fpx.execute(nb.notebook_id, ExecuteBody())
+    assert len(fake_fourpointx.requests_to(r"/_run$")) == 2  # one more, not retried
+    assert fake_fourpointx.notebooks[nb.notebook_id].no_of_runs == 1
+
+
+async def test_execute_of_an_unknown_notebook_does_not_run(
+    fpx: FourPointXProvider, fake_fourpointx: FakeFourPointX
+) -> None:
+    with pytest.raises(NotFound):
+        await fpx.execute(NB_ID, ExecuteBody())
+    assert fake_fourpointx.runs == []
+    with pytest.raises(InvalidInput):
+        await fpx.execute(NB_ID, ExecuteBody(template_context={"a": 1}))
+
+
+async def test_schedule_and_unschedule(
+    fpx: FourPointXProvider, fake_fourpointx: FakeFourPointX
+) -> None:
+    nb = fake_fourpointx.add_notebook("x.ipynb")
+    schedule = await fpx.schedule(
+        nb.notebook_id, until="2026-12-13 06:50", period="monday", time="06:50"
+    )
+    assert schedule.scheduled
+    assert (schedule.period, schedule.time, schedule.until) == (
+        "Monday",
+        "06:50",
+        "2026-12-13 06:50",
+    )
+    (request,) = fake_fourpointx.requests_to(r"/_schedule$", "POST")
+    assert request.json() == {
+        "nbk_ids": [nb.notebook_id],
+        "until": "2026-12-13 06:50",
+        "period": "Monday",
+        "time": "06:50",
+    }
+    cleared = await fpx.unschedule(nb.notebook_id)
+    assert not cleared.scheduled
+    assert cleared.until is None
+    (request,) = fake_fourpointx.requests_to(r"/_unschedule$", "POST")
+    assert request.json() == {"nbk_ids": [nb.notebook_id]}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"until": "13/12/2026"}, "until"),
+        ({"until": "2026-12-13 06:50", "period": "Someday"}, "period"),
+        ({"until": "2026-12-13 06:50", "time": "25:00"}, "time"),
+    ],
+)
+async def test_schedule_checks_its_fields_first(
+    fpx: FourPointXProvider, fake_fourpointx: FakeFourPointX, kwargs: dict[str, str], field: str
+) -> None:
+    with pytest.raises(InvalidInput) as err:
+        await fpx.schedule(NB_ID, **kwargs)
+    assert field in err.value.fields
+    assert fake_fourpointx.requests == []
+
+
+async def test_what_4pointx_cannot_do_is_said(fpx: FourPointXProvider) -> None:
+    info = fpx.info()
+    assert set(info.capabilities) == {"list", "create", "rename", "delete", "execute", "schedule"}
+    assert set(info.unsupported) == {"push", "cancel", "logs", "usage", "inputExport"}
+    assert "upload" in info.unsupported["push"]
+    upload = NotebookUpload(file_name="a.ipynb", size=0, chunks=_no_chunks)
+    now = datetime.now(timezone.utc)
+    for call in (
+        lambda: fpx.push(NB_ID, upload),
+        lambda: fpx.cancel(NB_ID, NB_ID),
+        lambda: fpx.list_executions(NB_ID),
+        lambda: fpx.usage(NB_ID, start=now, end=now),
+        lambda: fpx.input_export(NB_ID, InputExportBody()),
+    ):
+        with pytest.raises(Unsupported) as err:
+            await call()
+        assert "4pointx" in err.value.message
+
+
+async def _no_chunks() -> Any:
+    if False:  # pragma: no cover - an empty async generator
+        yield b""
+
+
+async def test_a_list_that_is_not_a_list_is_a_remote_error() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"Total Notebooks": 2})
+
+    provider = mock(handler)
+    with pytest.raises(RemoteError) as err:
+        await provider.list_notebooks()
+    assert "not a JSON array" in err.value.message
+    await provider.aclose()
