@@ -35,6 +35,7 @@ import re
 import secrets
 import socket
 import ssl
+import threading
 import time
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Iterable, Mapping, Sequence
@@ -128,13 +129,24 @@ def _secret_forms(secret: str) -> list[str]:
     return forms
 
 
+_COLLECTING = threading.local()
+
+
 def _registered_secrets() -> list[str]:
+    # A token source may log (a keyring that fails); that record comes back
+    # through the filter, which must not ask the sources again.
+    if getattr(_COLLECTING, "active", False):
+        return []
+    _COLLECTING.active = True
     found: list[str] = []
-    for holder in list(_SOURCES.values()):
-        try:
-            found.extend(s for s in holder.source() if s)
-        except Exception:  # noqa: S112 - a broken source must not break logging
-            continue
+    try:
+        for holder in list(_SOURCES.values()):
+            try:
+                found.extend(s for s in holder.source() if s)
+            except Exception:  # noqa: S112 - a broken source must not break logging
+                continue
+    finally:
+        _COLLECTING.active = False
     return found
 
 

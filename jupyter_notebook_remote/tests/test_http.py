@@ -37,6 +37,7 @@ from ..http import (
     build_client,
     parse_retry_after,
     redact,
+    register_secrets,
 )
 from ..providers.base import HttpSettings
 from .fakes.losant import parse_multipart_field
@@ -442,6 +443,24 @@ def test_the_logging_filter_redacts_registered_secrets_in_args_and_exceptions() 
     assert record.exc_info is None
     assert TOKEN not in record.getMessage()
     del rc
+
+
+def test_a_token_source_that_logs_does_not_loop_through_the_filter() -> None:
+    logger = logging.getLogger("jupyter_notebook_remote.test_http.reentrant")
+    logger.addFilter(RedactingFilter())
+    calls = []
+
+    def source() -> list[str]:
+        calls.append(1)
+        logger.error("keyring unavailable while reading %s", "c1")
+        return ["reentrant-secret-value"]
+
+    holder = register_secrets(source)
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "x reentrant-secret-value", (), None)
+    RedactingFilter().filter(record)
+    assert record.getMessage() == "x [redacted]"
+    assert len(calls) == 1
+    del holder
 
 
 async def test_debug_log_lines_show_method_host_path_status_ms_and_nothing_secret(
