@@ -42,7 +42,6 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from email.message import Message
@@ -252,6 +251,18 @@ class FakeRun:
     @property
     def ends_at(self) -> float:
         return self.started_at + self.run_for
+
+
+@dataclass
+class _Call:
+    """One API call on one notebook, as the per-route methods see it."""
+
+    nb: FakeNotebook
+    data: Any
+    query: dict[str, list[str]]
+    headers: Any
+    body: bytes
+    now: float
 
 
 def _object_id() -> str:
@@ -748,7 +759,7 @@ class FakeLosant:
             if nb is None:
                 raise LosantFailure(404, "NotFound", "Notebook was not found")
             handler = getattr(self, "_" + route.split(".", 1)[1])
-            return handler(nb, data, query, headers, body, now)  # type: ignore[no-any-return]
+            return handler(_Call(nb, data, query, headers, body, now))  # type: ignore[no-any-return]
 
     def _json_body(self, route: str, headers: Any, body: bytes) -> Any:
         ctype = headers.get("Content-Type", "").split(";")[0].strip().lower()
@@ -830,11 +841,11 @@ class FakeLosant:
         self.notebooks[nb.id] = nb
         return self._notebook_json(nb, now)
 
-    def _get(self, nb: FakeNotebook, *_: Any) -> tuple[int, Any]:
-        return 200, self._notebook_json(nb, _[-1])
+    def _get(self, call: _Call) -> tuple[int, Any]:
+        return 200, self._notebook_json(call.nb, call.now)
 
-    def _patch(self, nb: FakeNotebook, data: dict[str, Any], *rest: Any) -> tuple[int, Any]:
-        now = rest[-1]
+    def _patch(self, call: _Call) -> tuple[int, Any]:
+        nb, data, now = call.nb, call.data, call.now
         for key, attr in (
             ("name", "name"),
             ("description", "description"),
@@ -847,15 +858,15 @@ class FakeLosant:
         nb.updated = now
         return 200, self._notebook_json(nb, now)
 
-    def _delete(self, nb: FakeNotebook, *_: Any) -> tuple[int, Any]:
+    def _delete(self, call: _Call) -> tuple[int, Any]:
+        nb = call.nb
         del self.notebooks[nb.id]
         for run_id in [r.id for r in self.runs.values() if r.notebook_id == nb.id]:
             del self.runs[run_id]
         return 200, {"success": True}
 
-    def _upload(
-        self, nb: FakeNotebook, _data: Any, _query: Any, headers: Any, body: bytes, now: float
-    ) -> tuple[int, Any]:
+    def _upload(self, call: _Call) -> tuple[int, Any]:
+        nb, headers, body, now = call.nb, call.headers, call.body, call.now
         ctype = headers.get("Content-Type", "")
         if not ctype.lower().startswith("multipart/form-data"):
             raise _validation("Upload must be multipart/form-data with a jupyterFile field")
@@ -873,8 +884,8 @@ class FakeLosant:
         nb.updated = now
         return 200, self._notebook_json(nb, now)
 
-    def _execute(self, nb: FakeNotebook, data: dict[str, Any], *rest: Any) -> tuple[int, Any]:
-        now = rest[-1]
+    def _execute(self, call: _Call) -> tuple[int, Any]:
+        nb, data, now = call.nb, call.data, call.now
         if nb.file_bytes is None:
             raise _validation("Notebook has no jupyter file; upload one before executing")
         context = data.get("templateContext")
@@ -912,10 +923,8 @@ class FakeLosant:
         self.runs[run.id] = run
         return 200, {"success": True, "executionId": run.id}
 
-    def _cancelExecution(
-        self, nb: FakeNotebook, _data: Any, query: dict[str, list[str]], *rest: Any
-    ) -> tuple[int, Any]:
-        now = rest[-1]
+    def _cancelExecution(self, call: _Call) -> tuple[int, Any]:
+        nb, query, now = call.nb, call.query, call.now
         ex_id = query.get("executionId", [""])[0]
         if not ex_id:
             raise _validation("executionId is required")
@@ -931,10 +940,8 @@ class FakeLosant:
             run.cancel_at = now
         return 200, {"success": True}
 
-    def _logs(
-        self, nb: FakeNotebook, _data: Any, query: dict[str, list[str]], *rest: Any
-    ) -> tuple[int, Any]:
-        now = rest[-1]
+    def _logs(self, call: _Call) -> tuple[int, Any]:
+        nb, query, now = call.nb, call.query, call.now
         limit = _int_param(query.get("limit", ["1"])[0], "limit", 1)
         since_raw = query.get("since", [None])[0]
         runs = [r for r in self.runs.values() if r.notebook_id == nb.id]
@@ -944,10 +951,8 @@ class FakeLosant:
         runs.sort(key=lambda r: r.queued_at, reverse=True)
         return 200, [self._log_entry(r, now) for r in runs[:limit]]
 
-    def _notebookMinuteCounts(
-        self, nb: FakeNotebook, _data: Any, query: dict[str, list[str]], *rest: Any
-    ) -> tuple[int, Any]:
-        now = rest[-1]
+    def _notebookMinuteCounts(self, call: _Call) -> tuple[int, Any]:
+        nb, query, now = call.nb, call.query, call.now
         end_raw = query.get("end", [None])[0]
         start_raw = query.get("start", [None])[0]
         end = _int_param(end_raw, "end", 0) / 1000 if end_raw else now
@@ -972,9 +977,8 @@ class FakeLosant:
             "counts": [{"date": f"{day}T00:00:00.000Z", **days[day]} for day in sorted(days)],
         }
 
-    def _requestInputDataExport(
-        self, nb: FakeNotebook, data: dict[str, Any], *rest: Any
-    ) -> tuple[int, Any]:
+    def _requestInputDataExport(self, call: _Call) -> tuple[int, Any]:
+        nb, data = call.nb, call.data
         job_id = base64.urlsafe_b64encode(secrets.token_bytes(15)).decode()[:21]
         self.exports.append({"notebookId": nb.id, "jobId": job_id, **data})
         return 202, {"jobQueued": True, "jobId": job_id, "success": True}
@@ -1305,17 +1309,6 @@ def main(argv: Optional[list[str]] = None) -> int:
         pass
     fake.stop()
     return 0
-
-
-@contextlib.contextmanager
-def running_fake(**kwargs: Any) -> Iterator[FakeLosant]:
-    """``with running_fake() as fake:`` a started fake, stopped afterwards."""
-    fake = FakeLosant(**kwargs)
-    fake.start()
-    try:
-        yield fake
-    finally:
-        fake.stop()
 
 
 if __name__ == "__main__":
