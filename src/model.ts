@@ -1016,7 +1016,10 @@ export class RemoteModel extends VDomModel {
     const max = Math.max(maxInterval, activeInterval, idleInterval);
     const interval = active
       ? activeInterval
-      : Math.min(max, idleInterval * Math.pow(2, this._idleTicks));
+      : Math.min(
+          max,
+          idleInterval * Math.pow(2, Math.max(0, this._idleTicks - 1))
+        );
     this._poll.frequency = { interval, backoff: 2, max };
   }
 

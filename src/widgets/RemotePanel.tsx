@@ -44,11 +44,12 @@ export class RemotePanel extends VDomRenderer<RemoteModel> {
 
   protected onAfterHide(msg: Message): void {
     super.onAfterHide(msg);
-    this.model.setVisible(false);
+    this.model?.setVisible(false);
   }
 
   protected onBeforeDetach(msg: Message): void {
-    this.model.setVisible(false);
+    // The renderer drops its model when disposed, before it is detached.
+    this.model?.setVisible(false);
     super.onBeforeDetach(msg);
   }
 

@@ -1,0 +1,267 @@
+import { MessageLoop } from '@lumino/messaging';
+import { Widget } from '@lumino/widgets';
+
+import { IPanelActions } from '../components/actions';
+import { RemoteModel } from '../model';
+import { CommandIDs } from '../tokens';
+import { RemotePanel } from '../widgets/RemotePanel';
+import { execution, FakeNotebook, fakeApi, json, NB_ID, route } from './fakes';
+
+const CONNECTIONS = {
+  default: 'local',
+  connections: [
+    {
+      id: 'local',
+      kind: 'local',
+      label: 'This machine',
+      authConfigured: true,
+      capabilities: ['list', 'create', 'push', 'execute', 'logs', 'usage'],
+      unsupported: { cancel: 'this test connection cannot cancel' }
+    },
+    {
+      id: 'plant-a',
+      kind: 'losant',
+      label: 'Plant A',
+      authConfigured: false,
+      capabilities: ['list', 'push', 'execute', 'cancel', 'logs', 'usage'],
+      unsupported: {}
+    }
+  ]
+};
+
+const RUNS = [
+  execution('bbbbbbbbbbbbbbbbbbbbbb02', 'inProgress'),
+  execution('bbbbbbbbbbbbbbbbbbbbbb01', 'completed', {
+    outputs: [
+      {
+        name: 'result.html',
+        size: 2048,
+        url: '/notebook-remote/connections/local/notebooks/x/executions/y/files/result.html',
+        contentType: 'text/html'
+      }
+    ]
+  })
+];
+
+function serve(failUsage = false) {
+  return fakeApi(request => {
+    const path = route(request);
+    if (path === 'connections') {
+      return json(CONNECTIONS);
+    }
+    if (path.endsWith('/executions')) {
+      return json({ items: RUNS });
+    }
+    if (path.endsWith('/usage')) {
+      if (failUsage) {
+        return json(
+          {
+            message: 'The remote service refused the token.',
+            reason: 'remote_auth'
+          },
+          403
+        );
+      }
+      return json({
+        start: '2026-11-20T00:00:00Z',
+        end: '2026-11-22T00:00:00Z',
+        totalMinutes: 12.5,
+        days: [
+          {
+            date: '2026-11-20',
+            minutes: 10,
+            completed: 3,
+            errored: 1,
+            canceled: 0,
+            timeout: 0
+          },
+          {
+            date: '2026-11-21',
+            minutes: 0,
+            completed: 0,
+            errored: 0,
+            canceled: 0,
+            timeout: 0
+          },
+          {
+            date: '2026-11-22',
+            minutes: 2.5,
+            completed: 1,
+            errored: 0,
+            canceled: 1,
+            timeout: 0
+          }
+        ]
+      });
+    }
+    return json({
+      id: NB_ID,
+      name: 'Sales forecast',
+      description: 'Daily',
+      imageVersion: 'v3'
+    });
+  });
+}
+
+async function settle(ms = 30): Promise<void> {
+  await new Promise(resolve => setTimeout(resolve, ms));
+}
+
+async function render(panel: RemotePanel): Promise<void> {
+  MessageLoop.sendMessage(panel, Widget.Msg.UpdateRequest);
+  await panel.renderPromise;
+  await settle();
+}
+
+describe('RemotePanel', () => {
+  let panel: RemotePanel | null = null;
+  let model: RemoteModel | null = null;
+  const executed: string[] = [];
+  const actions: IPanelActions = {
+    execute: id => executed.push(id),
+    isEnabled: id => id !== CommandIDs.cancel,
+    openOutput: () => undefined
+  };
+
+  afterEach(() => {
+    panel?.dispose();
+    model?.dispose();
+    panel = null;
+    model = null;
+    executed.length = 0;
+  });
+
+  async function mount(failUsage = false): Promise<RemotePanel> {
+    const { api } = serve(failUsage);
+    model = new RemoteModel({ api });
+    const notebook = new FakeNotebook('sales.ipynb', {
+      connection: 'local',
+      notebookId: NB_ID
+    });
+    panel = new RemotePanel({ model, actions });
+    Widget.attach(panel, document.body);
+    model.setVisible(true);
+    await model.start();
+    model.setNotebook(notebook);
+    await settle();
+    await render(panel);
+    return panel;
+  }
+
+  it('renders connection, link, actions, runs and usage', async () => {
+    const { node } = await mount();
+    expect(panel!.id).toBe('notebook-remote-panel');
+    expect(panel!.title.caption).toBe('Remote Notebooks');
+
+    const select = node.querySelector<HTMLSelectElement>(
+      'select[aria-label="Connection"]'
+    )!;
+    expect(select.value).toBe('local');
+    expect([...select.options].map(o => o.value)).toEqual(['local', 'plant-a']);
+    // `local` needs no token: no token field.
+    expect(node.querySelector('input[aria-label="Token"]')).toBeNull();
+
+    expect(node.textContent).toContain('Sales forecast');
+    for (const name of [
+      'Push',
+      'Run',
+      'Push and run',
+      'Cancel',
+      'Refresh',
+      'Unlink'
+    ]) {
+      const button = [...node.querySelectorAll('button')].find(
+        b => (b.getAttribute('aria-label') ?? b.textContent?.trim()) === name
+      );
+      expect(button).toBeDefined();
+    }
+    const cancel = node.querySelector<HTMLButtonElement>(
+      'button[aria-label="Cancel"]'
+    )!;
+    expect(cancel.disabled).toBe(true);
+    expect(cancel.title).toContain('this test connection cannot cancel');
+    expect(node.textContent).toContain('this test connection cannot cancel');
+
+    const runs = node.querySelectorAll(
+      '.jp-NotebookRemote-runs .jp-NotebookRemote-run'
+    );
+    expect([...runs].map(r => r.getAttribute('data-status'))).toEqual([
+      'inProgress',
+      'completed'
+    ]);
+    const badge = runs[0].querySelector('.jp-NotebookRemote-statusBadge')!;
+    expect(badge.textContent).toBe('In progress');
+    expect(badge.getAttribute('data-status')).toBe('inProgress');
+
+    const usage = node.querySelector('.jp-NotebookRemote-usage')!;
+    const chart = usage.querySelector('svg[role="img"]')!;
+    expect(chart.getAttribute('aria-label')).toContain('12.5 minutes');
+    expect(chart.querySelectorAll('rect.jp-NotebookRemote-bar')).toHaveLength(
+      3
+    );
+    expect(usage.textContent).toContain('12.5 minutes');
+    expect(usage.textContent).toContain('4 completed');
+    expect(usage.textContent).toContain('1 errored');
+    expect(usage.textContent).toContain('1 canceled');
+  });
+
+  it('shows run details with output links on Enter and runs commands from buttons', async () => {
+    const { node } = await mount();
+    const run = node.querySelector<HTMLElement>(
+      '.jp-NotebookRemote-run[data-execution-id="bbbbbbbbbbbbbbbbbbbbbb01"]'
+    )!;
+    run.dispatchEvent(
+      new KeyboardEvent('keydown', { key: 'Enter', bubbles: true })
+    );
+    await render(panel!);
+    expect(model!.selectedExecutionId).toBe('bbbbbbbbbbbbbbbbbbbbbb01');
+    const details = node.querySelector('.jp-NotebookRemote-runDetails')!;
+    const link = details.querySelector('a')!;
+    expect(link.textContent).toBe('result.html');
+    expect(details.textContent).toContain('2.0 kB');
+
+    node
+      .querySelector<HTMLButtonElement>('button[aria-label="Push and run"]')!
+      .click();
+    expect(executed).toEqual([CommandIDs.pushAndRun]);
+  });
+
+  it('shows an error in place with the server message and a hint by reason', async () => {
+    const { node } = await mount(true);
+    const alert = node.querySelector(
+      '.jp-NotebookRemote-usageSection [role="alert"]'
+    )!;
+    expect(alert.classList.contains('jp-NotebookRemote-error')).toBe(true);
+    expect(alert.textContent).toContain(
+      'The remote service refused the token.'
+    );
+    expect(alert.getAttribute('data-reason')).toBe('remote_auth');
+    expect(alert.textContent).toContain('Save a valid token');
+  });
+
+  it('says plainly when the server extension is missing', async () => {
+    const { api } = fakeApi(() => new Response('Not Found', { status: 404 }));
+    model = new RemoteModel({ api });
+    panel = new RemotePanel({ model, actions });
+    Widget.attach(panel, document.body);
+    await model.start();
+    await render(panel);
+    const alert = panel.node.querySelector('[role="alert"]')!;
+    expect(alert.textContent).toContain('server extension is not running');
+    expect(panel.node.querySelector('select')).toBeNull();
+  });
+
+  it('offers the token field for a connection that needs one', async () => {
+    const { node } = await mount();
+    model!.selectConnection('plant-a');
+    await render(panel!);
+    expect(
+      node.querySelector('input[aria-label="Token"]')?.getAttribute('type')
+    ).toBe('password');
+    expect(node.textContent).toContain('No token');
+    const buttons = [...node.querySelectorAll('button')].map(b =>
+      b.textContent?.trim()
+    );
+    expect(buttons).toContain('Save token');
+  });
+});
