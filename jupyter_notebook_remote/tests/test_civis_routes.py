@@ -1,0 +1,299 @@
+"""A Civis connection end to end: jp_fetch -> Jupyter Server (auth on) ->
+CivisProvider -> httpx -> the fake Civis on loopback (and its pre-signed
+storage). Success paths, Civis's quirks (archive for delete, update-links for
+push, deployments for runs), failures, bad ids that must send nothing, and
+the API key never in an answer."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Any, Optional
+
+import nbformat
+import pytest
+from tornado.httpclient import HTTPResponse
+
+from .fakes.civis import FakeCivis
+from .fakes.loopback import FakeClock
+
+pytest_plugins = ("jupyter_notebook_remote.tests.fakes.fixtures_civis",)
+
+CONN = "civis-fake"
+NO_TOKEN = "civis-no-token"
+WRONG = "civis-wrong-key"
+WRONG_KEY = "wrong-civis-key-5a7c9e1b3d"
+
+
+@pytest.fixture
+def notebook_remote_config(
+    notebook_remote_config: dict[str, Any], civis_connection: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        **notebook_remote_config,
+        "connections": {
+            CONN: civis_connection,
+            NO_TOKEN: {k: v for k, v in civis_connection.items() if k != "token"},
+            WRONG: {**civis_connection, "token": WRONG_KEY},
+        },
+        "default_connection": CONN,
+        "local_enabled": False,
+        "http_max_attempts": 2,
+    }
+
+
+async def call(
+    jp_fetch: Any,
+    method: str,
+    *parts: str,
+    body: Any = None,
+    params: Optional[dict[str, Any]] = None,
+    conn: str = CONN,
+) -> tuple[HTTPResponse, Any]:
+    kwargs: dict[str, Any] = {"method": method, "raise_error": False}
+    if params:
+        kwargs["params"] = params
+    if body is not None:
+        kwargs["body"] = json.dumps(body)
+    elif method in ("POST", "PUT", "PATCH"):
+        kwargs["body"] = b""
+    response = await jp_fetch("notebook-remote", "connections", conn, *parts, **kwargs)
+    data = json.loads(response.body) if response.body else None
+    return response, data
+
+
+def secret_forms(fake: FakeCivis) -> list[str]:
+    return [
+        fake.api_key,
+        base64.b64encode(f"{fake.api_key}:".encode()).decode(),
+        WRONG_KEY,
+        base64.b64encode(f"{WRONG_KEY}:".encode()).decode(),
+    ]
+
+
+def assert_no_secret(response: HTTPResponse, fake: FakeCivis) -> None:
+    text = response.body.decode("utf-8", "replace") + json.dumps(dict(response.headers))
+    for secret in secret_forms(fake):
+        assert secret not in text
+
+
+def write_notebook(root: Path, name: str = "churn.ipynb") -> bytes:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("print('churn')")]
+    data = nbformat.writes(nb).encode()
+    (root / name).write_bytes(data)
+    return data
+
+
+# ----------------------------------------------------------------------------- success
+
+
+async def test_connections_describe_civis_without_its_key(
+    jp_fetch: Any, fake_civis: FakeCivis
+) -> None:
+    response = await jp_fetch("notebook-remote", "connections")
+    data = json.loads(response.body)
+    by_id = {c["id"]: c for c in data["connections"]}
+    assert data["default"] == CONN
+    conn = by_id[CONN]
+    assert conn["kind"] == "civis"
+    assert conn["baseUrl"] == fake_civis.url
+    assert conn["authConfigured"] is True
+    assert by_id[NO_TOKEN]["authConfigured"] is False
+    assert set(conn["capabilities"]) == {
+        "list",
+        "create",
+        "rename",
+        "delete",
+        "push",
+        "execute",
+        "cancel",
+        "logs",
+        "usage",
+    }
+    assert set(conn["unsupported"]) == {"inputExport", "schedule"}
+    assert_no_secret(response, fake_civis)
+    assert fake_civis.requests == []
+
+
+async def test_notebook_crud_with_archive_for_delete(
+    jp_fetch: Any, fake_civis: FakeCivis, civis_clock: FakeClock
+) -> None:
+    r, created = await call(
+        jp_fetch, "POST", "notebooks", body={"name": "Churn", "description": "model"}
+    )
+    assert r.code == 201, created
+    nb_id = created["id"]
+    assert (created["name"], created["description"]) == ("Churn", "model")
+    assert int(nb_id) in fake_civis.notebooks
+    civis_clock.advance(1)
+    fake_civis.add_notebook("Retention")
+
+    r, page = await call(jp_fetch, "GET", "notebooks", params={"perPage": 100})
+    assert r.code == 200
+    assert [i["name"] for i in page["items"]] == ["Retention", "Churn"]
+    assert (page["count"], page["totalCount"], page["perPage"]) == (2, 2, 50)
+    r, page = await call(jp_fetch, "GET", "notebooks", params={"filter": "chu"})
+    assert [i["name"] for i in page["items"]] == ["Churn"]
+
+    r, patched = await call(jp_fetch, "PATCH", "notebooks", nb_id, body={"name": "Churn v2"})
+    assert (r.code, patched["name"], patched["description"]) == (200, "Churn v2", "model")
+    assert fake_civis.notebooks[int(nb_id)].name == "Churn v2"
+
+    r, deleted = await call(jp_fetch, "DELETE", "notebooks", nb_id)
+    assert (r.code, deleted) == (200, {"success": True})
+    assert fake_civis.notebooks[int(nb_id)].archived
+    r, err = await call(jp_fetch, "GET", "notebooks", nb_id)
+    assert (r.code, err["reason"]) == (404, "notebook_not_found")
+    assert "archived" in err["message"]
+
+
+async def test_push_puts_the_saved_file_to_the_presigned_url(
+    jp_fetch: Any, jp_root_dir: Path, fake_civis: FakeCivis
+) -> None:
+    nb = fake_civis.add_notebook("Churn")
+    data = write_notebook(jp_root_dir)
+    r, pushed = await call(
+        jp_fetch, "POST", "notebooks", str(nb.id), "push", body={"path": "churn.ipynb"}
+    )
+    assert r.code == 200, pushed
+    assert pushed["id"] == str(nb.id)
+    assert fake_civis.notebooks[nb.id].content == data
+    (put,) = fake_civis.requests_to(r"^/storage/", "PUT")
+    assert "Authorization" not in put.headers
+    assert put.body == data
+    assert_no_secret(r, fake_civis)
+
+
+async def test_run_watch_and_cancel_a_deployment(
+    jp_fetch: Any, fake_civis: FakeCivis, civis_clock: FakeClock
+) -> None:
+    nb_id = str(fake_civis.add_notebook("Churn").id)
+    r, started = await call(jp_fetch, "POST", "notebooks", nb_id, "executions")
+    assert r.code == 202, started
+    ex_id = started["executionId"]
+    assert int(ex_id) in fake_civis.deployments
+
+    r, runs = await call(jp_fetch, "GET", "notebooks", nb_id, "executions")
+    assert r.code == 200
+    assert [(x["id"], x["status"]) for x in runs["items"]] == [(ex_id, "queued")]
+    civis_clock.advance(31)
+    r, runs = await call(jp_fetch, "GET", "notebooks", nb_id, "executions")
+    assert runs["items"][0]["status"] == "inProgress"
+
+    r, ok = await call(jp_fetch, "POST", "notebooks", nb_id, "executions", ex_id, "cancel")
+    assert (r.code, ok) == (200, {"success": True})
+    r, runs = await call(jp_fetch, "GET", "notebooks", nb_id, "executions", params={"limit": 5})
+    (run,) = runs["items"]
+    assert run["status"] == "canceled"
+    assert run["finishedAt"] is not None
+    assert fake_civis.requests_to(r"/deployments$", "GET")[-1].query["limit"] == ["5"]
+
+    r, err = await call(jp_fetch, "POST", "notebooks", nb_id, "executions", "999", "cancel")
+    assert (r.code, err["reason"]) == (404, "execution_not_found")
+
+
+async def test_usage_per_day_from_deployments(
+    jp_fetch: Any, fake_civis: FakeCivis, civis_clock: FakeClock
+) -> None:
+    nb = fake_civis.add_notebook("Churn")
+    now = civis_clock()
+    fake_civis.add_deployment(nb.id, created=now - 86400, running_seconds=1800 - 30)
+    end_ms = int(now * 1000)
+    r, usage = await call(
+        jp_fetch,
+        "GET",
+        "notebooks",
+        str(nb.id),
+        "usage",
+        params={"start": end_ms - 2 * 86400 * 1000, "end": end_ms},
+    )
+    assert r.code == 200, usage
+    assert usage["totalMinutes"] == pytest.approx(30)
+    assert [d["date"] for d in usage["days"]] == ["2026-01-03", "2026-01-04", "2026-01-05"]
+    assert usage["days"][1]["minutes"] == pytest.approx(30)
+    assert usage["days"][1]["completed"] == 1
+
+
+# ----------------------------------------------------------------------------- failures
+
+
+@pytest.mark.parametrize("bad", ["abc", "0", "1234567890123", "12.5", "5f0c1a2b3c4d5e6f7a8b9c0d"])
+async def test_bad_ids_are_400_and_send_nothing(
+    jp_fetch: Any, fake_civis: FakeCivis, bad: str
+) -> None:
+    for method, parts in [
+        ("GET", ("notebooks", bad)),
+        ("DELETE", ("notebooks", bad)),
+        ("POST", ("notebooks", bad, "executions")),
+        ("GET", ("notebooks", bad, "usage")),
+        ("POST", ("notebooks", "7001", "executions", bad, "cancel")),
+    ]:
+        r, err = await call(jp_fetch, method, *parts)
+        assert r.code == 400, (method, parts, err)
+        assert err["reason"] == "invalid_input"
+        assert set(err["fields"]) <= {"notebookId", "executionId"}
+    assert fake_civis.requests == []
+
+
+async def test_a_refused_key_is_403_remote_auth_without_the_key(
+    jp_fetch: Any, fake_civis: FakeCivis
+) -> None:
+    r, err = await call(jp_fetch, "GET", "notebooks", conn=WRONG)
+    assert (r.code, err["reason"], err["remoteStatus"]) == (403, "remote_auth", 401)
+    assert err["connection"] == WRONG
+    assert_no_secret(r, fake_civis)
+
+
+async def test_no_key_is_token_missing_and_sends_nothing(
+    jp_fetch: Any, fake_civis: FakeCivis
+) -> None:
+    r, err = await call(jp_fetch, "GET", "notebooks", conn=NO_TOKEN)
+    assert (r.code, err["reason"]) == (403, "token_missing")
+    assert fake_civis.requests == []
+
+
+async def test_a_key_set_from_the_ui_is_used_and_not_echoed(
+    jp_fetch: Any, fake_civis: FakeCivis
+) -> None:
+    r, _ = await call(jp_fetch, "PUT", "token", body={"token": fake_civis.api_key}, conn=NO_TOKEN)
+    assert r.code == 204
+    assert r.body == b""
+    r, page = await call(jp_fetch, "GET", "notebooks", conn=NO_TOKEN)
+    assert r.code == 200, page
+    assert_no_secret(r, fake_civis)
+
+
+async def test_remote_failures_map_to_gateway_errors(jp_fetch: Any, fake_civis: FakeCivis) -> None:
+    fake_civis.fail_next(
+        500, path=r"^/notebooks$", body={"error": "internal", "errorDescription": "Database down"}
+    )
+    r, err = await call(jp_fetch, "POST", "notebooks", body={"name": "x"})
+    assert (r.code, err["reason"], err["remoteStatus"]) == (502, "remote_error", 500)
+    assert "Database down" in err["message"]
+
+    fake_civis.fail_next(429, path=r"^/notebooks$", headers={"Retry-After": "30"})
+    r, err = await call(jp_fetch, "GET", "notebooks")
+    assert (r.code, err["reason"]) == (429, "rate_limited")
+    assert r.headers["Retry-After"] == "30"
+
+    fake_civis.fail_next(0, path=r"^/notebooks$", close=True)
+    r, err = await call(jp_fetch, "GET", "notebooks")
+    assert (r.code, err["reason"]) == (502, "remote_unreachable")
+
+    r, page = await call(jp_fetch, "GET", "notebooks")
+    assert r.code == 200, page  # the server keeps serving
+
+
+async def test_what_civis_cannot_do_is_a_clear_400(jp_fetch: Any, fake_civis: FakeCivis) -> None:
+    nb_id = str(fake_civis.add_notebook("Churn").id)
+    r, err = await call(jp_fetch, "POST", "notebooks", nb_id, "input-export", body={})
+    assert (r.code, err["reason"]) == (400, "unsupported")
+    assert "Civis" in err["message"]
+    r, err = await call(
+        jp_fetch, "POST", "notebooks", nb_id, "executions", body={"templateContext": {"a": 1}}
+    )
+    assert (r.code, err["reason"]) == (400, "invalid_input")
+    assert "templateContext" in err["fields"]
+    assert fake_civis.deployments == {}
