@@ -64,10 +64,11 @@ STATE_FILE.write_text(
         {
             "url": fake.url,
             "applicationId": fake.application_id,
-            # Only so a spec can check this value never reaches the browser.
+            # The specs save it as a user would, and check it never reaches the page.
             "token": fake.token,
             "stateDir": str(state_dir),
         },
         indent=2,
     )
+    + "\n"
 )

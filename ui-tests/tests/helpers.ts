@@ -45,7 +45,7 @@ export async function selectConnection(
   panel: Locator,
   connection: string
 ): Promise<void> {
-  const select = panel.getByLabel('Connection', { exact: true });
+  const select = panel.locator('select[aria-label="Connection"]');
   await select.selectOption(connection);
   await expect(select).toHaveValue(connection);
 }
@@ -101,4 +101,39 @@ export async function setToken(
       ? await request.delete(url)
       : await request.put(url, { data: { token } });
   expect(response.status()).toBe(204);
+}
+
+/** A fault for the fake Losant (see FakeLosant.fail_next). */
+export interface IFault {
+  /** A Losant action name such as `notebook.upload`, or `*` for any. */
+  route?: string;
+  status?: number;
+  message?: string;
+  /** How many requests it applies to; null keeps it until cleared. */
+  times?: number | null;
+}
+
+/** Make the fake Losant fail, through its loopback control route. */
+export async function injectFault(
+  request: APIRequestContext,
+  fault: IFault
+): Promise<void> {
+  const response = await request.post(
+    `${readFakeState().url}/__fake__/faults`,
+    { data: fault }
+  );
+  expect(response.status()).toBe(201);
+}
+
+/** Remove every pending fault of the fake Losant. */
+export async function clearFaults(request: APIRequestContext): Promise<void> {
+  const response = await request.delete(
+    `${readFakeState().url}/__fake__/faults`
+  );
+  expect(response.status()).toBe(200);
+}
+
+/** Save a screenshot of the panel as the visual record (not compared). */
+export async function recordPanel(panel: Locator, name: string): Promise<void> {
+  await panel.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
 }

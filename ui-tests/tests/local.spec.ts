@@ -1,0 +1,91 @@
+/**
+ * The README quick start: with no remote service configured, the `local`
+ * connection runs the notebook on this machine. Link, press the notebook
+ * toolbar's "Push and run", watch it complete, open result.html.
+ */
+import { expect, test } from '@jupyterlab/galata';
+
+import {
+  createNotebook,
+  linkToNewRemote,
+  openPanel,
+  recordPanel,
+  runs
+} from './helpers';
+
+test.describe('the local connection (quick start)', () => {
+  test('push and run from the notebook toolbar, then open result.html', async ({
+    page,
+    request
+  }) => {
+    await createNotebook(page, 'quickstart.ipynb', [
+      'answer = 6 * 7',
+      'print(f"the answer is {answer}")'
+    ]);
+    const panel = await openPanel(page);
+    // local is the default connection and needs no token.
+    await expect(panel.locator('select[aria-label="Connection"]')).toHaveValue(
+      'local'
+    );
+    await expect(panel.locator('input[aria-label="Token"]')).toHaveCount(0);
+
+    await linkToNewRemote(panel, 'quickstart');
+    await expect(panel.locator('.jp-NotebookRemote-link')).toContainText(
+      'on local'
+    );
+
+    // The toolbar button of the notebook pushes and runs.
+    const toolbarItem = page.locator(
+      '.jp-NotebookPanel-toolbar [data-jp-item-name="notebook-remote-push-and-run"]'
+    );
+    await expect(toolbarItem).toBeVisible();
+    await toolbarItem.click();
+
+    const run = runs(panel).first();
+    await expect(runs(panel)).toHaveCount(1);
+    // A real kernel starts in a child process: allow it the time it takes on
+    // a busy machine.
+    await expect(run).toHaveAttribute('data-status', 'completed', {
+      timeout: 60000
+    });
+    await expect(run.locator('.jp-NotebookRemote-statusBadge')).toHaveText(
+      'Completed'
+    );
+    await expect(
+      page
+        .locator('.Toastify__toast')
+        .filter({ hasText: 'Run of quickstart completed' })
+    ).toBeVisible();
+
+    const details = panel.locator('.jp-NotebookRemote-runDetails');
+    await expect(details).toBeVisible();
+    const result = details.getByRole('link', {
+      name: 'result.html',
+      exact: true
+    });
+    await expect(result).toBeVisible();
+    for (const name of ['result.ipynb', 'result.log']) {
+      await expect(
+        details.getByRole('link', { name, exact: true })
+      ).toBeVisible();
+    }
+    await recordPanel(panel, 'local-panel-light');
+
+    // Clicking result.html opens the executed notebook as HTML in a new tab.
+    const [tab] = await Promise.all([
+      page.context().waitForEvent('page'),
+      result.click()
+    ]);
+    await tab.waitForLoadState();
+    await expect(tab.locator('body')).toContainText('the answer is 42');
+    await tab.close();
+
+    // And the link itself answers 200 with HTML.
+    const response = await request.get(
+      (await result.getAttribute('href')) as string
+    );
+    expect(response.status()).toBe(200);
+    expect(response.headers()['content-type']).toContain('text/html');
+    expect(await response.text()).toContain('the answer is 42');
+  });
+});

@@ -1,0 +1,128 @@
+/**
+ * The Losant story against the loopback fake: link a notebook to a new
+ * remote notebook, push, run to completion (watched live), open the run's
+ * details, cancel a slow run, read the usage chart.
+ */
+import { expect, test } from '@jupyterlab/galata';
+
+import {
+  createNotebook,
+  linkToNewRemote,
+  openPanel,
+  readFakeState,
+  recordPanel,
+  runs,
+  selectConnection,
+  setToken
+} from './helpers';
+
+test.describe('Remote Notebooks on (fake) Losant', () => {
+  test.beforeEach(async ({ request }) => {
+    await setToken(request, 'fake-losant', readFakeState().token);
+  });
+
+  test('link, push, run to completion, cancel a slow run, see usage', async ({
+    page,
+    request
+  }) => {
+    await createNotebook(page, 'losant-story.ipynb', [
+      'print("hello from the fake")'
+    ]);
+    const panel = await openPanel(page);
+    await selectConnection(panel, 'fake-losant');
+    await expect(panel.getByText('Token set', { exact: true })).toBeVisible();
+
+    await linkToNewRemote(panel, 'losant-story');
+    await expect(panel.locator('.jp-NotebookRemote-remoteName')).toHaveText(
+      'losant-story'
+    );
+    await expect(panel.getByText('No runs yet. Push, then Run.')).toBeVisible();
+
+    // Push, then Run what was pushed.
+    await panel.getByRole('button', { name: 'Push', exact: true }).click();
+    await expect(panel.getByText('Pushed losant-story.ipynb.')).toBeVisible();
+    await panel.getByRole('button', { name: 'Run', exact: true }).click();
+
+    // The run shows up and reaches "completed" while we watch (no reload).
+    const first = runs(panel).first();
+    await expect(runs(panel)).toHaveCount(1);
+    await expect(first).toHaveAttribute('data-status', 'completed');
+    await expect(first.locator('.jp-NotebookRemote-statusBadge')).toHaveText(
+      'Completed'
+    );
+
+    // The run just started is selected, with its details open; clicking it
+    // folds them, clicking again shows them.
+    const details = panel.locator('.jp-NotebookRemote-runDetails');
+    await expect(first).toHaveAttribute('aria-pressed', 'true');
+    await expect(details).toBeVisible();
+    await first.click();
+    await expect(details).toHaveCount(0);
+    await first.click();
+    await expect(details).toBeVisible();
+    // The details list the execution results, result.html among them.
+    await expect(details).toHaveAttribute(
+      'data-execution-id',
+      (await first.getAttribute('data-execution-id')) as string
+    );
+    const result = details.getByRole('link', {
+      name: 'result.html',
+      exact: true
+    });
+    await expect(result).toBeVisible();
+    const html = await request.get(
+      (await result.getAttribute('href')) as string
+    );
+    expect(html.status()).toBe(200);
+    expect(html.headers()['content-type']).toContain('text/html');
+
+    // A slow run, canceled from the panel after confirming.
+    await page.notebook.addCell('code', '# FAKE_LOSANT_SLOW\nprint("slow")');
+    await page.notebook.save();
+    await panel
+      .getByRole('button', { name: 'Push and run', exact: true })
+      .click();
+    await expect(runs(panel)).toHaveCount(2);
+    const slow = runs(panel).first();
+    await expect(slow).toHaveAttribute('data-status', /^(queued|inProgress)$/);
+    await panel.getByRole('button', { name: 'Cancel', exact: true }).click();
+    const dialog = page.locator('.jp-Dialog');
+    await expect(dialog).toContainText('Cancel this run?');
+    await dialog.getByRole('button', { name: 'Cancel run' }).click();
+    await expect(dialog).toHaveCount(0);
+    await expect(slow).toHaveAttribute('data-status', 'canceled');
+    await expect(slow.locator('.jp-NotebookRemote-statusBadge')).toHaveText(
+      'Canceled'
+    );
+    // The first run is untouched.
+    await expect(runs(panel).nth(1)).toHaveAttribute(
+      'data-status',
+      'completed'
+    );
+
+    // Usage: a bar chart with the total minutes and the outcomes.
+    await panel.getByRole('button', { name: 'Refresh', exact: true }).click();
+    const usage = panel.locator('.jp-NotebookRemote-usage');
+    await expect(usage.locator('svg[role="img"]')).toBeVisible();
+    await expect(usage.locator('svg[role="img"]')).toHaveAttribute(
+      'aria-label',
+      /in all/
+    );
+    // Losant bills whole minutes: 1 for the completed run, and 1 more if
+    // the slow run had started before it was canceled.
+    await expect(usage.locator('.jp-NotebookRemote-usageTotal')).toHaveText(
+      /^(1 minute|2 minutes)$/
+    );
+    await expect(usage.locator('li[data-status="completed"]')).toHaveText(
+      '1 completed'
+    );
+    await expect(usage.locator('li[data-status="canceled"]')).toHaveText(
+      '1 canceled'
+    );
+
+    await expect(panel.getByRole('alert')).toHaveCount(0);
+    await recordPanel(panel, 'losant-panel-light');
+    await page.theme.setDarkTheme();
+    await recordPanel(panel, 'losant-panel-dark');
+  });
+});
