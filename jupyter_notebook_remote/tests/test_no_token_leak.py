@@ -151,7 +151,7 @@ async def test_no_route_leaks_a_token_on_success(
         {"status": 404},
         {"status": 409},
         {"status": 413},
-        {"status": 429, "retry_after": 5},
+        {"status": 429, "retry_after": 30},
         {"status": 503},
         {"garbage": True},
         {"close": True},
