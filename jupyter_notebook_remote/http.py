@@ -89,6 +89,18 @@ log = logging.getLogger("jupyter_notebook_remote.http")
 
 REDACTED = "[redacted]"
 
+#: The HTTP libraries' own loggers (a filter applies only to its own logger,
+#: not to children, so each one is named).
+LIBRARY_LOGGERS = (
+    "httpx",
+    "httpcore",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+    "httpcore.socks",
+)
+
 # ----------------------------------------------------------------------------- redaction
 
 #: Credential-looking header values that must never be shown even when the
@@ -339,7 +351,7 @@ class RemoteClient:
         self.host = url.host if url.port in (None, default_port) else f"{url.host}:{url.port}"
         self._sent_auth: list[str] = []
         self._registration = register_secrets(self.secret_values)
-        install_log_redaction(self.log, log, "httpx", "httpcore")
+        install_log_redaction(self.log, log, *LIBRARY_LOGGERS)
 
     # ------------------------------------------------------------------ secrets
 

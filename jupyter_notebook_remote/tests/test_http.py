@@ -463,6 +463,13 @@ def test_a_token_source_that_logs_does_not_loop_through_the_filter() -> None:
     del holder
 
 
+async def test_the_http_libraries_loggers_are_filtered_too() -> None:
+    client(Calls((200, {})))
+    for name in ("httpx", "httpcore.http11", "httpcore.connection"):
+        logger = logging.getLogger(name)
+        assert any(isinstance(f, RedactingFilter) for f in logger.filters), name
+
+
 async def test_debug_log_lines_show_method_host_path_status_ms_and_nothing_secret(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
