@@ -268,7 +268,8 @@ class Runner:
                 "OutputTooLarge",
                 f"The cells' output went over the limit of {limit} MiB per run, so the run "
                 "was stopped. Print or display less (write big results to files in "
-                "OUTPUT_DIR instead).",
+                "OUTPUT_DIR instead), or raise max_output_mb in the 'local' entry of "
+                "c.NotebookRemote.connections.",
             )
         elif isinstance(exc, CellTimeoutError):
             self.fail(

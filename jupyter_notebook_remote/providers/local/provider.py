@@ -272,7 +272,11 @@ class LocalProvider(Provider):
             run.request_stop("shutdown")
         tasks = [run.task for run in runs if run.task is not None]
         if tasks:
-            await asyncio.wait(tasks, timeout=STOP_GRACE_SECONDS + 5)
+            _done, late = await asyncio.wait(tasks, timeout=STOP_GRACE_SECONDS + 5)
+            for task in late:  # the next start marks these runs errored
+                task.cancel()
+            if late:
+                await asyncio.gather(*late, return_exceptions=True)
         for run in runs:  # whatever did not finish in time
             if run.process is not None and run.process.returncode is None:
                 kill_group(run.process.pid)
@@ -797,7 +801,7 @@ class LocalProvider(Provider):
                     "name": "OutputTooLarge",
                     "message": f"The run wrote more than {limit:g} MiB to OUTPUT_DIR and its "
                     "working directory, so it was stopped. Write less, or raise the limit "
-                    "(max_output_mb of the local connection).",
+                    "(max_output_mb in the 'local' entry of c.NotebookRemote.connections).",
                 }
             ]
         if reason == "shutdown":
