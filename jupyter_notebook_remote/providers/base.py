@@ -244,4 +244,8 @@ class Provider(abc.ABC):
         self, notebook_id: str, execution_id: str, name: str
     ) -> ExecutionFile:
         """An output of a run, for kinds whose outputs live on this server."""
-        raise self._unsupported("logs")
+        raise Unsupported(
+            f"Connection '{self.connection.id}' ({self.kind}) keeps run outputs on the "
+            "remote service; open them from the links in the run's details.",
+            connection=self.connection.id,
+        )
