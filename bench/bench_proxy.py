@@ -1,0 +1,262 @@
+"""How much the server extension adds to a remote call.
+
+Starts the loopback fake Losant (in this process, its own thread) and a real
+Jupyter Server (a child process) whose ``bench`` connection points at it,
+then measures ``GET notebook-remote/connections/bench/notebooks/{nb}/executions``
+through the extension against the very same Losant call
+(``GET /applications/{app}/notebooks/{nb}/logs?...``, replayed byte for byte
+from what the extension sent) made straight to the fake:
+
+* latency: ``--requests`` sequential calls on one keep-alive client, after
+  ``--warmup`` calls, p50/p95/p99;
+* throughput: ``--concurrent-requests`` calls, ``--concurrency`` at a time;
+* TCP connections the kernel saw to the fake during each phase
+  (/proc/net/tcp, client ports incl. TIME_WAIT), which shows the extension
+  keeps one httpx client and reuses its pooled connections.
+
+Run from the repository root: ``python bench/bench_proxy.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
+
+import httpx
+from _jupyter_harness import (
+    CONNECTION_ID,
+    JupyterServer,
+    client_ports,
+    percentile,
+    print_table,
+)
+
+from jupyter_notebook_remote.tests.fakes.losant import FakeLosant
+
+
+class BenchFakeLosant(FakeLosant):
+    """The fake, able to skip validating its own answers against Losant's
+    schemas (about 10-20 ms of jsonschema per 20-run answer here, which
+    would otherwise be most of what the benchmark measures)."""
+
+    check_answers = True
+
+    def check_answer(self, route: Optional[str], status: int, body: Any) -> None:
+        if self.check_answers:
+            super().check_answer(route, status, body)
+
+
+@dataclass
+class Phase:
+    name: str
+    latencies_ms: list[float]
+    rps: float
+    seq_connections: int
+    conc_connections: int
+
+
+def _check(response: httpx.Response, what: str) -> None:
+    if response.status_code != 200:
+        raise RuntimeError(f"{what} answered {response.status_code}: {response.text[:300]}")
+
+
+def measure(
+    name: str,
+    url: str,
+    headers: dict[str, str],
+    count_port: int,
+    *,
+    requests: int,
+    warmup: int,
+    fake: BenchFakeLosant,
+    check_answers: bool,
+    concurrent_requests: int,
+    concurrency: int,
+    expect_items: int,
+    items_of: Callable[[httpx.Response], int],
+) -> Phase:
+    before = client_ports(count_port)
+    latencies: list[float] = []
+    with httpx.Client(headers=headers, timeout=30) as client:
+        fake.check_answers = True  # the warm-up answers are schema-checked
+        for _ in range(warmup):
+            _check(client.get(url), name)
+        fake.check_answers = check_answers
+        for _ in range(requests):
+            t0 = time.perf_counter()
+            r = client.get(url)
+            latencies.append((time.perf_counter() - t0) * 1000)
+            _check(r, name)
+        if items_of(r) != expect_items:
+            raise RuntimeError(f"{name}: expected {expect_items} items, got {items_of(r)}")
+    seq_connections = len(client_ports(count_port) - before)
+
+    before = client_ports(count_port)
+    rps = asyncio.run(_throughput(url, headers, concurrent_requests, concurrency, name))
+    conc_connections = len(client_ports(count_port) - before)
+    latencies.sort()
+    return Phase(name, latencies, rps, seq_connections, conc_connections)
+
+
+async def _throughput(
+    url: str, headers: dict[str, str], total: int, concurrency: int, name: str
+) -> float:
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(headers=headers, timeout=60, limits=limits) as client:
+        # One call per worker first, so every pooled connection is open.
+        await asyncio.gather(*(client.get(url) for _ in range(concurrency)))
+        left = total
+
+        async def worker() -> None:
+            nonlocal left
+            while left > 0:
+                left -= 1
+                _check(await client.get(url), name)
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return total / (time.perf_counter() - t0)
+
+
+def _loadavg() -> str:
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=300, help="sequential calls (latency)")
+    parser.add_argument("--warmup", type=int, default=30, help="calls before measuring")
+    parser.add_argument(
+        "--concurrent-requests", type=int, default=600, help="calls in the throughput phase"
+    )
+    parser.add_argument("--concurrency", type=int, default=8, help="calls in flight at once")
+    parser.add_argument("--runs", type=int, default=20, help="executions the notebook has")
+    parser.add_argument(
+        "--check-answers",
+        action="store_true",
+        help="keep the fake validating every answer against Losant's schemas while measuring "
+        "(slower remote; by default only warm-up answers are checked)",
+    )
+    args = parser.parse_args(argv)
+    if min(args.requests, args.concurrent_requests, args.concurrency, args.runs) < 1:
+        parser.error("--requests, --concurrent-requests, --concurrency, --runs must be >= 1")
+    if args.runs > 1000:
+        parser.error("--runs must be at most 1000 (the extension's page limit)")
+
+    fake = BenchFakeLosant().start()
+    server = None
+    try:
+        nb = fake.add_notebook("bench")
+        now = time.time()
+        for i in range(args.runs):
+            fake.add_run(nb, queued_at=now - 3600 - 120 * i, run_for=30 + i)
+        server = JupyterServer(
+            base_url=fake.url, application_id=fake.application_id, remote_token=fake.token
+        ).start()
+
+        proxied_url = server.api("connections", CONNECTION_ID, "notebooks", nb, "executions")
+        proxied_url += f"?limit={args.runs}"
+        common = dict(
+            requests=args.requests,
+            warmup=args.warmup,
+            concurrent_requests=args.concurrent_requests,
+            concurrency=args.concurrency,
+            expect_items=args.runs,
+            fake=fake,
+            check_answers=args.check_answers,
+        )
+        load_before = _loadavg()
+        fake.clear_requests()
+        proxied = measure(
+            "through extension",
+            proxied_url,
+            server.headers,
+            fake.port,
+            items_of=lambda r: len(r.json()["items"]),
+            **common,  # type: ignore[arg-type]
+        )
+        sent = fake.requests_for("notebook.logs")
+        # The exact Losant call the extension made, replayed straight to the fake.
+        params = [(k, v) for k, vs in sent[0].query.items() for v in vs]
+        direct_url = str(httpx.URL(f"{fake.url}{sent[0].path}", params=params))
+        direct_headers = {"Authorization": sent[0].headers["Authorization"]}
+        direct = measure(
+            "direct to fake",
+            direct_url,
+            direct_headers,
+            fake.port,
+            items_of=lambda r: len(r.json()),
+            **common,  # type: ignore[arg-type]
+        )
+        load_after = _loadavg()
+        # One Losant call per request through the extension (no retries, no extras).
+        expected_calls = args.warmup + args.requests + args.concurrency + args.concurrent_requests
+        if len(sent) != expected_calls:
+            raise RuntimeError(f"expected {expected_calls} Losant calls, saw {len(sent)}")
+        if fake.bugs:
+            raise RuntimeError(f"the fake broke its schemas: {fake.bugs}")
+    finally:
+        if server is not None:
+            server.stop()
+        fake.stop()
+
+    checks = "every answer" if args.check_answers else "warm-up answers only"
+    print(
+        f"GET executions (limit={args.runs}, {args.runs} runs in the answer; fake's schema checks: "
+        f"{checks}); "
+        f"latency: {args.requests} sequential after {args.warmup} warm-up; "
+        f"throughput: {args.concurrent_requests} at concurrency {args.concurrency}; "
+        f"{os.cpu_count()} CPUs, load average {load_before} before, {load_after} after\n"
+    )
+    rows = []
+    for p in (direct, proxied):
+        lat = p.latencies_ms
+        rows.append(
+            [
+                p.name,
+                f"{percentile(lat, 50):.2f}",
+                f"{percentile(lat, 95):.2f}",
+                f"{percentile(lat, 99):.2f}",
+                f"{p.rps:.0f}",
+            ]
+        )
+    rows.append(
+        [
+            "overhead",
+            *(
+                f"+{percentile(proxied.latencies_ms, q) - percentile(direct.latencies_ms, q):.2f}"
+                for q in (50, 95, 99)
+            ),
+            f"{proxied.rps / direct.rps:.2f}x",
+        ]
+    )
+    print_table(["path", "p50 ms", "p95 ms", "p99 ms", "req/s"], rows)
+    print()
+    print_table(
+        ["TCP connections to the fake", "sequential phase", "concurrent phase"],
+        [
+            [
+                f"{p.name} ({args.warmup + args.requests} / {args.concurrency}"
+                f"+{args.concurrent_requests} calls)",
+                p.seq_connections,
+                p.conc_connections,
+            ]
+            for p in (direct, proxied)
+        ],
+    )
+    print(
+        "\nConnections are counted from the kernel's TCP table (/proc/net/tcp, client ports "
+        "to the fake's port, TIME_WAIT included). 'through extension' counts the Jupyter "
+        "server's connections to the fake: its one httpx client per connection reuses them."
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

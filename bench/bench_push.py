@@ -1,0 +1,305 @@
+"""How fast a push goes, and how much memory the Jupyter server needs for it.
+
+Writes notebooks of ``--sizes`` MiB (one code cell with a big stdout output,
+the usual way a notebook gets that large) into the root of a real Jupyter
+Server (a child process, the extension's ``bench`` connection pointing at
+the loopback fake Losant in this process), pushes each with
+``POST notebook-remote/connections/bench/notebooks/{nb}/push``, checks the
+fake received the file byte for byte, and prints wall time, MiB/s and the
+server process's peak RSS increase during the push.
+
+Peak RSS is the kernel's own high-water mark: VmHWM of /proc/<pid>/status,
+reset to the current RSS just before each push (``echo 5 > clear_refs``),
+minus VmRSS before the push; a 5 ms VmRSS sampler runs alongside as a
+cross-check. A warm-up push of a small notebook comes first, so imports and
+schema compilation are not counted.
+
+Then (unless ``--no-breakdown``) the same two steps the server takes are run
+in this process under tracemalloc to show where the peak comes from:
+``resolve_upload`` (size check, JSON parse, nbformat validation) and
+streaming ``upload.chunks()`` through the multipart body.
+
+Run from the repository root: ``python bench/bench_push.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import json
+import os
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import httpx
+from _jupyter_harness import (
+    CONNECTION_ID,
+    JupyterServer,
+    RssSampler,
+    print_table,
+    proc_status_kib,
+    reset_peak_rss,
+)
+from jupyter_server.services.contents.filemanager import AsyncFileContentsManager
+
+from jupyter_notebook_remote.contents import resolve_upload
+from jupyter_notebook_remote.http import MultipartBody, MultipartFile
+from jupyter_notebook_remote.tests.fakes.losant import FakeLosant
+
+MiB = 1024 * 1024
+LINE = 99  # characters per output line, plus its newline
+
+
+def write_notebook(path: Path, size: int) -> int:
+    """A valid nbformat 4.5 notebook of about ``size`` bytes; returns its size."""
+
+    def notebook(lines: list[str]) -> dict[str, object]:
+        return {
+            "cells": [
+                {
+                    "cell_type": "code",
+                    "execution_count": 1,
+                    "id": "big-output",
+                    "metadata": {},
+                    "outputs": [{"output_type": "stream", "name": "stdout", "text": lines}],
+                    "source": ["for i in range(n):\n", "    print(row(i))"],
+                }
+            ],
+            "metadata": {
+                "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}
+            },
+            "nbformat": 4,
+            "nbformat_minor": 5,
+        }
+
+    digest = hashlib.sha256(str(size).encode()).hexdigest()
+    body = (digest * (LINE // len(digest) + 1))[: LINE - 8]
+    one = len(json.dumps(notebook([f"{0:07d} {body}\n"]), indent=1))
+    per_line = len(json.dumps(notebook([f"{0:07d} {body}\n"] * 2), indent=1)) - one
+    count = max(1, (size - one) // per_line + 1)
+    lines = [f"{i:07d} {body}\n" for i in range(count)]
+    path.write_text(json.dumps(notebook(lines), indent=1), encoding="utf-8")
+    return path.stat().st_size
+
+
+def push(client: httpx.Client, server: JupyterServer, nb: str, name: str) -> httpx.Response:
+    url = server.api("connections", CONNECTION_ID, "notebooks", nb, "push")
+    r = client.post(url, json={"path": name})
+    if r.status_code != 200:
+        raise RuntimeError(f"push of {name} answered {r.status_code}: {r.text[:300]}")
+    return r
+
+
+def received(fake: FakeLosant, nb: str) -> bytes:
+    with fake.lock:
+        data = fake.notebooks[nb].file_bytes
+    if data is None:
+        raise RuntimeError("the fake has no file for the notebook")
+    return data
+
+
+async def _resolve_and_stream(root: Path, name: str, max_bytes: int, traced: bool) -> list[float]:
+    """resolve_upload, then stream the multipart body (discarding it).
+
+    Returns [seconds or peak bytes of resolve_upload, same of streaming, bytes streamed].
+    """
+    manager = AsyncFileContentsManager(root_dir=str(root))
+    if traced:
+        tracemalloc.start()
+    try:
+        t0 = time.perf_counter()
+        upload = await resolve_upload(manager, name, max_bytes=max_bytes)
+        t1 = time.perf_counter()
+        if traced:
+            _, resolve_cost = tracemalloc.get_traced_memory()
+            tracemalloc.reset_peak()
+            base, _ = tracemalloc.get_traced_memory()
+        body = MultipartBody(
+            [
+                MultipartFile(
+                    field="jupyterFile",
+                    file_name=upload.file_name,
+                    chunks=upload.chunks,
+                    size=upload.size,
+                )
+            ]
+        )
+        sent = 0
+        async for chunk in body.stream():
+            sent += len(chunk)
+        t2 = time.perf_counter()
+        if traced:
+            _, peak = tracemalloc.get_traced_memory()
+            return [resolve_cost, peak - base, sent]
+        return [t1 - t0, t2 - t1, sent]
+    finally:
+        if traced:
+            tracemalloc.stop()
+
+
+def json_load_peaks(path: Path) -> tuple[int, int]:
+    """tracemalloc peaks of json.load on the file opened binary (what
+    contents._read_and_validate does) and opened as UTF-8 text."""
+    peaks = []
+    for mode, encoding in (("rb", None), ("r", "utf-8")):
+        tracemalloc.start()
+        try:
+            with open(path, mode, encoding=encoding) as f:
+                data = json.load(f)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        del data
+        peaks.append(peak)
+    return peaks[0], peaks[1]
+
+
+def mib(n: float) -> str:
+    return f"{n / MiB:.1f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--sizes", default="1,10,50", help="notebook sizes in MiB, comma-separated (max 200)"
+    )
+    parser.add_argument(
+        "--no-breakdown", action="store_true", help="skip the in-process tracemalloc breakdown"
+    )
+    args = parser.parse_args(argv)
+    try:
+        sizes = [float(s) for s in args.sizes.split(",") if s.strip()]
+    except ValueError:
+        parser.error(f"--sizes must be numbers in MiB separated by commas, not {args.sizes!r}")
+    if not sizes or any(not 0 < s <= 200 for s in sizes):
+        parser.error("--sizes must be between 0 and 200 MiB each")
+
+    limit = int(max(sizes) * MiB * 1.1) + MiB
+    fake = FakeLosant(max_upload_bytes=limit + MiB).start()
+    server = None
+    rows = []
+    peak_source = "kernel VmHWM reset before each push"
+    files: list[tuple[str, int]] = []
+    try:
+        nb = fake.add_notebook("bench-push")
+        server = JupyterServer(
+            base_url=fake.url,
+            application_id=fake.application_id,
+            remote_token=fake.token,
+            max_push_bytes=limit,
+        ).start()
+        pid = server.pid
+        with httpx.Client(headers=server.headers, timeout=300) as client:
+            write_notebook(server.root / "warmup.ipynb", 64 * 1024)
+            push(client, server, nb, "warmup.ipynb")
+            for size_mib in sizes:
+                name = f"push-{size_mib:g}mib.ipynb"
+                path = server.root / name
+                size = write_notebook(path, int(size_mib * MiB))
+                files.append((name, size))
+                fake.clear_requests()  # the fake keeps request bodies; free the last one
+                time.sleep(0.2)  # let the server settle
+                rss_before = proc_status_kib(pid, "VmRSS") * 1024
+                exact = reset_peak_rss(pid)
+                with RssSampler(pid) as sampler:
+                    t0 = time.perf_counter()
+                    push(client, server, nb, name)
+                    wall = time.perf_counter() - t0
+                hwm = proc_status_kib(pid, "VmHWM") * 1024
+                rss_after = proc_status_kib(pid, "VmRSS") * 1024
+                got = received(fake, nb)
+                if hashlib.sha256(got).digest() != hashlib.sha256(path.read_bytes()).digest():
+                    raise RuntimeError(f"the fake did not receive {name} byte for byte")
+                del got
+                peak = (hwm if exact else sampler.peak_kib * 1024) - rss_before
+                if not exact:
+                    peak_source = "sampled VmRSS (clear_refs refused, VmHWM not resettable)"
+                rows.append(
+                    [
+                        mib(size),
+                        f"{wall:.2f}",
+                        f"{size / MiB / wall:.0f}",
+                        mib(rss_before),
+                        mib(peak),
+                        mib(sampler.peak_kib * 1024 - rss_before),
+                        f"{peak / size:.2f}",
+                        mib(rss_after),
+                    ]
+                )
+            if fake.bugs:
+                raise RuntimeError(f"the fake broke its schemas: {fake.bugs}")
+        breakdown_rows = []
+        if not args.no_breakdown:
+            # First call loads and compiles the nbformat schema: not counted.
+            asyncio.run(_resolve_and_stream(server.root, "warmup.ipynb", limit, False))
+            for name, size in files:
+                resolve_s, stream_s, _ = asyncio.run(
+                    _resolve_and_stream(server.root, name, limit, False)
+                )
+                resolve_peak, stream_peak, sent = asyncio.run(
+                    _resolve_and_stream(server.root, name, limit, True)
+                )
+                if sent < size:
+                    raise RuntimeError(f"streamed {sent} bytes of {size}")
+                binary, text = json_load_peaks(server.root / name)
+                breakdown_rows.append(
+                    [
+                        mib(size),
+                        f"{resolve_s:.2f}",
+                        f"{stream_s:.2f}",
+                        f"{mib(resolve_peak)} ({resolve_peak / size:.2f}x)",
+                        f"{mib(binary)} ({binary / size:.2f}x)",
+                        f"{mib(text)} ({text / size:.2f}x)",
+                        f"{stream_peak / 1024:.0f}",
+                    ]
+                )
+    finally:
+        if server is not None:
+            server.stop()
+        fake.stop()
+
+    with open("/proc/loadavg") as f:
+        load = " ".join(f.read().split()[:3])
+    print(
+        f"Push through the extension to the loopback fake Losant ({os.cpu_count()} CPUs, "
+        f"load average {load}). Peak: {peak_source}, minus VmRSS before the push; "
+        "'sampled' is the 5 ms VmRSS sampler.\n"
+    )
+    print_table(
+        [
+            "file MiB",
+            "wall s",
+            "MiB/s",
+            "RSS before MiB",
+            "peak +MiB",
+            "sampled +MiB",
+            "peak/file",
+            "RSS after MiB",
+        ],
+        rows,
+    )
+    if breakdown_rows:
+        print(
+            "\nWhere time and memory go (this process, the server's own functions; "
+            "seconds untraced, peaks under tracemalloc):\n"
+        )
+        print_table(
+            [
+                "file MiB",
+                "resolve_upload s",
+                "streaming s",
+                "resolve_upload peak MiB",
+                "json.load 'rb' peak MiB",
+                "json.load text peak MiB",
+                "streaming body peak KiB",
+            ],
+            breakdown_rows,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
