@@ -29,6 +29,9 @@ How this extension maps onto it:
 * **usage** is worked out here: Civis has no minute counts for notebooks, so
   the deployments are listed and each terminated one counts its createdAt ->
   updatedAt duration on the UTC day it started.
+* **logs**: the run list is the deployment list; each deployment's container
+  logs (``.../deployments/{id}/logs``) are offered as its ``result.log``
+  output, read through this extension's file route.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Mapping
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, ClassVar, Optional
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -51,7 +54,6 @@ from ..errors import (
     NotFound,
     RemoteAuthError,
     RemoteError,
-    Unsupported,
     invalid,
 )
 from ..http import RemoteClient, Sleep, truncate
@@ -59,6 +61,7 @@ from ..models import (
     ExecuteBody,
     Execution,
     ExecutionError,
+    ExecutionOutput,
     ExecutionSource,
     ExecutionStatus,
     Notebook,
@@ -75,6 +78,10 @@ from .base import ConnectionConfig, ExecutionFile, NotebookUpload, Provider, Pro
 MAX_LIMIT = 50
 #: Usage reads at most this many pages of deployments (50 each), newest first.
 MAX_USAGE_PAGES = 40
+#: A deployment's container logs, offered as this output of the run.
+LOG_FILE = "result.log"
+#: Log lines read for it (Civis's own default).
+MAX_LOG_LINES = 10000
 #: Storage hosts whose clients are kept open for the next push.
 MAX_STORAGE_CLIENTS = 4
 #: The longest usage range, in days.
@@ -338,6 +345,7 @@ class CivisProvider(Provider):
                 f"{truncate(str(wire.state), 40)!r}",
                 response,
             ) from None
+        nb_id = str(wire.notebookId) if wire.notebookId is not None else notebook_id
         created = self._time(wire.createdAt, response)
         updated = self._time(wire.updatedAt, response)
         errors: list[ExecutionError] = []
@@ -352,7 +360,7 @@ class CivisProvider(Provider):
             errors.append(ExecutionError(name="Civis", message=wire.stateMessage.strip()))
         return Execution(
             id=str(wire.deploymentId),
-            notebook_id=str(wire.notebookId) if wire.notebookId is not None else notebook_id,
+            notebook_id=nb_id,
             status=status,
             queued_at=created,
             # Civis gives no start time; the deployment's creation is the closest.
@@ -362,6 +370,13 @@ class CivisProvider(Provider):
                 type="user", id=str(wire.userId) if wire.userId is not None else None
             ),
             errors=errors,
+            outputs=[
+                ExecutionOutput(
+                    name=LOG_FILE,
+                    content_type="text/plain",
+                    url=self._file_url(nb_id, str(wire.deploymentId), LOG_FILE),
+                )
+            ],
         )
 
     # ------------------------------------------------------------------ notebooks
@@ -671,10 +686,58 @@ class CivisProvider(Provider):
         )
 
     async def execution_file(self, notebook_id: str, execution_id: str, name: str) -> ExecutionFile:
-        raise Unsupported(
-            f"Connection '{self.connection.id}' (civis) has no run output files: a Civis "
-            "deployment is a notebook server, and what it writes stays in Civis.",
-            connection=self.connection.id,
+        """A deployment's container logs, as the run's ``result.log``.
+
+        Civis keeps no output files of a deployment (it is a notebook server,
+        what it writes stays in Civis); its logs are the one thing to read.
+        """
+        self.validate_notebook_id(notebook_id)
+        self.validate_execution_id(execution_id)
+        if name != LOG_FILE:
+            raise NotFound(
+                f"A Civis deployment has no file '{name}'; its logs are '{LOG_FILE}'.",
+                reason="file_not_found",
+                connection=self.connection.id,
+            )
+        data, response = await self._json(
+            "GET",
+            f"/notebooks/{notebook_id}/deployments/{execution_id}/logs",
+            params=[("limit", MAX_LOG_LINES)],
+            not_found=(
+                "execution_not_found",
+                f"Deployment {execution_id} of Civis notebook {notebook_id} was not found at "
+                f"{self.http.host}.",
+            ),
+        )
+        if not isinstance(data, list):
+            raise self._bad("the deployment logs are not a JSON array", response)
+        lines: list[str] = []
+        for entry in data:
+            if not isinstance(entry, dict) or not isinstance(entry.get("message"), str):
+                raise self._bad("a log entry has no message", response)
+            when = entry.get("createdAt")
+            stamp = self._time(when if isinstance(when, str) else None, response) or "-"
+            source = entry.get("source") if isinstance(entry.get("source"), str) else "?"
+            stream = entry.get("stream") if isinstance(entry.get("stream"), str) else "?"
+            lines.append(f"{stamp} [{source}/{stream}] {entry['message'].rstrip()}")
+        # What a notebook prints is the user's, but never this connection's key.
+        text = self.http.redact("\n".join(lines) + ("\n" if lines else ""))
+        body = text.encode("utf-8")
+
+        async def chunks() -> AsyncIterator[bytes]:
+            yield body
+
+        return ExecutionFile(
+            name=LOG_FILE, content_type="text/plain", size=len(body), chunks=chunks
+        )
+
+    def _file_url(self, notebook_id: str, execution_id: str, name: str) -> str:
+        base = self.context.server_base_url
+        if not base.endswith("/"):
+            base += "/"
+        return (
+            f"{base}notebook-remote/connections/{self.connection.id}/notebooks/{notebook_id}"
+            f"/executions/{execution_id}/files/{quote(name, safe='')}"
         )
 
 

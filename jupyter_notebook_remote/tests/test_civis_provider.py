@@ -719,5 +719,46 @@ async def test_what_civis_cannot_do_is_said(civis: CivisProvider) -> None:
     with pytest.raises(Unsupported) as err:
         await civis.input_export("7001", InputExportBody())
     assert "input data" in err.value.message
-    with pytest.raises(Unsupported):
+
+
+async def test_a_deployments_logs_are_its_result_log(
+    civis: CivisProvider, fake_civis: FakeCivis, civis_clock: FakeClock
+) -> None:
+    nb = fake_civis.add_notebook("Logs")
+    dep = fake_civis.add_deployment(nb.id, running_seconds=60)
+    dep.user_lines = ["loading data", f"oops, printed the key {fake_civis.api_key}"]
+    civis_clock.advance(120)
+    (run,) = await civis.list_executions(str(nb.id))
+    (output,) = run.outputs
+    assert output.name == "result.log"
+    assert output.content_type == "text/plain"
+    assert output.url == (
+        f"/notebook-remote/connections/civis-test/notebooks/{nb.id}/executions/{dep.id}"
+        "/files/result.log"
+    )
+    file = await civis.execution_file(str(nb.id), str(dep.id), "result.log")
+    text = b"".join([chunk async for chunk in file.chunks()]).decode()
+    assert file.size == len(text.encode())
+    lines = text.splitlines()
+    assert lines[0] == (
+        "2026-01-05T09:00:00.000Z [system/stdout] "
+        "Pulling image civisanalytics/datascience-python:latest"
+    )
+    assert "2026-01-05T09:00:30.001Z [user/stdout] loading data" in lines
+    assert fake_civis.api_key not in text
+    assert "oops, printed the key [redacted]" in text
+    (request,) = fake_civis.requests_to(r"/logs$")
+    assert request.query == {"limit": ["10000"]}
+
+
+async def test_only_the_log_is_a_file_of_a_deployment(
+    civis: CivisProvider, fake_civis: FakeCivis
+) -> None:
+    with pytest.raises(NotFound) as err:
         await civis.execution_file("7001", "301", "result.html")
+    assert err.value.reason == "file_not_found"
+    nb = fake_civis.add_notebook("Logs")
+    with pytest.raises(NotFound) as missing:
+        await civis.execution_file(str(nb.id), "999", "result.log")
+    assert missing.value.reason == "execution_not_found"
+    assert len(fake_civis.requests) == 1

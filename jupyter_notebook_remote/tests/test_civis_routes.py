@@ -194,6 +194,39 @@ async def test_run_watch_and_cancel_a_deployment(
     assert (r.code, err["reason"]) == (404, "execution_not_found")
 
 
+async def test_a_deployments_log_is_served_as_result_log(
+    jp_fetch: Any, fake_civis: FakeCivis, civis_clock: FakeClock
+) -> None:
+    nb = fake_civis.add_notebook("Churn")
+    dep = fake_civis.add_deployment(nb.id, running_seconds=60)
+    civis_clock.advance(100)
+    r, runs = await call(jp_fetch, "GET", "notebooks", str(nb.id), "executions")
+    assert r.code == 200
+    (output,) = runs["items"][0]["outputs"]
+    assert output["name"] == "result.log"
+    assert output["url"].endswith(
+        f"/notebook-remote/connections/{CONN}/notebooks/{nb.id}/executions/{dep.id}"
+        "/files/result.log"
+    )
+    response = await jp_fetch(
+        "notebook-remote",
+        "connections",
+        CONN,
+        "notebooks",
+        str(nb.id),
+        "executions",
+        str(dep.id),
+        "files",
+        "result.log",
+    )
+    assert response.code == 200
+    assert response.headers["Content-Type"].startswith("text/plain")
+    text = response.body.decode()
+    assert "[user/stdout] hello from the notebook" in text
+    assert "Deployment stopped" in text
+    assert_no_secret(response, fake_civis)
+
+
 async def test_usage_per_day_from_deployments(
     jp_fetch: Any, fake_civis: FakeCivis, civis_clock: FakeClock
 ) -> None:
