@@ -159,6 +159,7 @@ class Runner:
     def __init__(self, run_dir: Path, spec: dict[str, Any]) -> None:
         self.run_dir = run_dir
         self.notebook_path = run_dir / str(spec["notebook"])
+        self.file_name = str(spec.get("file_name") or self.notebook_path.name)
         self.input_dir = Path(spec["input_dir"]).resolve()
         self.output_dir = Path(spec["output_dir"]).resolve()
         self.work_dir = Path(spec["work_dir"]).resolve()
@@ -210,7 +211,7 @@ class Runner:
     async def _run(self) -> str:
         import nbformat
 
-        self.log.line(f"run started: {self.notebook_path.name}")
+        self.log.line(f"run started: {self.file_name}")
         try:
             self.notebook = nbformat.read(str(self.notebook_path), as_version=4)  # type: ignore[no-untyped-call]
         except Exception as exc:  # a broken file is the user's to fix: say what is wrong

@@ -89,6 +89,7 @@ async def test_a_run_reads_its_context_writes_outputs_and_completes(tmp_path: Pa
         assert read_text(Path(cwd, "scratch.txt")) == "working directory file"
         assert "scratch.txt" not in names
         log = (await read_file(local, nb, ex, "result.log")).decode()
+        assert "run started: analysis.ipynb" in log
         assert "cell 1/2 started" in log
         assert "    site is plant-a" in log
         assert "cell 2/2 done" in log

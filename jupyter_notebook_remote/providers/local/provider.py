@@ -512,19 +512,24 @@ class LocalProvider(Provider):
                 body.template_context if isinstance(body.template_context, str) else None,
                 self._cell_timeout(self.max_run_minutes),
                 self.max_output_bytes,
+                row.file_name,
             )
         except OSError as exc:
             await asyncio.to_thread(run_dir.remove)
             raise self._disk_error(exc, "preparing the run") from exc
-        await self._store.call(
-            q.insert_execution,
-            execution_id,
-            notebook_id,
-            _now_ms(),
-            self.max_run_minutes,
-            row.file_name,
-            inputs,
-        )
+        try:
+            await self._store.call(
+                q.insert_execution,
+                execution_id,
+                notebook_id,
+                _now_ms(),
+                self.max_run_minutes,
+                row.file_name,
+                inputs,
+            )
+        except BaseException:
+            await asyncio.to_thread(run_dir.remove)
+            raise
         self._queue.append(execution_id)
         self._pump()
         return execution_id

@@ -82,6 +82,7 @@ class RunDir:
         template_context: Optional[str],
         cell_timeout: float,
         max_output_bytes: int,
+        file_name: str = "notebook.ipynb",
     ) -> list[dict[str, Any]]:
         """Create the run's directories and files; return its inputs."""
         for path in (self.input, self.output, self.work, self.result):
@@ -94,6 +95,7 @@ class RunDir:
             inputs.append({"name": "context.json", "size": len(data)})
         spec = {
             "notebook": self.notebook.name,
+            "file_name": file_name,
             "input_dir": str(self.input),
             "output_dir": str(self.output),
             "work_dir": str(self.work),
