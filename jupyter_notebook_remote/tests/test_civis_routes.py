@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 from pathlib import Path
 from typing import Any, Optional
 
@@ -330,3 +331,28 @@ async def test_what_civis_cannot_do_is_a_clear_400(jp_fetch: Any, fake_civis: Fa
     assert (r.code, err["reason"]) == (400, "invalid_input")
     assert "templateContext" in err["fields"]
     assert fake_civis.deployments == {}
+
+
+async def test_the_key_never_reaches_the_log(
+    jp_fetch: Any,
+    jp_root_dir: Path,
+    fake_civis: FakeCivis,
+    civis_clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    nb_id = str(fake_civis.add_notebook("Churn").id)
+    write_notebook(jp_root_dir)
+    await call(jp_fetch, "POST", "notebooks", nb_id, "push", body={"path": "churn.ipynb"})
+    r, started = await call(jp_fetch, "POST", "notebooks", nb_id, "executions")
+    civis_clock.advance(40)
+    await call(jp_fetch, "POST", "notebooks", nb_id, "executions", started["executionId"], "cancel")
+    fake_civis.fail_next(500, body={"error": f"echo {fake_civis.api_key}"})
+    r, err = await call(jp_fetch, "GET", "notebooks", nb_id)
+    assert r.code == 502
+    await call(jp_fetch, "GET", "notebooks", conn=WRONG)
+    assert caplog.records
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    for secret in secret_forms(fake_civis):
+        assert secret not in logged
+    assert fake_civis.api_key not in json.dumps(err)
