@@ -119,7 +119,19 @@ export function formatTime(
 /** A full timestamp, for tooltips and the details view. */
 export function formatTimestamp(iso: string | null | undefined): string {
   const time = Date.parse(iso ?? '');
-  return isNaN(time) ? '' : new Date(time).toLocaleString();
+  if (isNaN(time)) {
+    return '';
+  }
+  const date = new Date(time);
+  return date.toLocaleString(undefined, {
+    year:
+      date.getFullYear() === new Date().getFullYear() ? undefined : 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit'
+  });
 }
 
 /** Minutes with at most one decimal: "12.5 minutes", "1 minute". */

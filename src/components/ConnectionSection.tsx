@@ -1,5 +1,5 @@
 import { TranslationBundle } from '@jupyterlab/translation';
-import { Button } from '@jupyterlab/ui-components';
+import { Button, HTMLSelect } from '@jupyterlab/ui-components';
 import React from 'react';
 
 import { RemoteModel } from '../model';
@@ -29,24 +29,22 @@ export function ConnectionSection(props: {
       className="jp-NotebookRemote-connection"
     >
       <div className="jp-NotebookRemote-row">
-        <div className="jp-select-wrapper jp-NotebookRemote-grow">
-          <select
-            className="jp-mod-styled"
-            aria-label={trans.__('Connection')}
-            value={model.connectionId ?? ''}
-            disabled={model.connections.length === 0}
-            onChange={event => model.selectConnection(event.target.value)}
-          >
-            {model.connections.length === 0 && (
-              <option value="">{trans.__('No connections')}</option>
-            )}
-            {model.connections.map(c => (
-              <option key={c.id} value={c.id}>
-                {c.label && c.label !== c.id ? `${c.label} (${c.id})` : c.id}
-              </option>
-            ))}
-          </select>
-        </div>
+        <HTMLSelect
+          className="jp-NotebookRemote-grow jp-NotebookRemote-select"
+          aria-label={trans.__('Connection')}
+          value={model.connectionId ?? ''}
+          disabled={model.connections.length === 0}
+          onChange={event => model.selectConnection(event.target.value)}
+          options={
+            model.connections.length === 0
+              ? [{ value: '', label: trans.__('No connections') }]
+              : model.connections.map(c => ({
+                  value: c.id,
+                  label:
+                    c.label && c.label !== c.id ? `${c.label} (${c.id})` : c.id
+                }))
+          }
+        />
       </div>
       {connection && (
         <div className="jp-NotebookRemote-meta">

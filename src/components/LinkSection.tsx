@@ -32,7 +32,7 @@ export function LinkSection(props: {
       <>
         <div className="jp-NotebookRemote-row">
           <linkIcon.react tag="span" className="jp-NotebookRemote-inlineIcon" />
-          <span className="jp-NotebookRemote-grow jp-NotebookRemote-ellipsis">
+          <span className="jp-NotebookRemote-grow jp-NotebookRemote-linkText">
             <span className="jp-NotebookRemote-muted">
               {trans.__('Linked to')}{' '}
             </span>
