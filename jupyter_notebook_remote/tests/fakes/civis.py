@@ -30,6 +30,7 @@ see every request in ``fake.requests``. The clock is injectable
 
 from __future__ import annotations
 
+import argparse
 import base64
 import functools
 import hashlib
@@ -37,6 +38,7 @@ import hmac
 import json
 import re
 import secrets
+import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -48,7 +50,7 @@ from urllib.parse import urlencode
 import tornado.web
 from jsonschema import Draft4Validator
 
-from .loopback import FakeClock, LoopbackServer, intercept, quiet
+from .loopback import FakeClock, LoopbackServer, intercept, quiet, serve_until_stopped
 
 __all__ = ["FakeCivis", "FakeClock", "FakeDeployment", "FakeNotebook", "civis_time"]
 
@@ -191,8 +193,9 @@ class FakeCivis(LoopbackServer):
         clock: Callable[[], float] = time.time,
         pending_seconds: float = 0.2,
         running_seconds: Optional[float] = 1.0,
+        port: int = 0,
     ) -> None:
-        super().__init__()
+        super().__init__(port=port)
         self.api_key = api_key or f"civis-{secrets.token_hex(16)}"
         self.clock = clock
         self.pending_seconds = pending_seconds
@@ -910,3 +913,30 @@ class StorageHandler(CivisHandler):
             body = nb.content if name == "notebook.ipynb" else nb.preview
         self.set_header("Content-Type", "application/octet-stream")
         self.finish(body)
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m jupyter_notebook_remote.tests.fakes.civis",
+        description="Serve a fake Civis notebooks API on loopback (for tests only).",
+    )
+    parser.add_argument("--port", type=int, default=8766)
+    parser.add_argument("--api-key", default=None, help="the API key to accept")
+    parser.add_argument("--pending-seconds", type=float, default=2.0)
+    parser.add_argument("--running-seconds", type=float, default=60.0)
+    parser.add_argument("--seed", action="append", default=[], help="create a notebook by name")
+    args = parser.parse_args(argv)
+    fake = FakeCivis(
+        api_key=args.api_key,
+        port=args.port,
+        pending_seconds=args.pending_seconds,
+        running_seconds=args.running_seconds,
+    )
+    for name in args.seed:
+        fake.add_notebook(name)
+    fake.start()
+    return serve_until_stopped(fake, {"url": fake.url, "apiKey": fake.api_key})
+
+
+if __name__ == "__main__":
+    sys.exit(main())

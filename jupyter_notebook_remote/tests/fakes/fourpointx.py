@@ -26,9 +26,11 @@ failures with :meth:`FakeFourPointX.fail_next`, and read ``fake.requests``.
 
 from __future__ import annotations
 
+import argparse
 import hmac
 import json
 import secrets
+import sys
 import time
 import uuid
 from collections.abc import Mapping
@@ -38,7 +40,7 @@ from typing import Any, Callable, Optional
 
 import tornado.web
 
-from .loopback import FakeClock, LoopbackServer, intercept, quiet
+from .loopback import FakeClock, LoopbackServer, intercept, quiet, serve_until_stopped
 
 __all__ = ["FakeClock", "FakeFourPointX", "FakeFourPointXNotebook"]
 
@@ -95,8 +97,9 @@ class FakeFourPointX(LoopbackServer):
         token: Optional[str] = None,
         username: str = "admin",
         clock: Callable[[], float] = time.time,
+        port: int = 0,
     ) -> None:
-        super().__init__()
+        super().__init__(port=port)
         self.token = token or secrets.token_urlsafe(24)
         self.username = username
         self.clock = clock
@@ -384,3 +387,23 @@ class UnscheduleHandler(Handler):
                 if nb is not None:
                     nb.schedule = {"period": None, "until": None, "time": None}
         self.text('{\n    "Success"\n}')
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m jupyter_notebook_remote.tests.fakes.fourpointx",
+        description="Serve a fake 4pointx notebooks API on loopback (for tests only).",
+    )
+    parser.add_argument("--port", type=int, default=8767)
+    parser.add_argument("--token", default=None, help="the Basic token to accept")
+    parser.add_argument("--seed", action="append", default=[], help="create a notebook by name")
+    args = parser.parse_args(argv)
+    fake = FakeFourPointX(token=args.token, port=args.port)
+    for name in args.seed:
+        fake.add_notebook(name if name.endswith(".ipynb") else f"{name}.ipynb")
+    fake.start()
+    return serve_until_stopped(fake, {"url": fake.url, "token": fake.token})
+
+
+if __name__ == "__main__":
+    sys.exit(main())

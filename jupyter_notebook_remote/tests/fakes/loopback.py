@@ -10,8 +10,10 @@ clock, the request record, and injected failures.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
+import signal
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -81,8 +83,9 @@ class LoopbackServer:
     #: Thread name, for debugging.
     name = "loopback-fake"
 
-    def __init__(self) -> None:
-        self.port = 0
+    def __init__(self, *, port: int = 0) -> None:
+        #: The port asked for (0: any free one); after start(), the one in use.
+        self.port = port
         self.lock = threading.RLock()
         self.requests: list[RecordedRequest] = []
         self.faults: list[Fault] = []
@@ -142,7 +145,7 @@ class LoopbackServer:
     @property
     def url(self) -> str:
         """Where the fake listens, ``http://127.0.0.1:<port>`` (no trailing slash)."""
-        if not self.port:
+        if self._thread is None or not self.port:
             raise RuntimeError(f"{type(self).__name__} is not started")
         return f"http://127.0.0.1:{self.port}"
 
@@ -156,7 +159,7 @@ class LoopbackServer:
             loop = asyncio.new_event_loop()
             asyncio.set_event_loop(loop)
             try:
-                sockets = bind_sockets(0, "127.0.0.1")
+                sockets = bind_sockets(self.port, "127.0.0.1")
                 server = HTTPServer(self.make_app())
                 server.add_sockets(sockets)
                 self.port = sockets[0].getsockname()[1]
@@ -248,6 +251,21 @@ def intercept(
     handler.set_status(fault.status)
     handler.finish(body if isinstance(body, (bytes, str)) else json.dumps(body))
     return True
+
+
+def serve_until_stopped(fake: LoopbackServer, about: Mapping[str, Any]) -> int:
+    """Run a started fake from the command line until Ctrl-C or SIGTERM.
+
+    Prints ``about`` (where it listens, its credential) as one JSON line.
+    """
+    print(json.dumps(dict(about)), flush=True)
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    with contextlib.suppress(KeyboardInterrupt):
+        while not done.wait(0.5):
+            pass
+    fake.stop()
+    return 0
 
 
 def quiet(handler: tornado.web.RequestHandler) -> None:
