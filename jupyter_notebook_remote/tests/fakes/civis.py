@@ -19,13 +19,18 @@ Faithful to the Swagger spec the ``civis`` client bundles (copied in
   ``DELETE`` terminates one at once and fills in ``maxMemoryUsage`` /
   ``maxCpuUsage``. Each has logs with the four fields of the spec.
 
-Stricter than Civis on purpose: a body key the spec does not name (say a
-camelCase ``fileId``) is a 400, so a provider speaking the wrong case fails.
+Every answer is checked against its response definition in the spec before
+it is sent (null allowed, as the spec's own recorded examples send it); a
+mismatch is a bug in the fake: it is listed in ``fake.bugs`` and answered
+500. Stricter than Civis on purpose: a body key the spec does not name (say
+a camelCase ``fileId``) is a 400, so a provider speaking the wrong case fails.
 
 Tests read and change the state directly (``fake.notebooks``,
 ``fake.deployments``), inject failures with :meth:`FakeCivis.fail_next`, and
 see every request in ``fake.requests``. The clock is injectable
-(:class:`FakeClock`) so runs progress without sleeping.
+(:class:`FakeClock`) so runs progress without sleeping. On its own::
+
+    python -m jupyter_notebook_remote.tests.fakes.civis --port 8766 --seed Demo
 """
 
 from __future__ import annotations
