@@ -503,7 +503,7 @@ class RemoteClient:
             body = content
         all_headers.update(headers or {})
         request = self.client.build_request(
-            method, path, params=list(params or ()), content=body, headers=all_headers
+            method, path, params=list(params) if params else None, content=body, headers=all_headers
         )
         t0 = time.perf_counter()
         try:

@@ -246,11 +246,11 @@ def _context_text(value: Union[str, dict[str, Any], None]) -> Optional[str]:
         try:
             parsed = json.loads(value)
         except ValueError:
-            raise ValueError("must be a JSON object (e.g. {\"site\": \"a\"})") from None
+            raise ValueError('must be a JSON object (e.g. {"site": "a"})') from None
     else:
         parsed = value
     if not isinstance(parsed, dict):
-        raise ValueError("must be a JSON object (e.g. {\"site\": \"a\"})")
+        raise ValueError('must be a JSON object (e.g. {"site": "a"})')
     text = value if isinstance(value, str) else json.dumps(parsed, separators=(",", ":"))
     if len(text) > 32767:
         raise ValueError("must be at most 32767 characters of JSON")

@@ -83,7 +83,9 @@ class ProviderContext:
     data_dir: Optional[Path] = None
     #: Jupyter Server's base_url, for links to this extension's own routes.
     server_base_url: str = "/"
-    log: logging.Logger = field(default_factory=lambda: logging.getLogger("jupyter_notebook_remote"))
+    log: logging.Logger = field(
+        default_factory=lambda: logging.getLogger("jupyter_notebook_remote")
+    )
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,22 @@ class ExecutionFile:
     content_type: str
     size: Optional[int]
     chunks: Callable[[], AsyncIterator[bytes]]
+
+
+#: How a capability reads in a sentence ("cannot ... : why").
+_ACTIONS: Mapping[str, str] = {
+    "list": "list notebooks",
+    "create": "create notebooks",
+    "rename": "rename notebooks",
+    "delete": "delete notebooks",
+    "push": "push a notebook",
+    "execute": "run a notebook",
+    "cancel": "cancel a run",
+    "logs": "list runs",
+    "usage": "report usage",
+    "inputExport": "export input data",
+    "schedule": "schedule runs",
+}
 
 
 class Provider(abc.ABC):
@@ -190,8 +208,9 @@ class Provider(abc.ABC):
 
     def _unsupported(self, capability: str) -> Unsupported:
         why = self.unsupported.get(capability, "this kind of connection does not offer it")
+        action = _ACTIONS.get(capability, capability)
         return Unsupported(
-            f"Connection '{self.connection.id}' ({self.kind}) cannot {capability}: {why}",
+            f"Connection '{self.connection.id}' ({self.kind}) cannot {action}: {why}",
             connection=self.connection.id,
         )
 
@@ -232,17 +251,13 @@ class Provider(abc.ABC):
     async def cancel(self, notebook_id: str, execution_id: str) -> None:
         raise self._unsupported("cancel")
 
-    async def usage(
-        self, notebook_id: str, *, start: datetime, end: datetime
-    ) -> Usage:
+    async def usage(self, notebook_id: str, *, start: datetime, end: datetime) -> Usage:
         raise self._unsupported("usage")
 
     async def input_export(self, notebook_id: str, body: InputExportBody) -> JobQueued:
         raise self._unsupported("inputExport")
 
-    async def execution_file(
-        self, notebook_id: str, execution_id: str, name: str
-    ) -> ExecutionFile:
+    async def execution_file(self, notebook_id: str, execution_id: str, name: str) -> ExecutionFile:
         """An output of a run, for kinds whose outputs live on this server."""
         raise Unsupported(
             f"Connection '{self.connection.id}' ({self.kind}) keeps run outputs on the "
