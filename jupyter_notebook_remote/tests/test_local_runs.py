@@ -154,8 +154,6 @@ async def test_a_run_over_its_minutes_ends_as_timeout(tmp_path: Path) -> None:
     async with running(tmp_path, max_run_minutes=0.05) as local:
         nb = await pushed_notebook(local, LOOP_FOREVER)
         ex = await local.execute(nb, ExecuteBody())
-        pids_file = tmp_path / "runs" / ex / "output" / "pids"
-        kernel, runner, grandchild = map(int, (await wait_for_file(pids_file)).split())
         done = await wait_for(local, nb, ex, FINISHED, timeout=30)
 
         assert done.status == "timeout"
@@ -164,7 +162,11 @@ async def test_a_run_over_its_minutes_ends_as_timeout(tmp_path: Path) -> None:
         started = datetime.fromisoformat(done.started_at.replace("Z", "+00:00"))  # type: ignore[union-attr]
         finished = datetime.fromisoformat(done.finished_at.replace("Z", "+00:00"))  # type: ignore[union-attr]
         assert 3.0 <= (finished - started).total_seconds() < 3.0 + 6
-        await wait_gone([kernel, runner, grandchild], timeout=5)
+        # On a busy machine the kernel may not even have started within 3 s;
+        # when it did, it is gone with everything it started.
+        pids = read_text(tmp_path / "runs" / ex / "output" / "pids")
+        if pids:
+            await wait_gone([int(pid) for pid in pids.split()], timeout=5)
 
 
 async def test_at_most_max_parallel_runs_at_once_the_rest_wait(tmp_path: Path) -> None:
