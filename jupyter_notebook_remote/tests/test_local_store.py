@@ -261,11 +261,13 @@ async def test_runs_in_flight_when_the_server_dies_are_errored_after_restart(
         env=env,
     )
     assert server.stdout is not None
-    line = await asyncio.wait_for(server.stdout.readline(), 60)
-    nb, ex = line.decode().split()
-    pids = await wait_for_file(tmp_path / "runs" / ex / "output" / "pids")
-    server.send_signal(signal.SIGKILL)
-    await server.wait()
+    try:
+        line = await asyncio.wait_for(server.stdout.readline(), 60)
+        nb, ex = line.decode().split()
+        pids = await wait_for_file(tmp_path / "runs" / ex / "output" / "pids")
+    finally:
+        server.send_signal(signal.SIGKILL)
+        await server.wait()
 
     async with running(tmp_path) as after:
         [lost] = await after.list_executions(nb)
