@@ -18,8 +18,10 @@ test setup (port 8888, no token, a throw-away root directory) it:
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -43,6 +45,7 @@ STATE_FILE = Path(
 )
 
 state_dir = Path(tempfile.mkdtemp(prefix="notebook-remote-ui-"))
+atexit.register(shutil.rmtree, state_dir, ignore_errors=True)
 
 fake = FakeLosant().start()
 

@@ -18,6 +18,8 @@ module.exports = {
   use: {
     ...baseConfig.use,
     baseURL: 'http://127.0.0.1:8888',
+    // Tall enough for the whole panel in the screenshots of screenshots/.
+    viewport: { width: 1280, height: 1200 },
     // Video needs Playwright's ffmpeg download; traces are not kept either.
     video: 'off',
     trace: 'off',

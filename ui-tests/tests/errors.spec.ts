@@ -53,7 +53,7 @@ test.describe('remote failures', () => {
     );
     await expect(pushAlert).toContainText('failed (500)');
     await expect(panel.getByText('Pushed flaky-remote.ipynb.')).toHaveCount(0);
-    await recordPanel(panel, 'error-remote-500');
+    await recordPanel(page, panel, 'error-remote-500');
 
     // The remote refuses the token (401) for everything: the alert says the
     // token was refused and what to do.
@@ -72,7 +72,7 @@ test.describe('remote failures', () => {
     await expect(authAlert).toContainText('Save a valid token');
     // No credential leaks into the page while it explains the failure.
     expect(await page.content()).not.toContain(readFakeState().token);
-    await recordPanel(panel, 'error-remote-401');
+    await recordPanel(page, panel, 'error-remote-401');
 
     // The remote is back: refreshing clears the alerts, and a push and a run
     // go through.

@@ -134,6 +134,11 @@ export async function clearFaults(request: APIRequestContext): Promise<void> {
 }
 
 /** Save a screenshot of the panel as the visual record (not compared). */
-export async function recordPanel(panel: Locator, name: string): Promise<void> {
+export async function recordPanel(
+  page: IJupyterLabPageFixture,
+  panel: Locator,
+  name: string
+): Promise<void> {
+  await page.sidebar.setWidth(360, 'left');
   await panel.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
 }

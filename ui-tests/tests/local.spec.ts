@@ -69,7 +69,7 @@ test.describe('the local connection (quick start)', () => {
         details.getByRole('link', { name, exact: true })
       ).toBeVisible();
     }
-    await recordPanel(panel, 'local-panel-light');
+    await recordPanel(page, panel, 'local-panel-light');
 
     // Clicking result.html opens the executed notebook as HTML in a new tab.
     const [tab] = await Promise.all([

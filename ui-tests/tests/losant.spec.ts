@@ -51,20 +51,12 @@ test.describe('Remote Notebooks on (fake) Losant', () => {
       'Completed'
     );
 
-    // The run just started is selected, with its details open; clicking it
-    // folds them, clicking again shows them.
+    // The run just started is selected, with its details open.
+    const firstId = (await first.getAttribute('data-execution-id')) as string;
     const details = panel.locator('.jp-NotebookRemote-runDetails');
-    await expect(first).toHaveAttribute('aria-pressed', 'true');
-    await expect(details).toBeVisible();
-    await first.click();
-    await expect(details).toHaveCount(0);
-    await first.click();
-    await expect(details).toBeVisible();
+    await expect(first).toHaveAttribute('aria-expanded', 'true');
+    await expect(details).toHaveAttribute('data-execution-id', firstId);
     // The details list the execution results, result.html among them.
-    await expect(details).toHaveAttribute(
-      'data-execution-id',
-      (await first.getAttribute('data-execution-id')) as string
-    );
     const result = details.getByRole('link', {
       name: 'result.html',
       exact: true
@@ -94,11 +86,18 @@ test.describe('Remote Notebooks on (fake) Losant', () => {
     await expect(slow.locator('.jp-NotebookRemote-statusBadge')).toHaveText(
       'Canceled'
     );
-    // The first run is untouched.
-    await expect(runs(panel).nth(1)).toHaveAttribute(
-      'data-status',
-      'completed'
+    // The first run is untouched; clicking it shows its details again.
+    const completed = panel.locator(
+      `.jp-NotebookRemote-run[data-execution-id="${firstId}"]`
     );
+    await expect(completed).toHaveAttribute('data-status', 'completed');
+    await completed.click();
+    await expect(completed).toHaveAttribute('aria-expanded', 'true');
+    await expect(slow).toHaveAttribute('aria-expanded', 'false');
+    await expect(details).toHaveAttribute('data-execution-id', firstId);
+    await expect(
+      details.getByRole('link', { name: 'result.html', exact: true })
+    ).toBeVisible();
 
     // Usage: a bar chart with the total minutes and the outcomes.
     await panel.getByRole('button', { name: 'Refresh', exact: true }).click();
@@ -121,8 +120,8 @@ test.describe('Remote Notebooks on (fake) Losant', () => {
     );
 
     await expect(panel.getByRole('alert')).toHaveCount(0);
-    await recordPanel(panel, 'losant-panel-light');
+    await recordPanel(page, panel, 'losant-panel-light');
     await page.theme.setDarkTheme();
-    await recordPanel(panel, 'losant-panel-dark');
+    await recordPanel(page, panel, 'losant-panel-dark');
   });
 });

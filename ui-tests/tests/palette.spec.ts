@@ -111,7 +111,7 @@ test.describe('token from the panel', () => {
         (c: { id: string }) => c.id === 'fake-losant'
       ).authConfigured
     ).toBe(true);
-    await recordPanel(panel, 'token-set');
+    await recordPanel(page, panel, 'token-set');
 
     // The saved token is the one the server now uses with the remote: the
     // remote notebook list loads without a token error.
