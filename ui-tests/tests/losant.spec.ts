@@ -124,4 +124,65 @@ test.describe('Remote Notebooks on (fake) Losant', () => {
     await page.theme.setDarkTheme();
     await recordPanel(page, panel, 'losant-panel-dark');
   });
+
+  test('link an existing remote notebook found by search; an errored run shows why; unlink', async ({
+    page,
+    request
+  }) => {
+    // A remote notebook that already exists on the service.
+    const name = `existing-${Date.now().toString(36)}`;
+    const created = await request.post(
+      '/notebook-remote/connections/fake-losant/notebooks',
+      { data: { name } }
+    );
+    expect(created.status()).toBe(201);
+    const remoteId = (await created.json()).id as string;
+
+    await createNotebook(page, 'will-fail.ipynb', [
+      '# FAKE_LOSANT_ERROR\nraise RuntimeError("boom")'
+    ]);
+    const panel = await openPanel(page);
+    await selectConnection(panel, 'fake-losant');
+    await panel.getByRole('button', { name: 'Link', exact: true }).click();
+    await panel
+      .getByLabel('Search remote notebooks', { exact: true })
+      .fill(name);
+    const found = panel.locator('.jp-NotebookRemote-chooserItem');
+    await expect(found).toHaveCount(1);
+    await expect(found).toHaveAttribute('data-notebook-id', remoteId);
+    await expect(found).toContainText(name);
+    await found.click();
+    await expect(panel.locator('.jp-NotebookRemote-remoteName')).toHaveText(
+      name
+    );
+
+    await panel
+      .getByRole('button', { name: 'Push and run', exact: true })
+      .click();
+    const run = runs(panel).first();
+    await expect(run).toHaveAttribute('data-status', 'errored');
+    await expect(run.locator('.jp-NotebookRemote-statusBadge')).toHaveText(
+      'Errored'
+    );
+    const details = panel.locator('.jp-NotebookRemote-runDetails');
+    await expect(details.locator('.jp-NotebookRemote-runErrors')).toContainText(
+      'RuntimeError'
+    );
+    await expect(
+      details.getByRole('link', { name: 'result.error.log', exact: true })
+    ).toBeVisible();
+    await expect(
+      page.locator('.Toastify__toast').filter({ hasText: `Run of ${name}` })
+    ).toContainText('RuntimeError');
+
+    // Unlink: the notebook is no longer tied to the remote one.
+    await panel.getByRole('button', { name: 'Unlink', exact: true }).click();
+    await expect(
+      panel.getByText('Not linked to a remote notebook.')
+    ).toBeVisible();
+    await expect(
+      panel.getByRole('button', { name: 'Link', exact: true })
+    ).toBeEnabled();
+    await expect(runs(panel)).toHaveCount(0);
+  });
 });
