@@ -1,6 +1,6 @@
 """What bench_proxy.py and bench_push.py share: a real Jupyter Server in a
-child process with the extension pointed at a loopback fake, the kernel's
-view of TCP connections, process memory from /proc, and table printing.
+child process with the extension pointed at a loopback fake, process memory
+from /proc, and table printing.
 
 Linux only (reads /proc). Nothing here talks to anything but 127.0.0.1.
 """
@@ -182,38 +182,6 @@ class JupyterServer:
 
     def __exit__(self, *exc: Any) -> None:
         self.stop()
-
-
-# ----------------------------------------------------------------------------- TCP
-
-
-def _hex_port(address: str) -> int:
-    return int(address.rsplit(":", 1)[1], 16)
-
-
-def client_ports(server_port: int) -> set[int]:
-    """Client-side ports of every TCP connection to ``server_port`` the kernel
-    still lists (established, closing or TIME_WAIT, which lasts 60 s).
-
-    Each loopback connection appears twice in /proc/net/tcp (once per end);
-    both ends name the same client port, so the set counts connections.
-    """
-    found: set[int] = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            lines = Path(table).read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            fields = line.split()
-            local, remote, state = _hex_port(fields[1]), _hex_port(fields[2]), fields[3]
-            if state == "0A":  # LISTEN
-                continue
-            if local == server_port:
-                found.add(remote)
-            elif remote == server_port:
-                found.add(local)
-    return found
 
 
 # ----------------------------------------------------------------------------- memory

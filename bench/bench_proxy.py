@@ -10,9 +10,9 @@ from what the extension sent) made straight to the fake:
 * latency: ``--requests`` sequential calls on one keep-alive client, after
   ``--warmup`` calls, p50/p95/p99;
 * throughput: ``--concurrent-requests`` calls, ``--concurrency`` at a time;
-* TCP connections the kernel saw to the fake during each phase
-  (/proc/net/tcp, client ports incl. TIME_WAIT), which shows the extension
-  keeps one httpx client and reuses its pooled connections.
+* TCP connections the fake accepted during each phase (it records each
+  peer address), which shows the extension keeps one httpx client per
+  connection and reuses its pooled keep-alive connections.
 
 Run from the repository root: ``python bench/bench_proxy.py``.
 """
@@ -31,7 +31,6 @@ import httpx
 from _jupyter_harness import (
     CONNECTION_ID,
     JupyterServer,
-    client_ports,
     percentile,
     print_table,
 )
@@ -40,11 +39,33 @@ from jupyter_notebook_remote.tests.fakes.losant import FakeLosant
 
 
 class BenchFakeLosant(FakeLosant):
-    """The fake, able to skip validating its own answers against Losant's
+    """The fake, counting the TCP connections it accepts (peer address of
+    each), and able to skip validating its own answers against Losant's
     schemas (about 10-20 ms of jsonschema per 20-run answer here, which
     would otherwise be most of what the benchmark measures)."""
 
     check_answers = True
+
+    def start(self) -> BenchFakeLosant:
+        super().start()
+        self.peers: list[tuple[str, int]] = []
+        server = self._server
+        if server is None:
+            raise RuntimeError("the fake has no HTTP server")
+        accept = server.handle_stream
+
+        def counting(stream: Any, address: Any) -> Any:
+            with self.lock:
+                self.peers.append((str(address[0]), int(address[1])))
+            return accept(stream, address)
+
+        # Tornado's TCPServer calls self.handle_stream once per accepted connection.
+        server.handle_stream = counting  # type: ignore[method-assign]
+        return self
+
+    def accepted(self) -> int:
+        with self.lock:
+            return len(self.peers)
 
     def check_answer(self, route: Optional[str], status: int, body: Any) -> None:
         if self.check_answers:
@@ -69,7 +90,6 @@ def measure(
     name: str,
     url: str,
     headers: dict[str, str],
-    count_port: int,
     *,
     requests: int,
     warmup: int,
@@ -80,7 +100,7 @@ def measure(
     expect_items: int,
     items_of: Callable[[httpx.Response], int],
 ) -> Phase:
-    before = client_ports(count_port)
+    before = fake.accepted()
     latencies: list[float] = []
     with httpx.Client(headers=headers, timeout=30) as client:
         fake.check_answers = True  # the warm-up answers are schema-checked
@@ -94,11 +114,11 @@ def measure(
             _check(r, name)
         if items_of(r) != expect_items:
             raise RuntimeError(f"{name}: expected {expect_items} items, got {items_of(r)}")
-    seq_connections = len(client_ports(count_port) - before)
+    seq_connections = fake.accepted() - before
 
-    before = client_ports(count_port)
+    before = fake.accepted()
     rps = asyncio.run(_throughput(url, headers, concurrent_requests, concurrency, name))
-    conc_connections = len(client_ports(count_port) - before)
+    conc_connections = fake.accepted() - before
     latencies.sort()
     return Phase(name, latencies, rps, seq_connections, conc_connections)
 
@@ -177,7 +197,6 @@ def main(argv: list[str] | None = None) -> int:
             "through extension",
             proxied_url,
             server.headers,
-            fake.port,
             items_of=lambda r: len(r.json()["items"]),
             **common,  # type: ignore[arg-type]
         )
@@ -190,7 +209,6 @@ def main(argv: list[str] | None = None) -> int:
             "direct to fake",
             direct_url,
             direct_headers,
-            fake.port,
             items_of=lambda r: len(r.json()),
             **common,  # type: ignore[arg-type]
         )
@@ -251,9 +269,9 @@ def main(argv: list[str] | None = None) -> int:
         ],
     )
     print(
-        "\nConnections are counted from the kernel's TCP table (/proc/net/tcp, client ports "
-        "to the fake's port, TIME_WAIT included). 'through extension' counts the Jupyter "
-        "server's connections to the fake: its one httpx client per connection reuses them."
+        "\nConnections: TCP connections the fake accepted in each phase (it records the peer "
+        "address of each). 'through extension' are the Jupyter server's connections to the "
+        "fake: the connection's one httpx client reuses its pooled keep-alive connections."
     )
     return 0
 

@@ -29,6 +29,7 @@ import asyncio
 import hashlib
 import json
 import os
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -51,6 +52,77 @@ from jupyter_notebook_remote.tests.fakes.losant import FakeLosant
 
 MiB = 1024 * 1024
 LINE = 99  # characters per output line, plus its newline
+
+
+_PROBE = """
+import sys, threading, time, httpx
+url, token = sys.argv[1], sys.argv[2]
+worst, calls, stop = 0.0, 0, threading.Event()
+def run():
+    global worst, calls
+    with httpx.Client(headers={"Authorization": "token " + token}, timeout=60) as c:
+        while not stop.is_set():
+            t0 = time.perf_counter()
+            c.get(url).raise_for_status()
+            worst = max(worst, time.perf_counter() - t0)
+            calls += 1
+            stop.wait(0.01)
+t = threading.Thread(target=run, daemon=True)
+t.start()
+for line in sys.stdin:
+    if line.strip() == "reset":
+        while calls < 3:
+            time.sleep(0.005)
+        worst, calls = 0.0, 0
+        print("ok", flush=True)
+    elif line.strip() == "report":
+        print(f"{worst * 1000:.1f} {calls}", flush=True)
+stop.set()
+t.join(5)
+"""
+
+
+class StatusProber:
+    """GET /api/status every 10 ms from a child process; the slowest answer.
+
+    /api/status is answered by the Jupyter server's event loop at once, so
+    its worst latency during a push shows how long the loop was held up. A
+    child process, so that this process (which also runs the fake) being
+    busy does not count.
+    """
+
+    def __init__(self, server: JupyterServer) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", _PROBE, f"{server.url}/api/status", server.token],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+
+    def _ask(self, command: str) -> str:
+        if self.proc.stdin is None or self.proc.stdout is None:
+            raise RuntimeError("the /api/status prober has no pipes")
+        self.proc.stdin.write(command + "\n")
+        self.proc.stdin.flush()
+        answer = self.proc.stdout.readline()
+        if not answer:
+            raise RuntimeError("the /api/status prober died")
+        return answer.strip()
+
+    def reset(self) -> None:
+        self._ask("reset")
+
+    def worst_ms(self) -> float:
+        return float(self._ask("report").split()[0])
+
+    def close(self) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(5)
 
 
 def write_notebook(path: Path, size: int) -> int:
@@ -91,6 +163,21 @@ def push(client: httpx.Client, server: JupyterServer, nb: str, name: str) -> htt
     if r.status_code != 200:
         raise RuntimeError(f"push of {name} answered {r.status_code}: {r.text[:300]}")
     return r
+
+
+def direct_upload(fake: FakeLosant, upload_path: str, path: Path) -> float:
+    """Seconds to upload ``path`` straight to the fake (httpx multipart, streamed)."""
+    with open(path, "rb") as f, httpx.Client(timeout=300) as client:
+        t0 = time.perf_counter()
+        r = client.post(
+            f"{fake.url}{upload_path}",
+            headers={"Authorization": f"Bearer {fake.token}"},
+            files={"jupyterFile": (path.name, f, "application/x-ipynb+json")},
+        )
+        seconds = time.perf_counter() - t0
+    if r.status_code != 200:
+        raise RuntimeError(f"direct upload answered {r.status_code}: {r.text[:300]}")
+    return seconds
 
 
 def received(fake: FakeLosant, nb: str) -> bytes:
@@ -180,6 +267,7 @@ def main(argv: list[str] | None = None) -> int:
     limit = int(max(sizes) * MiB * 1.1) + MiB
     fake = FakeLosant(max_upload_bytes=limit + MiB).start()
     server = None
+    prober = None
     rows = []
     peak_source = "kernel VmHWM reset before each push"
     files: list[tuple[str, int]] = []
@@ -192,6 +280,7 @@ def main(argv: list[str] | None = None) -> int:
             max_push_bytes=limit,
         ).start()
         pid = server.pid
+        prober = StatusProber(server)
         with httpx.Client(headers=server.headers, timeout=300) as client:
             write_notebook(server.root / "warmup.ipynb", 64 * 1024)
             push(client, server, nb, "warmup.ipynb")
@@ -204,16 +293,27 @@ def main(argv: list[str] | None = None) -> int:
                 time.sleep(0.2)  # let the server settle
                 rss_before = proc_status_kib(pid, "VmRSS") * 1024
                 exact = reset_peak_rss(pid)
+                prober.reset()
                 with RssSampler(pid) as sampler:
                     t0 = time.perf_counter()
                     push(client, server, nb, name)
                     wall = time.perf_counter() - t0
+                worst = prober.worst_ms()
                 hwm = proc_status_kib(pid, "VmHWM") * 1024
                 rss_after = proc_status_kib(pid, "VmRSS") * 1024
-                got = received(fake, nb)
-                if hashlib.sha256(got).digest() != hashlib.sha256(path.read_bytes()).digest():
+                digest = hashlib.sha256(path.read_bytes()).digest()
+                if hashlib.sha256(received(fake, nb)).digest() != digest:
                     raise RuntimeError(f"the fake did not receive {name} byte for byte")
-                del got
+                # The same upload straight to the fake, as a baseline.
+                upload_path = fake.requests_for("notebook.upload")[-1].path
+                fake.clear_requests()
+                fake.notebooks[nb].file_bytes = None
+                prober.reset()
+                direct = direct_upload(fake, upload_path, path)
+                worst_direct = prober.worst_ms()
+                if hashlib.sha256(received(fake, nb)).digest() != digest:
+                    raise RuntimeError(f"the direct upload of {name} arrived damaged")
+                fake.clear_requests()
                 peak = (hwm if exact else sampler.peak_kib * 1024) - rss_before
                 if not exact:
                     peak_source = "sampled VmRSS (clear_refs refused, VmHWM not resettable)"
@@ -222,11 +322,14 @@ def main(argv: list[str] | None = None) -> int:
                         mib(size),
                         f"{wall:.2f}",
                         f"{size / MiB / wall:.0f}",
+                        f"{direct:.2f}",
                         mib(rss_before),
                         mib(peak),
                         mib(sampler.peak_kib * 1024 - rss_before),
                         f"{peak / size:.2f}",
                         mib(rss_after),
+                        f"{worst:.0f}",
+                        f"{worst_direct:.0f}",
                     ]
                 )
             if fake.bugs:
@@ -257,6 +360,8 @@ def main(argv: list[str] | None = None) -> int:
                     ]
                 )
     finally:
+        if prober is not None:
+            prober.close()
         if server is not None:
             server.stop()
         fake.stop()
@@ -266,18 +371,25 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"Push through the extension to the loopback fake Losant ({os.cpu_count()} CPUs, "
         f"load average {load}). Peak: {peak_source}, minus VmRSS before the push; "
-        "'sampled' is the 5 ms VmRSS sampler.\n"
+        "'sampled' is the 5 ms VmRSS sampler; 'direct s' is the same upload from this "
+        "process straight to the fake (httpx multipart), the baseline; "
+        "'worst status' is the slowest GET /api/status of those made every 10 ms during the "
+        "push (from a child process; 'same, direct' is that during the direct upload, when "
+        "the Jupyter server has nothing to do).\n"
     )
     print_table(
         [
             "file MiB",
             "wall s",
             "MiB/s",
+            "direct s",
             "RSS before MiB",
             "peak +MiB",
             "sampled +MiB",
             "peak/file",
             "RSS after MiB",
+            "worst status ms",
+            "same, direct",
         ],
         rows,
     )
