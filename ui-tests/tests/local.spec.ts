@@ -16,7 +16,8 @@ import {
 test.describe('the local connection (quick start)', () => {
   test('push and run from the notebook toolbar, then open result.html', async ({
     page,
-    request
+    request,
+    tmpPath
   }) => {
     await createNotebook(page, 'quickstart.ipynb', [
       'answer = 6 * 7',
@@ -43,6 +44,16 @@ test.describe('the local connection (quick start)', () => {
 
     const run = runs(panel).first();
     await expect(runs(panel)).toHaveCount(1);
+    // Pushing saved the notebook, and the link travels in its metadata.
+    const saved = await request.get(
+      `/api/contents/${tmpPath}/quickstart.ipynb`
+    );
+    expect(saved.status()).toBe(200);
+    const link = (await saved.json()).content.metadata.notebook_remote;
+    expect(link).toEqual({
+      connection: 'local',
+      notebookId: expect.stringMatching(/^[0-9a-f]{24}$/)
+    });
     // A real kernel starts in a child process: allow it the time it takes on
     // a busy machine.
     await expect(run).toHaveAttribute('data-status', 'completed', {
