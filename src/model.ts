@@ -234,7 +234,7 @@ export class RemoteModel extends VDomModel {
   }
 
   /** The text of result.log of the selected run, once loaded. */
-  get log(): { executionId: string; text: string } | null {
+  get log(): { executionId: string; name: string; text: string } | null {
     return this._log;
   }
 
@@ -809,7 +809,11 @@ export class RemoteModel extends VDomModel {
         executionId,
         name
       );
-      this._log = { executionId, text };
+      this._log = { executionId, name, text };
+      const execution = this._executions.find(e => e.id === executionId);
+      if (execution && isActiveStatus(execution.status)) {
+        this._logLive.add(executionId);
+      }
     });
     this.stateChanged.emit();
   }
@@ -1042,6 +1046,7 @@ export class RemoteModel extends VDomModel {
         if (generation === this._generation) {
           this._updateExecutions(items);
           this._clearError('runs');
+          await this._followLog(items);
         }
         this._checkWatched(link.connection, link.notebookId, items);
       } catch (error) {
@@ -1082,6 +1087,35 @@ export class RemoteModel extends VDomModel {
     this.stateChanged.emit();
     if (failure) {
       throw failure;
+    }
+  }
+
+  /** Keep a shown log current while its run is going (and once at its end). */
+  private async _followLog(items: IExecution[]): Promise<void> {
+    const log = this._log;
+    const link = this.link;
+    if (!log || !link) {
+      return;
+    }
+    const current = items.find(e => e.id === log.executionId);
+    if (!current || !this._logLive.has(log.executionId)) {
+      return;
+    }
+    if (isFinishedStatus(current.status)) {
+      this._logLive.delete(log.executionId);
+    }
+    try {
+      const text = await this._api.fetchExecutionFile(
+        link.connection,
+        link.notebookId,
+        log.executionId,
+        log.name
+      );
+      if (this._log?.executionId === log.executionId) {
+        this._log = { ...log, text };
+      }
+    } catch {
+      // The log may not exist yet; the next tick tries again.
     }
   }
 
@@ -1193,7 +1227,9 @@ export class RemoteModel extends VDomModel {
   private _busy = new Set<string>();
   private _errors = new Map<ErrorArea, IShownError>();
   private _notice: string | null = null;
-  private _log: { executionId: string; text: string } | null = null;
+  private _log: { executionId: string; name: string; text: string } | null =
+    null;
+  private _logLive = new Set<string>();
   private _pushes = new Map<string, IPushRecord>();
   private _watched = new Map<string, IWatchedRun>();
   private _runFinished = new Signal<this, IRunFinished>(this);

@@ -59,6 +59,7 @@ class FakeServer {
   failRuns: Response | null = null;
   nextExecutionId = 'aaaaaaaaaaaaaaaaaaaaaa01';
   requests: IRecordedRequest[] = [];
+  log = '';
 
   respond = (request: IRecordedRequest): Response => {
     const path = route(request);
@@ -110,6 +111,10 @@ class FakeServer {
       return json({ success: true });
     }
     if (rest.includes('/files/')) {
+      const name = decodeURIComponent(parts[parts.length - 1]);
+      if (name === 'result.log') {
+        return new Response(this.log);
+      }
       return new Response(
         JSON.stringify({
           cells: [],
@@ -367,6 +372,33 @@ describe('RemoteModel polling', () => {
     await model.refresh();
     await advance(10);
     expect(finished).toEqual(['sales:errored']);
+    model.dispose();
+  });
+
+  it('keeps a shown log current while its run is going', async () => {
+    const { server, model, notebook, requests } = setup();
+    server.runs.set(NB_ID, [execution('e1', 'inProgress')]);
+    server.log = 'cell 1 started';
+    model.setVisible(true);
+    model.setNotebook(notebook);
+    await model.start();
+    await advance(10);
+    model.selectExecution('e1');
+    await model.loadLog('e1');
+    expect(model.log?.text).toBe('cell 1 started');
+    server.log = 'cell 1 started\ncell 1 done';
+    await advance(2000);
+    expect(model.log?.text).toBe('cell 1 started\ncell 1 done');
+    server.setStatus(NB_ID, 'e1', 'completed');
+    server.log = 'cell 1 started\ncell 1 done\nrun completed';
+    await advance(2000);
+    expect(model.log?.text).toContain('run completed');
+    const fetches = () =>
+      requests.filter(r => route(r).endsWith('/files/result.log')).length;
+    const after = fetches();
+    await model.refresh();
+    await advance(40000);
+    expect(fetches()).toBe(after);
     model.dispose();
   });
 
