@@ -2,7 +2,7 @@
  * Shared helpers of the UI specs: where the fake Losant listens, how to open
  * the Remote Notebooks panel, make a notebook and link it.
  */
-import { expect, IJupyterLabPageFixture } from '@jupyterlab/galata';
+import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import type { APIRequestContext, Locator } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -133,12 +133,21 @@ export async function clearFaults(request: APIRequestContext): Promise<void> {
   expect(response.status()).toBe(200);
 }
 
-/** Save a screenshot of the panel as the visual record (not compared). */
+/**
+ * Screenshot the panel as the visual record (never compared pixel by pixel).
+ * It is attached to the test's report; with UPDATE_SCREENSHOTS=1 (`jlpm
+ * screenshots`) it also replaces the committed copy in screenshots/.
+ */
 export async function recordPanel(
   page: IJupyterLabPageFixture,
   panel: Locator,
   name: string
 ): Promise<void> {
   await page.sidebar.setWidth(360, 'left');
-  await panel.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
+  const image = await panel.screenshot();
+  await test.info().attach(name, { body: image, contentType: 'image/png' });
+  if (process.env.UPDATE_SCREENSHOTS) {
+    fs.mkdirSync(SCREENSHOTS, { recursive: true });
+    fs.writeFileSync(path.join(SCREENSHOTS, `${name}.png`), image);
+  }
 }
