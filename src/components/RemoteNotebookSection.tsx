@@ -145,6 +145,11 @@ export function RemoteNotebookSection(props: {
               ))}
             </ul>
           )}
+          {whyExport && (
+            <p className="jp-NotebookRemote-muted jp-NotebookRemote-small">
+              {trans.__('Input data export unavailable: %1', whyExport)}
+            </p>
+          )}
           {!whyExport && (
             <details className="jp-NotebookRemote-export">
               <summary>{trans.__('Export input data')}</summary>
