@@ -185,4 +185,50 @@ test.describe('Remote Notebooks on (fake) Losant', () => {
     ).toBeEnabled();
     await expect(runs(panel)).toHaveCount(0);
   });
+
+  test('Run after an edit offers to push first, and the remote gets the edited notebook', async ({
+    page
+  }) => {
+    const fake = readFakeState();
+    await createNotebook(page, 'edited.ipynb', ['print("first version")']);
+    const panel = await openPanel(page);
+    await selectConnection(panel, 'fake-losant');
+    await linkToNewRemote(panel, 'edited');
+    await panel.getByRole('button', { name: 'Push', exact: true }).click();
+    await expect(panel.getByText('Pushed edited.ipynb.')).toBeVisible();
+
+    await page.notebook.setCell(0, 'code', 'print("second version")');
+    await page.notebook.save();
+    await expect(
+      panel.getByText(
+        'The local notebook changed since the last push; Run uses the pushed version.'
+      )
+    ).toBeVisible();
+
+    await panel.getByRole('button', { name: 'Run', exact: true }).click();
+    const dialog = page.locator('.jp-Dialog');
+    await expect(dialog).toContainText(
+      'The notebook changed since the last push'
+    );
+    await dialog.getByRole('button', { name: 'Push and run' }).click();
+    await expect(dialog).toHaveCount(0);
+    await expect(runs(panel).first()).toHaveAttribute(
+      'data-status',
+      'completed'
+    );
+
+    // What the fake Losant received is the edited notebook.
+    const notebookId = (await page.evaluate(() => {
+      const app = (window as any).jupyterapp;
+      const widget = app.shell.currentWidget;
+      return widget.context.model.getMetadata('notebook_remote').notebookId;
+    })) as string;
+    const uploaded = await page.request.get(
+      `${fake.url}/__fake__/notebook-files/${notebookId}`
+    );
+    expect(uploaded.status()).toBe(200);
+    const text = await uploaded.text();
+    expect(text).toContain('second version');
+    expect(text).not.toContain('first version');
+  });
 });
