@@ -70,6 +70,7 @@ class JupyterServer:
         application_id: str,
         remote_token: str,
         max_push_bytes: int = 50 * 1024 * 1024,
+        profile_to: Optional[str] = None,
     ) -> None:
         self.tmp = Path(tempfile.mkdtemp(prefix="notebook-remote-bench-"))
         self.root = self.tmp / "root"
@@ -101,6 +102,7 @@ class JupyterServer:
         )
         self.config_path.chmod(0o600)
         self._remote_token = remote_token
+        self.profile_to = profile_to
         self.proc: Optional[subprocess.Popen[bytes]] = None
 
     @property
@@ -127,7 +129,8 @@ class JupyterServer:
             BENCH_LOSANT_TOKEN=self._remote_token,
             PYTHONUNBUFFERED="1",
         )
-        cmd = [sys.executable, "-m", "jupyter_server", f"--config={self.config_path}"]
+        profiler = ["-m", "cProfile", "-o", self.profile_to] if self.profile_to else []
+        cmd = [sys.executable, *profiler, "-m", "jupyter_server", f"--config={self.config_path}"]
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(
                 cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env
@@ -193,6 +196,14 @@ def proc_status_kib(pid: int, field: str) -> int:
         if line.startswith(field + ":"):
             return int(line.split()[1])
     raise KeyError(field)
+
+
+def proc_cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (/proc/<pid>/stat)."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat[stat.rindex(")") + 2 :].split()
+    utime, stime = int(fields[11]), int(fields[12])
+    return (utime + stime) / os.sysconf("SC_CLK_TCK")
 
 
 def reset_peak_rss(pid: int) -> bool:

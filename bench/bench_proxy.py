@@ -33,6 +33,7 @@ from _jupyter_harness import (
     JupyterServer,
     percentile,
     print_table,
+    proc_cpu_seconds,
 )
 
 from jupyter_notebook_remote.tests.fakes.losant import FakeLosant
@@ -79,6 +80,7 @@ class Phase:
     rps: float
     seq_connections: int
     conc_connections: int
+    server_cpu_ms: Optional[float]
 
 
 def _check(response: httpx.Response, what: str) -> None:
@@ -99,6 +101,7 @@ def measure(
     concurrency: int,
     expect_items: int,
     items_of: Callable[[httpx.Response], int],
+    cpu_pid: Optional[int] = None,
 ) -> Phase:
     before = fake.accepted()
     latencies: list[float] = []
@@ -107,11 +110,13 @@ def measure(
         for _ in range(warmup):
             _check(client.get(url), name)
         fake.check_answers = check_answers
+        cpu0 = proc_cpu_seconds(cpu_pid) if cpu_pid else 0.0
         for _ in range(requests):
             t0 = time.perf_counter()
             r = client.get(url)
             latencies.append((time.perf_counter() - t0) * 1000)
             _check(r, name)
+        cpu_ms = (proc_cpu_seconds(cpu_pid) - cpu0) * 1000 / requests if cpu_pid else None
         if items_of(r) != expect_items:
             raise RuntimeError(f"{name}: expected {expect_items} items, got {items_of(r)}")
     seq_connections = fake.accepted() - before
@@ -120,7 +125,7 @@ def measure(
     rps = asyncio.run(_throughput(url, headers, concurrent_requests, concurrency, name))
     conc_connections = fake.accepted() - before
     latencies.sort()
-    return Phase(name, latencies, rps, seq_connections, conc_connections)
+    return Phase(name, latencies, rps, seq_connections, conc_connections, cpu_ms)
 
 
 async def _throughput(
@@ -129,7 +134,8 @@ async def _throughput(
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(headers=headers, timeout=60, limits=limits) as client:
         # One call per worker first, so every pooled connection is open.
-        await asyncio.gather(*(client.get(url) for _ in range(concurrency)))
+        for r in await asyncio.gather(*(client.get(url) for _ in range(concurrency))):
+            _check(r, name)
         left = total
 
         async def worker() -> None:
@@ -163,6 +169,12 @@ def main(argv: list[str] | None = None) -> int:
         help="keep the fake validating every answer against Losant's schemas while measuring "
         "(slower remote; by default only warm-up answers are checked)",
     )
+    parser.add_argument(
+        "--profile",
+        metavar="FILE",
+        help="run the Jupyter server under cProfile and write its stats to FILE "
+        "(read with python -m pstats FILE)",
+    )
     args = parser.parse_args(argv)
     if min(args.requests, args.concurrent_requests, args.concurrency, args.runs) < 1:
         parser.error("--requests, --concurrent-requests, --concurrency, --runs must be >= 1")
@@ -177,7 +189,10 @@ def main(argv: list[str] | None = None) -> int:
         for i in range(args.runs):
             fake.add_run(nb, queued_at=now - 3600 - 120 * i, run_for=30 + i)
         server = JupyterServer(
-            base_url=fake.url, application_id=fake.application_id, remote_token=fake.token
+            base_url=fake.url,
+            application_id=fake.application_id,
+            remote_token=fake.token,
+            profile_to=os.path.abspath(args.profile) if args.profile else None,
         ).start()
 
         proxied_url = server.api("connections", CONNECTION_ID, "notebooks", nb, "executions")
@@ -198,6 +213,7 @@ def main(argv: list[str] | None = None) -> int:
             proxied_url,
             server.headers,
             items_of=lambda r: len(r.json()["items"]),
+            cpu_pid=server.pid,
             **common,  # type: ignore[arg-type]
         )
         sent = fake.requests_for("notebook.logs")
@@ -248,14 +264,17 @@ def main(argv: list[str] | None = None) -> int:
         [
             "overhead",
             *(
-                f"+{percentile(proxied.latencies_ms, q) - percentile(direct.latencies_ms, q):.2f}"
+                f"{percentile(proxied.latencies_ms, q) - percentile(direct.latencies_ms, q):+.2f}"
                 for q in (50, 95, 99)
             ),
             f"{proxied.rps / direct.rps:.2f}x",
         ]
     )
     print_table(["path", "p50 ms", "p95 ms", "p99 ms", "req/s"], rows)
-    print()
+    print(
+        f"\nJupyter server CPU (user+system, /proc/<pid>/stat) per call through the extension: "
+        f"{proxied.server_cpu_ms:.2f} ms (sequential phase)\n"
+    )
     print_table(
         ["TCP connections to the fake", "sequential phase", "concurrent phase"],
         [
