@@ -1,0 +1,156 @@
+import { Notification } from '@jupyterlab/apputils';
+import { nullTranslator } from '@jupyterlab/translation';
+
+import { isCommandEnabled } from '../commands';
+import { RemoteModel } from '../model';
+import { connectNotifications, finishedMessage } from '../notifications';
+import { CommandIDs } from '../tokens';
+import { execution, FakeNotebook, fakeApi, json, NB_ID, route } from './fakes';
+
+const trans = nullTranslator.load('jupyter_notebook_remote');
+
+function connections(capabilities: string[]) {
+  return {
+    default: 'c1',
+    connections: [
+      {
+        id: 'c1',
+        kind: 'losant',
+        label: 'C1',
+        authConfigured: true,
+        capabilities,
+        unsupported: {}
+      }
+    ]
+  };
+}
+
+async function modelWith(
+  capabilities: string[],
+  runs = [execution('e1', 'completed')]
+): Promise<RemoteModel> {
+  const { api } = fakeApi(request => {
+    const path = route(request);
+    if (path === 'connections') {
+      return json(connections(capabilities));
+    }
+    if (path.endsWith('/executions')) {
+      return json({ items: runs });
+    }
+    return json({ id: NB_ID, name: 'n', description: '' });
+  });
+  const model = new RemoteModel({ api });
+  model.setVisible(true);
+  await model.loadConnections();
+  return model;
+}
+
+describe('isCommandEnabled', () => {
+  it('offers only link and open-panel for an unlinked notebook', async () => {
+    const model = await modelWith([
+      'list',
+      'create',
+      'push',
+      'execute',
+      'cancel'
+    ]);
+    model.setNotebook(new FakeNotebook('a.ipynb'));
+    expect(isCommandEnabled(model, CommandIDs.link)).toBe(true);
+    expect(isCommandEnabled(model, CommandIDs.openPanel)).toBe(true);
+    for (const id of [
+      CommandIDs.push,
+      CommandIDs.run,
+      CommandIDs.pushAndRun,
+      CommandIDs.cancel
+    ]) {
+      expect(isCommandEnabled(model, id)).toBe(false);
+    }
+    model.dispose();
+  });
+
+  it('offers nothing for the notebook when there is none', async () => {
+    const model = await modelWith(['list', 'create', 'push', 'execute']);
+    expect(isCommandEnabled(model, CommandIDs.link)).toBe(false);
+    expect(isCommandEnabled(model, CommandIDs.push)).toBe(false);
+    model.dispose();
+  });
+
+  it('follows the capabilities of the linked connection', async () => {
+    const model = await modelWith(['list', 'execute']);
+    model.setNotebook(
+      new FakeNotebook('a.ipynb', { connection: 'c1', notebookId: NB_ID })
+    );
+    expect(isCommandEnabled(model, CommandIDs.run)).toBe(true);
+    expect(isCommandEnabled(model, CommandIDs.push)).toBe(false);
+    expect(isCommandEnabled(model, CommandIDs.pushAndRun)).toBe(false);
+    expect(isCommandEnabled(model, CommandIDs.link)).toBe(false);
+    expect(isCommandEnabled(model, CommandIDs.unlink)).toBe(true);
+    model.dispose();
+  });
+
+  it('enables cancel only while a run is going', async () => {
+    const model = await modelWith(
+      ['list', 'push', 'execute', 'cancel'],
+      [execution('e2', 'inProgress'), execution('e1', 'completed')]
+    );
+    model.setNotebook(
+      new FakeNotebook('a.ipynb', { connection: 'c1', notebookId: NB_ID })
+    );
+    expect(isCommandEnabled(model, CommandIDs.cancel)).toBe(false);
+    await model.refresh();
+    await new Promise(resolve => setTimeout(resolve, 30));
+    expect(model.executions).toHaveLength(2);
+    expect(isCommandEnabled(model, CommandIDs.cancel)).toBe(true);
+    model.dispose();
+  });
+});
+
+describe('notifications', () => {
+  const event = (
+    status: 'completed' | 'errored' | 'canceled' | 'timeout',
+    errors = [] as { name: string; message: string }[]
+  ) => ({
+    execution: execution('e1', status, { errors }),
+    connection: 'c1',
+    notebookId: NB_ID,
+    notebookName: 'Sales'
+  });
+
+  it('says how the run ended', () => {
+    expect(finishedMessage(event('completed'), trans)).toEqual({
+      message: 'Run of Sales completed',
+      type: 'success'
+    });
+    expect(finishedMessage(event('timeout'), trans).message).toBe(
+      'Run of Sales timed out'
+    );
+    expect(finishedMessage(event('canceled'), trans).type).toBe('info');
+    const errored = finishedMessage(
+      event('errored', [{ name: 'RuntimeError', message: 'boom' }]),
+      trans
+    );
+    expect(errored.type).toBe('error');
+    expect(errored.message).toBe('Run of Sales errored: RuntimeError: boom');
+  });
+
+  it('emits one notification per finished run with a Show details action', async () => {
+    const model = await modelWith(['execute']);
+    const emit = jest.spyOn(Notification, 'emit').mockReturnValue('id');
+    const shown: string[] = [];
+    connectNotifications(model, trans, e => shown.push(e.execution.id));
+    (model.runFinished as any).emit(event('completed'));
+    expect(emit).toHaveBeenCalledTimes(1);
+    const [message, type, options] = emit.mock.calls[0];
+    expect(message).toBe('Run of Sales completed');
+    expect(type).toBe('success');
+    expect(options?.actions?.[0].label).toBe('Show details');
+    options!.actions![0].callback(new MouseEvent('click'));
+    expect(shown).toEqual(['e1']);
+
+    model.updateSettings({ ...model.settings, notifyOnFinish: false });
+    (model.runFinished as any).emit(event('errored'));
+    expect(emit).toHaveBeenCalledTimes(1);
+    emit.mockRestore();
+    model.dispose();
+  });
+});
