@@ -14,6 +14,10 @@ Options (``ConnectionConfig.options``): ``max_parallel`` (2),
 ``max_run_minutes`` (60), ``db_path`` ("" = ``<data_dir>/local.sqlite3``),
 ``max_output_mb`` (200: what one run may write to OUTPUT_DIR and its working
 directory, and print, before it is stopped with ``OutputTooLarge``).
+
+A run sees the server's environment minus the credentials the extension and
+Jupyter know of (:data:`SECRET_ENV`), plus ``INPUT_DIR`` and ``OUTPUT_DIR``.
+Stopping runs relies on POSIX sessions and process groups (Linux, macOS).
 """
 
 from __future__ import annotations
