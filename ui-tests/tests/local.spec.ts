@@ -99,4 +99,40 @@ test.describe('the local connection (quick start)', () => {
     expect(response.headers()['content-type']).toContain('text/html');
     expect(await response.text()).toContain('the answer is 42');
   });
+
+  test('cancel a long local run with the command: it ends canceled', async ({
+    page
+  }) => {
+    await createNotebook(page, 'sleepy.ipynb', [
+      'import time\nprint("started", flush=True)\ntime.sleep(600)'
+    ]);
+    const panel = await openPanel(page);
+    await linkToNewRemote(panel, 'sleepy');
+    await page.evaluate(() =>
+      (window as any).jupyterapp.commands.execute(
+        'notebook-remote:push-and-run'
+      )
+    );
+    const run = runs(panel).first();
+    await expect(run).toHaveAttribute('data-status', 'inProgress', {
+      timeout: 60000
+    });
+
+    // The command waits for the confirmation: start it, do not await it.
+    await page.evaluate(() => {
+      void (window as any).jupyterapp.commands.execute(
+        'notebook-remote:cancel'
+      );
+    });
+    const dialog = page.locator('.jp-Dialog');
+    await expect(dialog).toContainText('Cancel this run?');
+    await dialog.getByRole('button', { name: 'Cancel run' }).click();
+    await expect(run).toHaveAttribute('data-status', 'canceled');
+    await expect(run.locator('.jp-NotebookRemote-statusBadge')).toHaveText(
+      'Canceled'
+    );
+    await expect(
+      panel.getByRole('button', { name: 'Cancel', exact: true })
+    ).toBeDisabled();
+  });
 });
