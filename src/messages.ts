@@ -45,6 +45,8 @@ export function errorHint(
       return trans.__(
         'Make the notebook smaller (clear large outputs), then push again.'
       );
+    case 'not_pushed':
+      return trans.__('Push the notebook first, or use Push and run.');
     case 'conflict':
       return null;
     default:
