@@ -1085,6 +1085,20 @@ export class RemoteModel extends VDomModel {
     this._idleTicks = active ? 0 : this._idleTicks + 1;
     this._applyFrequency(active);
     this.stateChanged.emit();
+    if (failure instanceof RemoteApiError && failure.retryAfter !== undefined) {
+      // The server said when to come back (429 Retry-After): wait that long.
+      const { activeInterval, maxInterval } = this._settings;
+      const wait = Math.min(
+        Math.max(maxInterval, activeInterval),
+        Math.max(activeInterval, Math.round(failure.retryAfter * 1000))
+      );
+      this._poll.frequency = {
+        ...this._poll.frequency,
+        interval: wait,
+        max: Math.max(this._poll.frequency.max, wait)
+      };
+      return;
+    }
     if (failure) {
       throw failure;
     }

@@ -344,6 +344,31 @@ describe('RemoteModel polling', () => {
     model.dispose();
   });
 
+  it('waits as long as the server asks on 429', async () => {
+    const { server, model, notebook } = setup();
+    server.runs.set(NB_ID, [execution('e1', 'inProgress')]);
+    model.setVisible(true);
+    model.setNotebook(notebook);
+    await model.start();
+    await advance(10);
+    server.failRuns = json(
+      { message: 'Too many requests; retry in 10 s.', reason: 'rate_limited' },
+      429,
+      { 'Retry-After': '10' }
+    );
+    await advance(2000);
+    expect(model.error('runs')?.reason).toBe('rate_limited');
+    const limited = server.runChecks();
+    await advance(9000);
+    expect(server.runChecks()).toBe(limited);
+    server.failRuns = null;
+    await advance(1000);
+    expect(server.runChecks()).toBe(limited + 1);
+    expect(model.error('runs')).toBeNull();
+    expect(model.poll.frequency.interval).toBe(2000);
+    model.dispose();
+  });
+
   it('announces a run started here exactly once when it finishes, even while hidden', async () => {
     const { server, model, notebook } = setup();
     model.setVisible(true);
