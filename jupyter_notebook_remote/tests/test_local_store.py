@@ -29,6 +29,7 @@ from jupyter_notebook_remote.models import (
 )
 from jupyter_notebook_remote.providers.local import LocalProvider
 from jupyter_notebook_remote.providers.local.provider import RESTART_MESSAGE
+from jupyter_notebook_remote.providers.local.store import MIGRATIONS, SCHEMA_VERSION
 
 from .local_support import (
     LOOP_FOREVER,
@@ -283,6 +284,49 @@ async def test_runs_in_flight_when_the_server_dies_are_errored_after_restart(
         kept = await execution(after, quick, finished)
         assert kept.status == "completed"
         assert "result.html" in [o.name for o in kept.outputs]
+
+
+async def test_two_servers_on_one_store_leave_each_others_runs_alone(tmp_path: Path) -> None:
+    async with running(tmp_path) as first:
+        nb = await pushed_notebook(first, LOOP_FOREVER)
+        ex = await first.execute(nb, ExecuteBody())
+        pids = await wait_for_file(tmp_path / "runs" / ex / "output" / "pids")
+        async with running(tmp_path) as second:
+            # Starting the second server did not take the first one's run for lost.
+            assert (await execution(second, nb, ex)).status == "inProgress"
+            # A cancel through the second reaches the server that runs it.
+            await second.cancel(nb, ex)
+            done = await wait_for(second, nb, ex, FINISHED, timeout=15)
+            assert done.status == "canceled"
+            await wait_gone([int(p) for p in pids.split()], timeout=5)
+        assert (await execution(first, nb, ex)).status == "canceled"
+
+
+async def test_an_older_store_is_migrated_and_its_runs_recovered(tmp_path: Path) -> None:
+    db = tmp_path / "local.sqlite3"
+    nb, ex = "6b0000000000000000000001", "6b0000000000000000000002"
+    with sqlite3.connect(db) as conn:  # a store as version 1 of the schema wrote it
+        conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+        for statement in MIGRATIONS[0]:
+            conn.execute(statement)
+        conn.execute("INSERT INTO schema_version VALUES (1)")
+        conn.execute(
+            "INSERT INTO notebooks (id, name, created_at, updated_at) VALUES (?, 'old', 1, 1)",
+            (nb,),
+        )
+        conn.execute(
+            "INSERT INTO executions (id, notebook_id, status, queued_at, started_at, "
+            "max_minutes) VALUES (?, ?, 'inProgress', 1000, 2000, 60)",
+            (ex, nb),
+        )
+    conn.close()
+    async with running(tmp_path) as local:
+        [run] = await local.list_executions(nb)
+        assert run.status == "errored"
+        assert run.errors[0].name == "ServerRestart"
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)]
+    conn.close()
 
 
 async def test_a_store_from_a_newer_version_is_refused(tmp_path: Path) -> None:

@@ -59,6 +59,7 @@ from ...models import (
 from .. import _local_runner
 from ..base import ConnectionConfig, ExecutionFile, NotebookUpload, Provider, ProviderContext
 from . import store as q
+from .ownership import ServerLock, owner_alive
 from .rundir import RunDir, group_alive, is_disk_full, is_our_runner, kill_group
 from .store import ExecutionRow, NotebookRow, Store
 
@@ -186,6 +187,9 @@ class LocalProvider(Provider):
         db_path = str(options.get("db_path") or "")
         self.db_path = Path(db_path).expanduser() if db_path else self.data_dir / "local.sqlite3"
         self._store = Store(self.db_path)
+        #: Written on the runs this server queues; see :mod:`.ownership`.
+        self._owner = f"{os.getpid():x}-{secrets.token_hex(4)}"
+        self._lock = ServerLock(self.data_dir / "servers", self._owner)
         self._queue: deque[str] = deque()
         self._runs: dict[str, _Run] = {}
         self._start_lock = asyncio.Lock()
@@ -201,8 +205,19 @@ class LocalProvider(Provider):
             if self._closing:
                 raise LocalRunError("The local connection is shutting down.")
             await asyncio.to_thread(self._make_dirs)
-            await self._store.open()
-            await self._recover()
+            try:
+                await asyncio.to_thread(self._lock.acquire)
+            except OSError as exc:
+                raise LocalRunError(
+                    f"The local data directory {self.data_dir} is not writable: {exc}. Set "
+                    "c.NotebookRemote.local_data_dir to a writable directory."
+                ) from exc
+            try:
+                await self._store.open()
+                await self._recover()
+            except BaseException:
+                await asyncio.to_thread(self._lock.release)
+                raise
             self._started = True
 
     def _make_dirs(self) -> None:
@@ -216,9 +231,15 @@ class LocalProvider(Provider):
             ) from exc
 
     async def _recover(self) -> None:
-        """End the runs a previous server left going: they are errored, never lost."""
+        """End the runs a stopped server left going: they are errored, never lost.
+
+        Runs of another server that still runs on the same store are its own.
+        """
         left = await self._store.call(q.executions_with_status, q.ACTIVE)
+        servers = self.data_dir / "servers"
         for row in left:
+            if await asyncio.to_thread(owner_alive, servers, row.owner):
+                continue
             run_dir = self._run_dir(row.id)
             message = RESTART_QUEUED_MESSAGE if row.status == "queued" else RESTART_MESSAGE
             finished, outputs = await asyncio.to_thread(self._salvage, row, run_dir)
@@ -257,6 +278,7 @@ class LocalProvider(Provider):
     async def aclose(self) -> None:
         self._closing = True
         if not self._started:
+            await self._store.close()
             return
         queued = list(self._queue)
         self._queue.clear()
@@ -287,6 +309,7 @@ class LocalProvider(Provider):
             kill_group(run.run_dir.kernel_pid())
         self._started = False
         await self._store.close()
+        await asyncio.to_thread(self._lock.release)
 
     async def _ready(self) -> None:
         if self._closing:
@@ -530,6 +553,7 @@ class LocalProvider(Provider):
                 self.max_run_minutes,
                 row.file_name,
                 inputs,
+                self._owner,
             )
         except BaseException:
             await asyncio.to_thread(run_dir.remove)
@@ -587,10 +611,12 @@ class LocalProvider(Provider):
             run = self._runs.get(execution_id)
             if run is not None:
                 run.request_stop("cancel")
-            else:  # nobody runs it here (cannot normally happen): end it now
+            elif not await asyncio.to_thread(owner_alive, self.data_dir / "servers", row.owner):
+                # Its server is gone (it is stopped by then): end it here.
                 await self._store.call(
                     q.finish, execution_id, "canceled", _now_ms(), [], [], ("canceling",)
                 )
+            # Else another live server runs it and stops it within a second.
             return
         if row.status == "canceling":
             return
@@ -769,6 +795,10 @@ class LocalProvider(Provider):
                     return run.stop_reason
                 if exited.done():
                     return "exited"
+                # Another server on the same store may have asked to cancel it.
+                if await self._store.call(q.get_status, run.execution_id) == "canceling":
+                    run.request_stop("cancel")
+                    return "cancel"
                 written = await asyncio.to_thread(run.run_dir.written_bytes)
                 if written > self.max_output_bytes:
                     run.request_stop("too_large")

@@ -57,6 +57,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX executions_by_notebook ON executions (notebook_id, queued_at DESC)",
         "CREATE INDEX executions_by_status ON executions (status)",
     ),
+    # 2: which server (see ownership.ServerLock) queued or runs each execution.
+    ("ALTER TABLE executions ADD COLUMN owner TEXT",),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -91,6 +93,7 @@ class ExecutionRow:
     max_minutes: float
     file_name: Optional[str]
     runner_pid: Optional[int]
+    owner: Optional[str] = None
     errors: list[dict[str, str]] = field(default_factory=list)
     inputs: list[dict[str, Any]] = field(default_factory=list)
     outputs: list[dict[str, Any]] = field(default_factory=list)
@@ -107,6 +110,7 @@ def _execution(row: sqlite3.Row) -> ExecutionRow:
         max_minutes=row["max_minutes"],
         file_name=row["file_name"],
         runner_pid=row["runner_pid"],
+        owner=row["owner"],
         errors=json.loads(row["errors"]),
         inputs=json.loads(row["inputs"]),
         outputs=json.loads(row["outputs"]),
@@ -142,6 +146,7 @@ class Store:
         self.path = path
         self._conn: Optional[sqlite3.Connection] = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="notebook-remote-db")
+        self._closed = False
 
     async def call(self, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn(connection, *args)`` on the store's thread."""
@@ -210,6 +215,9 @@ class Store:
             conn.execute("COMMIT")
 
     async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self._executor, self._close)
         self._executor.shutdown(wait=True)
@@ -348,11 +356,12 @@ def insert_execution(
     max_minutes: float,
     file_name: str,
     inputs: list[dict[str, Any]],
+    owner: str,
 ) -> None:
     conn.execute(
         "INSERT INTO executions (id, notebook_id, status, queued_at, max_minutes, file_name, "
-        "inputs) VALUES (?, ?, 'queued', ?, ?, ?, ?)",
-        (execution_id, notebook_id, now, max_minutes, file_name, json.dumps(inputs)),
+        "inputs, owner) VALUES (?, ?, 'queued', ?, ?, ?, ?, ?)",
+        (execution_id, notebook_id, now, max_minutes, file_name, json.dumps(inputs), owner),
     )
 
 
@@ -387,6 +396,11 @@ def mark_started(conn: sqlite3.Connection, execution_id: str, now: float) -> boo
         (now, execution_id),
     )
     return cur.rowcount == 1
+
+
+def get_status(conn: sqlite3.Connection, execution_id: str) -> Optional[str]:
+    row = conn.execute("SELECT status FROM executions WHERE id = ?", (execution_id,)).fetchone()
+    return None if row is None else str(row[0])
 
 
 def set_runner_pid(conn: sqlite3.Connection, execution_id: str, pid: int) -> None:
