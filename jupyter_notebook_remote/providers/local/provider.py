@@ -1,7 +1,9 @@
 """The ``local`` connection: a small Losant running on this machine.
 
 Notebooks and runs live in a SQLite file and a directory tree under the
-connection's data directory (see :mod:`.store` and :mod:`.rundir`). A push
+connection's data directory: ``notebooks/<id>/notebook.ipynb`` (the pushed
+copy), ``runs/<execution id>/`` (see :mod:`.rundir`), ``servers/`` (see
+:mod:`.ownership`) and ``local.sqlite3`` (see :mod:`.store`). A push
 keeps a copy of the notebook; a run uses the copy taken when it was queued,
 never the file being edited. Runs execute in child processes
 (:mod:`jupyter_notebook_remote.providers._local_runner`) at most
@@ -699,6 +701,7 @@ class LocalProvider(Provider):
             self.log.exception("local run %s failed", run.execution_id)
             if run.process is not None and run.process.returncode is None:
                 kill_group(run.process.pid)
+            kill_group(run.run_dir.kernel_pid())
             name = "DiskFull" if is_disk_full(exc) else "LocalRunFailed"
             message = (
                 "No space left on the device for this run; free some disk space and run it again."
