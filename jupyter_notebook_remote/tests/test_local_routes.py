@@ -228,3 +228,14 @@ async def test_a_run_is_canceled_through_the_api(jp_fetch: Any, jp_root_dir: Pat
     assert body == {"success": True}
     run = await wait_for_run(jp_fetch, nb, ex, timeout=15)
     assert run["status"] == "canceled"
+
+
+async def test_run_files_need_jupyter_credentials(
+    http_server_client: Any, jp_base_url: str
+) -> None:
+    path = (
+        f"{jp_base_url}notebook-remote/connections/local/notebooks/{'a' * 24}"
+        f"/executions/{'b' * 24}/files/result.html"
+    )
+    response = await http_server_client.fetch(path, raise_error=False)
+    assert response.code == 403
