@@ -290,7 +290,9 @@ def main(argv: list[str] | None = None) -> int:
     print(
         "\nConnections: TCP connections the fake accepted in each phase (it records the peer "
         "address of each). 'through extension' are the Jupyter server's connections to the "
-        "fake: the connection's one httpx client reuses its pooled keep-alive connections."
+        "fake: one pooled httpx client per connection, connections kept alive and reused. "
+        "A few more than the concurrency can show up: httpx closes a pooled connection idle "
+        "for 5 s (its default keepalive_expiry) and opens a new one when a burst needs it."
     )
     return 0
 
