@@ -19,7 +19,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import { CLIENT_REASONS, RemoteApiError, RemoteNotebookApi } from './api';
 import { baseName, dirName, INotebookHandle, stem } from './notebook';
-import { DEFAULT_SETTINGS, IRemoteSettings } from './tokens';
+import { DEFAULT_SETTINGS, IRemoteSettings, METADATA_KEY } from './tokens';
 import {
   Capability,
   IConnection,
@@ -852,6 +852,13 @@ export class RemoteModel extends VDomModel {
           status: 200,
           reason: CLIENT_REASONS.badResponse
         });
+      }
+      // The copy is a result, not a second source of the remote notebook:
+      // it must not carry the link (a push from it would replace the source).
+      const metadata = (content as { metadata?: { [key: string]: unknown } })
+        ?.metadata;
+      if (metadata && typeof metadata === 'object') {
+        delete metadata[METADATA_KEY];
       }
       const path = await this._freePath(
         dirName(notebook.path),

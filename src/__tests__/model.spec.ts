@@ -118,7 +118,10 @@ class FakeServer {
       return new Response(
         JSON.stringify({
           cells: [],
-          metadata: {},
+          metadata: {
+            kernelspec: { name: 'python3' },
+            notebook_remote: { connection: 'local', notebookId: NB_ID }
+          },
           nbformat: 4,
           nbformat_minor: 5
         })
@@ -616,6 +619,10 @@ describe('RemoteModel actions', () => {
     expect(saved[0][0]).toBe('work/sales.result-aaaaaa-1.ipynb');
     expect(saved[0][1]).toMatchObject({ type: 'notebook', format: 'json' });
     expect((saved[0][1].content as any).nbformat).toBe(4);
+    // The copy keeps its metadata but not the link to the remote notebook.
+    expect((saved[0][1].content as any).metadata).toEqual({
+      kernelspec: { name: 'python3' }
+    });
     expect(opened).toEqual(['work/sales.result-aaaaaa-1.ipynb']);
     withContents.dispose();
     model.dispose();
