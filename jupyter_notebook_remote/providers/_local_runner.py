@@ -17,7 +17,8 @@ the runner then behaves like a Losant notebook run:
   per step, flushed as cells run so it can be read live, plus what cells
   print) and ``result.error.log`` (always written, empty when the run went
   well, the traceback when it did not; Losant produces every result file on
-  every run);
+  every run). Losant's ``result.pdf`` is not produced: it needs a PDF
+  toolchain (LaTeX or a headless browser) this machine may not have;
 * ``status.json`` tells the server the outcome and, on failure, the error's
   name and message (for a failing cell, the exception's ``ename`` and
   ``evalue``).

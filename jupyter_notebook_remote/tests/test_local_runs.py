@@ -347,3 +347,18 @@ async def test_outputs_are_served_only_by_their_listed_names(tmp_path: Path) -> 
         with pytest.raises(NotFound) as err:
             await local.execution_file(nb, "0" * 24, "result.html")
         assert err.value.reason == "execution_not_found"
+
+
+async def test_a_runner_that_cannot_start_ends_errored_saying_why(tmp_path: Path) -> None:
+    async with running(tmp_path) as local:
+        nb = await pushed_notebook(local, ["print(1)"])
+        ex = await local.execute(nb, ExecuteBody())
+        # Before the run gets going (no await in between), lose its run.json.
+        (tmp_path / "runs" / ex / "run.json").unlink()
+        done = await wait_for(local, nb, ex, FINISHED)
+        assert done.status == "errored"
+        assert done.errors[0].name == "RunnerFailed"
+        assert "exit code 4" in done.errors[0].message
+        assert "run.json" in done.errors[0].message
+        after = await local.execute(nb, ExecuteBody())
+        assert (await wait_for(local, nb, after, FINISHED)).status == "completed"
