@@ -135,12 +135,24 @@ class JupyterServer:
             self.proc = subprocess.Popen(
                 cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env
             )
+        try:
+            self._wait_ready(timeout)
+        except BaseException as exc:
+            tail = self.log_tail()
+            self.stop()
+            if isinstance(exc, RuntimeError):
+                raise RuntimeError(f"{exc}\n--- end of the server's log ---\n{tail}") from None
+            raise
+        return self
+
+    def _wait_ready(self, timeout: float) -> None:
+        """Until the extension answers GET connections with the bench connection."""
+        assert self.proc is not None
         deadline = time.monotonic() + timeout
         with httpx.Client(headers=self.headers, timeout=5) as client:
             while time.monotonic() < deadline:
                 if self.proc.poll() is not None:
-                    self.stop()
-                    raise RuntimeError(f"jupyter server exited early:\n{self.log_tail()}")
+                    raise RuntimeError(f"jupyter server exited early ({self.proc.returncode})")
                 try:
                     r = client.get(self.api("connections"))
                 except httpx.TransportError:
@@ -151,8 +163,7 @@ class JupyterServer:
                 ids = [c["id"] for c in r.json()["connections"]]
                 if CONNECTION_ID not in ids:
                     raise RuntimeError(f"the '{CONNECTION_ID}' connection is missing: {ids}")
-                return self
-        self.stop()
+                return
         raise RuntimeError(f"jupyter server did not answer within {timeout:g} s")
 
     def log_tail(self, lines: int = 30) -> str:
