@@ -236,7 +236,7 @@ class Runner:
         try:
             await client.async_execute(cwd=str(self.work_dir))
         except Exception as exc:
-            self._record_execution_error(exc, client)
+            self._record_execution_error(exc)
             return "errored"
         finally:
             self._kill_kernel()
@@ -260,15 +260,15 @@ class Runner:
             return False
         return True
 
-    def _record_execution_error(self, exc: Exception, client: Any) -> None:
+    def _record_execution_error(self, exc: Exception) -> None:
         from jupyter_client.kernelspec import NoSuchKernel
         from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
         if self.output_over_limit:
-            limit = self.max_output_bytes // (1024 * 1024)
+            limit = self.max_output_bytes / (1024 * 1024)
             self.fail(
                 "OutputTooLarge",
-                f"The cells' output went over the limit of {limit} MiB per run, so the run "
+                f"The cells' output went over the limit of {limit:g} MiB per run, so the run "
                 "was stopped. Print or display less (write big results to files in "
                 "OUTPUT_DIR instead), or raise max_output_mb in the 'local' entry of "
                 "c.NotebookRemote.connections.",
