@@ -31,6 +31,7 @@ from .connections import ConnectionRegistry
 from .contents import resolve_upload
 from .errors import InvalidInput, NotebookRemoteError, RateLimited, Unsupported, invalid
 from .models import (
+    MAX_USAGE_DAYS,
     CamelModel,
     ExecuteBody,
     ExecutionList,
@@ -397,6 +398,10 @@ class UsageHandler(BaseHandler):
         start = self.time_arg("start") or (end - timedelta(days=30))
         if start > end:
             raise invalid("start", "must not be after end", connection=conn)
+        if end - start > timedelta(days=MAX_USAGE_DAYS):
+            raise invalid(
+                "start", f"the range may span at most {MAX_USAGE_DAYS} days", connection=conn
+            )
         self.answer(await provider.usage(nb, start=start, end=end))
 
 

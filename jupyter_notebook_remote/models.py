@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Literal, Optional, TypeVar, Union
 from urllib.parse import urlsplit
 
@@ -175,6 +175,26 @@ class UsageDay(CamelModel):
     canceled: int = 0
     errored: int = 0
     timeout: int = 0
+
+
+#: The longest usage range one request may ask for.
+MAX_USAGE_DAYS = 366
+
+
+def usage_days(start: datetime, end: datetime) -> dict[str, UsageDay]:
+    """One empty :class:`UsageDay` per UTC day from ``start`` to ``end``, in order.
+
+    Every kind answers a day for each day of the range, runs or not, so a
+    chart of the answer has one bar slot per day.
+    """
+    first = start.astimezone(timezone.utc).date()
+    last = end.astimezone(timezone.utc).date()
+    days: dict[str, UsageDay] = {}
+    day = first
+    while day <= last:
+        days[day.isoformat()] = UsageDay(date=day.isoformat())
+        day += timedelta(days=1)
+    return days
 
 
 class Usage(CamelModel):

@@ -41,7 +41,7 @@ import fnmatch
 import re
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Mapping
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, ClassVar, Optional
 from urllib.parse import parse_qsl, quote, urlsplit
 
@@ -58,6 +58,7 @@ from ..errors import (
 )
 from ..http import RemoteClient, Sleep, truncate
 from ..models import (
+    MAX_USAGE_DAYS,
     ExecuteBody,
     Execution,
     ExecutionError,
@@ -69,8 +70,8 @@ from ..models import (
     NotebookPage,
     NotebookPatch,
     Usage,
-    UsageDay,
     iso,
+    usage_days,
 )
 from .base import ConnectionConfig, ExecutionFile, NotebookUpload, Provider, ProviderContext
 
@@ -84,8 +85,6 @@ LOG_FILE = "result.log"
 MAX_LOG_LINES = 10000
 #: Storage hosts whose clients are kept open for the next push.
 MAX_STORAGE_CLIENTS = 4
-#: The longest usage range, in days.
-MAX_USAGE_DAYS = 366
 #: Cancelled deployments remembered (to tell "canceled" from "terminated").
 MAX_REMEMBERED_CANCELS = 1000
 #: A Civis id: a positive integer, at most 12 digits.
@@ -648,11 +647,7 @@ class CivisProvider(Provider):
                 f"the usage range can be at most {MAX_USAGE_DAYS} days",
                 connection=self.connection.id,
             )
-        days: dict[date, UsageDay] = {}
-        day = start.date()
-        while day <= end.date():
-            days[day] = UsageDay(date=day.isoformat())
-            day += timedelta(days=1)
+        days = usage_days(start, end)
         for page_num in range(1, MAX_USAGE_PAGES + 1):
             wires, response = await self._deployments(notebook_id, MAX_LIMIT, page_num)
             older = False
@@ -667,7 +662,7 @@ class CivisProvider(Provider):
                 if (wire.state or "").lower() != "terminated":
                     continue  # still going (or asleep): no final duration yet
                 updated = self._datetime(wire.updatedAt, response) or created
-                entry = days[created.date()]
+                entry = days[created.date().isoformat()]
                 entry.minutes += max(0.0, (updated - created).total_seconds()) / 60
                 if execution.status == "canceled":
                     entry.canceled += 1

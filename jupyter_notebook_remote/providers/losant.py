@@ -40,6 +40,7 @@ from ..models import (
     Usage,
     UsageDay,
     iso,
+    usage_days,
 )
 from .base import ConnectionConfig, NotebookUpload, Provider, ProviderContext
 
@@ -537,7 +538,7 @@ class LosantProvider(Provider):
             raise self._bad(
                 "the minute counts do not match Losant's schema", response, exc
             ) from None
-        days: dict[str, UsageDay] = {}
+        days = usage_days(start, end)
         for count in wire.counts:
             try:
                 day = _parse_time(count.date).date().isoformat()

@@ -335,7 +335,8 @@ async def test_usage_sends_ms_and_returns_utc_days() -> None:
     assert usage.start == "1999-05-20T05:00:00.000Z"
     assert usage.end == "1999-06-20T04:59:59.999Z"
     assert usage.total_minutes == 17
-    (day,) = usage.days
+    assert len(usage.days) == 32  # every UTC day from 05-20 to 06-20
+    (day,) = [d for d in usage.days if d.minutes]
     assert (day.date, day.minutes, day.completed, day.errored) == ("1999-06-20", 17, 4, 1)
 
 
@@ -350,7 +351,11 @@ async def test_usage_merges_and_orders_days_and_rejects_a_reversed_range() -> No
     start = datetime(2024, 3, 1, tzinfo=timezone.utc)
     end = datetime(2024, 3, 3, tzinfo=timezone.utc)
     usage = await provider(Remote((200, counts))).usage(NB, start=start, end=end)
-    assert [(d.date, d.minutes) for d in usage.days] == [("2024-03-01", 1), ("2024-03-02", 5)]
+    assert [(d.date, d.minutes) for d in usage.days] == [
+        ("2024-03-01", 1),
+        ("2024-03-02", 5),
+        ("2024-03-03", 0),
+    ]
     assert usage.total_minutes == 6
     assert usage.start == "2024-03-01T00:00:00.000Z"
     remote = Remote((200, counts))

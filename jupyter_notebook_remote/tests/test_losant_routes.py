@@ -267,7 +267,9 @@ async def test_usage_counts_minutes_per_day(jp_fetch: Any, fake_losant: FakeLosa
     assert r.code == 200, usage
     assert usage["start"] == "2026-01-01T00:00:00.000Z"
     assert usage["totalMinutes"] == 4
-    assert [(d["date"], d["minutes"], d["completed"], d["timeout"]) for d in usage["days"]] == [
+    assert len(usage["days"]) == 8  # 2026-01-01 .. 2026-01-08, one a day
+    busy = [(d["date"], d["minutes"], d["completed"], d["timeout"]) for d in usage["days"]]
+    assert [day for day in busy if day[1]] == [
         ("2026-01-02", 3, 1, 0),
         ("2026-01-04", 1, 0, 1),
     ]
@@ -497,3 +499,42 @@ async def test_without_a_token_nothing_is_sent_until_one_is_set(
     r, err = await call(jp_fetch, "GET", "notebooks", conn=NO_TOKEN)
     assert (r.code, err["reason"]) == (403, "token_missing")
     assert len(fake_losant.requests) == 1
+
+
+async def test_usage_has_a_day_for_every_day_of_the_range(
+    jp_fetch: Any, fake_losant: FakeLosant
+) -> None:
+    """A chart of the answer needs one slot per day, runs or not."""
+    nb_id = fresh(fake_losant)
+    start_ms = 1_700_000_000_000  # 2023-11-14T22:13:20Z
+    r, usage = await call(
+        jp_fetch,
+        "GET",
+        "notebooks",
+        nb_id,
+        "usage",
+        params={"start": start_ms, "end": start_ms + 6 * 86_400_000},
+    )
+    assert r.code == 200, usage
+    assert [d["date"] for d in usage["days"]] == [
+        "2023-11-14",
+        "2023-11-15",
+        "2023-11-16",
+        "2023-11-17",
+        "2023-11-18",
+        "2023-11-19",
+        "2023-11-20",
+    ]
+    assert usage["totalMinutes"] == 0
+
+
+async def test_usage_over_a_year_is_refused_naming_start(
+    jp_fetch: Any, fake_losant: FakeLosant
+) -> None:
+    nb_id = fresh(fake_losant)
+    r, err = await call(
+        jp_fetch, "GET", "notebooks", nb_id, "usage", params={"start": 0, "end": 400 * 86_400_000}
+    )
+    assert r.code == 400, err
+    assert "start" in err["fields"]
+    assert fake_losant.requests == []
