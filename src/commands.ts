@@ -205,7 +205,13 @@ export function addCommands(context: ICommandContext): void {
     execute: () => openPanel()
   });
 
-  model.stateChanged.connect(() => commands.notifyCommandChanged());
+  // Buttons, menus and the palette follow the state of the active notebook.
+  const ids = Object.values(CommandIDs) as string[];
+  model.stateChanged.connect(() => {
+    for (const id of ids) {
+      commands.notifyCommandChanged(id);
+    }
+  });
 }
 
 async function confirmRun(

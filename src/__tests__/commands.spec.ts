@@ -1,7 +1,9 @@
 import { Notification } from '@jupyterlab/apputils';
 import { nullTranslator } from '@jupyterlab/translation';
 
-import { isCommandEnabled } from '../commands';
+import { CommandRegistry } from '@lumino/commands';
+
+import { addCommands, isCommandEnabled } from '../commands';
 import { RemoteModel } from '../model';
 import { connectNotifications, finishedMessage } from '../notifications';
 import { CommandIDs } from '../tokens';
@@ -101,6 +103,31 @@ describe('isCommandEnabled', () => {
     await new Promise(resolve => setTimeout(resolve, 30));
     expect(model.executions).toHaveLength(2);
     expect(isCommandEnabled(model, CommandIDs.cancel)).toBe(true);
+    model.dispose();
+  });
+});
+
+describe('addCommands', () => {
+  it('registers every command, follows the model and opens the link chooser', async () => {
+    const model = await modelWith(['list', 'create', 'push', 'execute']);
+    const commands = new CommandRegistry();
+    let opened = 0;
+    addCommands({ commands, model, trans, openPanel: () => opened++ });
+    for (const id of Object.values(CommandIDs) as string[]) {
+      expect(commands.hasCommand(id)).toBe(true);
+      expect(commands.label(id)).toBeTruthy();
+    }
+    const changed: string[] = [];
+    commands.commandChanged.connect((_, args) => changed.push(args.id ?? ''));
+    model.setNotebook(new FakeNotebook('a.ipynb'));
+    expect(changed).toContain(CommandIDs.link);
+    expect(commands.isEnabled(CommandIDs.link)).toBe(true);
+    expect(commands.isEnabled(CommandIDs.push)).toBe(false);
+    await commands.execute(CommandIDs.link);
+    expect(opened).toBe(1);
+    expect(model.chooser).not.toBeNull();
+    await commands.execute(CommandIDs.openPanel);
+    expect(opened).toBe(2);
     model.dispose();
   });
 });
