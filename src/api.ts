@@ -124,8 +124,7 @@ export class RemoteNotebookApi {
       ) {
         throw new RemoteApiError({
           message:
-            'The jupyter_notebook_remote server extension is not running on this Jupyter server. ' +
-            'Install it in the server environment and check "jupyter server extension list".',
+            'The jupyter_notebook_remote server extension is not running on this Jupyter server.',
           status: 404,
           reason: CLIENT_REASONS.extensionMissing
         });

@@ -14,7 +14,7 @@ export function errorHint(
   switch (reason) {
     case CLIENT_REASONS.extensionMissing:
       return trans.__(
-        'Install jupyter-notebook-remote in the environment of the Jupyter server, then restart the server.'
+        'Install jupyter-notebook-remote in the environment of the Jupyter server, check "jupyter server extension list", then restart the server.'
       );
     case CLIENT_REASONS.network:
       return trans.__('The panel will try again shortly.');
