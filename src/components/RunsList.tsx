@@ -98,7 +98,7 @@ export function RunsList(props: {
                         className="jp-NotebookRemote-runSource"
                         title={trans.__('Started by %1', source)}
                       >
-                        {source}
+                        {trans.__('by %1', source)}
                       </span>
                     )}
                   </li>
