@@ -18,17 +18,21 @@ import asyncio
 import json
 import os
 import posixpath
+import sys
 from collections.abc import AsyncIterator
 from typing import Any, Callable, Optional
 
 from jupyter_core.utils import ensure_async
-from nbformat import validator as nbformat_validator
 from tornado.web import HTTPError
 
-from .errors import Conflict, NotFound, TooLarge, invalid
+from .errors import Conflict, NotebookRemoteError, NotFound, TooLarge, invalid
+from .nbcheck import file_problem, notebook_problem
 from .providers.base import NotebookUpload
 
 CHUNK_SIZE = 64 * 1024
+#: Notebooks larger than this are validated in a child process (see _check_file).
+CHILD_CHECK_BYTES = 8 * 1024 * 1024
+CHILD_CHECK_TIMEOUT = 120.0
 _NOTEBOOK_SUFFIX = ".ipynb"
 
 
@@ -56,49 +60,57 @@ def check_api_path(path: str) -> str:
     return "/".join(parts)
 
 
-def _short(text: str, limit: int = 200) -> str:
-    first = text.strip().splitlines()[0] if text.strip() else text
-    return first if len(first) <= limit else first[: limit - 1] + "…"
-
-
-def _validator(version: int, minor: Any) -> Any:
-    for args in ((version, minor if isinstance(minor, int) else None), (version, None)):
-        try:
-            found = nbformat_validator.get_validator(*args)  # type: ignore[no-untyped-call]
-        except ImportError:
-            found = None
-        if found is not None:
-            return found
-    return None
-
-
 def _validate_notebook(data: Any) -> None:
-    """Validate a parsed notebook against its nbformat schema (no warnings)."""
-    if not isinstance(data, dict) or not isinstance(data.get("nbformat"), int):
-        raise invalid("path", "is not a Jupyter notebook (no 'nbformat' version in it)")
-    version, minor = data["nbformat"], data.get("nbformat_minor")
-    checker = _validator(version, minor)
-    if checker is None:
-        raise invalid("path", f"uses nbformat version {version}, which this server cannot read")
-    cells = data.get("cells")
-    if version == 4 and isinstance(minor, int) and minor >= 5 and isinstance(cells, list):
-        # Jupyter adds missing cell ids itself when it loads a notebook;
-        # do the same on this throw-away copy instead of refusing the file.
-        for index, cell in enumerate(cells):
-            if isinstance(cell, dict) and "id" not in cell:
-                cell["id"] = f"cell-{index}"
-    for error in checker.iter_errors(data):
-        raise invalid("path", f"is not a valid notebook: {_short(str(error.message))}")
+    """Validate a parsed notebook; :class:`InvalidInput` naming ``path`` if bad."""
+    problem = notebook_problem(data)
+    if problem is not None:
+        raise invalid("path", problem)
 
 
-def _read_and_validate(os_path: str) -> None:
-    """Parse the file once (not keeping the text) and validate it."""
+async def _check_file(os_path: str, size: int) -> None:
+    """Validate the saved notebook without stalling the server on a big one.
+
+    Up to :data:`CHILD_CHECK_BYTES` the file is parsed in a thread; above it,
+    in a child process, so that neither the parse's memory (about 2.5 times
+    the file) nor its hold on the interpreter lock lands on the server.
+    """
+    if size <= CHILD_CHECK_BYTES:
+        problem = await asyncio.to_thread(file_problem, os_path)
+    else:
+        problem = await _check_in_child(os_path)
+    if problem is not None:
+        raise invalid("path", problem)
+
+
+async def _check_in_child(os_path: str) -> Optional[str]:
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "jupyter_notebook_remote.nbcheck",
+        os_path,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     try:
-        with open(os_path, "rb") as f:
-            data = json.load(f)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise invalid("path", f"is not valid JSON: {_short(str(exc))}") from None
-    _validate_notebook(data)
+        out, err = await asyncio.wait_for(child.communicate(), CHILD_CHECK_TIMEOUT)
+    except asyncio.TimeoutError:
+        child.kill()
+        await child.wait()
+        raise NotebookRemoteError(
+            f"Checking the notebook took longer than {CHILD_CHECK_TIMEOUT:.0f} s; "
+            "try again, or clear large outputs and save first.",
+            reason="check_failed",
+        ) from None
+    if child.returncode == 0:
+        return None
+    if child.returncode == 1 and out.strip():
+        return out.decode("utf-8", "replace").strip()
+    raise NotebookRemoteError(
+        "The notebook could not be checked before the push (the checker exited with "
+        f"{child.returncode}: {err.decode('utf-8', 'replace').strip()[-200:] or 'no message'}).",
+        reason="check_failed",
+    )
 
 
 def _stamp(os_path: str) -> tuple[int, int]:
@@ -196,7 +208,7 @@ async def resolve_upload(contents_manager: Any, path: str, *, max_bytes: int) ->
             ) from None
         size = stamp[1]
         _check_size(api_path, size, max_bytes)
-        await asyncio.to_thread(_read_and_validate, os_path)
+        await _check_file(os_path, size)
         return NotebookUpload(
             file_name=file_name, size=size, chunks=_disk_chunks(os_path, stamp, api_path)
         )

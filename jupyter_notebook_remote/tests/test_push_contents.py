@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from jupyter_server.services.contents.filemanager import (
     FileContentsManager,
 )
 
+from jupyter_notebook_remote import contents
 from jupyter_notebook_remote.contents import CHUNK_SIZE, check_api_path, resolve_upload
 from jupyter_notebook_remote.errors import Conflict, InvalidInput, NotebookRemoteError, NotFound
 from jupyter_notebook_remote.handlers import STATE_KEY
@@ -125,6 +127,39 @@ async def test_invalid_notebooks_are_refused(manager: Any, text: str, words: str
     assert words in err.value.message
     assert list(err.value.fields) == ["path"]
     assert len(err.value.message) < 300
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        (notebook_text(cells=3), None),
+        ("{not json", "not valid JSON"),
+        ('{"nbformat": 4, "nbformat_minor": 5, "cells": []}', "not a valid notebook"),
+    ],
+)
+async def test_large_notebooks_are_checked_in_a_child_process(
+    manager: Any, monkeypatch: pytest.MonkeyPatch, text: str, words: Any
+) -> None:
+    """Above the threshold the parse runs in a child: same verdicts, same words."""
+    monkeypatch.setattr(contents, "CHILD_CHECK_BYTES", 0)
+    spawned: list[tuple[Any, ...]] = []
+    real_exec = asyncio.create_subprocess_exec
+
+    async def spy(*args: Any, **kwargs: Any) -> Any:
+        spawned.append(args)
+        return await real_exec(*args, **kwargs)
+
+    monkeypatch.setattr(asyncio, "create_subprocess_exec", spy)
+    path = save(Path(manager.root_dir), "big.ipynb", text)
+    if words is None:
+        upload = await resolve_upload(manager, "big.ipynb", max_bytes=LIMIT)
+        assert b"".join(await collect(upload)) == path.read_bytes()
+    else:
+        with pytest.raises(InvalidInput) as err:
+            await resolve_upload(manager, "big.ipynb", max_bytes=LIMIT)
+        assert words in err.value.message
+        assert list(err.value.fields) == ["path"]
+    assert [args[1:3] for args in spawned] == [("-m", "jupyter_notebook_remote.nbcheck")]
 
 
 async def test_missing_cell_ids_are_tolerated(manager: Any) -> None:
