@@ -248,6 +248,7 @@ def build_client(
     limits = httpx.Limits(
         max_connections=settings.max_connections,
         max_keepalive_connections=settings.max_keepalive_connections,
+        keepalive_expiry=settings.keepalive_expiry,
     )
     all_headers = {"User-Agent": USER_AGENT}
     all_headers.update(headers or {})

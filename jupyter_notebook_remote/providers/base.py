@@ -61,6 +61,10 @@ class HttpSettings:
     pool_timeout: float = 10.0
     max_connections: int = 20
     max_keepalive_connections: int = 10
+    #: Seconds an idle pooled connection is kept. Longer than the UI's idle
+    #: polling interval, so a panel polling every 30 s reuses its connection
+    #: instead of paying a new TCP + TLS handshake each time.
+    keepalive_expiry: float = 60.0
     #: Attempts in all for a safe (idempotent) call; 1 means no retry.
     max_attempts: int = 4
     #: Give up retrying once this many seconds have passed since the first try.
