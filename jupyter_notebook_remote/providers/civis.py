@@ -73,7 +73,8 @@ from ..models import (
     iso,
     usage_days,
 )
-from .base import ConnectionConfig, ExecutionFile, NotebookUpload, Provider, ProviderContext
+from .base import ConnectionConfig, ExecutionFile, NotebookUpload, ProviderContext
+from .remote import RemoteProvider
 
 #: Civis answers at most this many items per page.
 MAX_LIMIT = 50
@@ -166,7 +167,7 @@ def civis_error_message(body: Any) -> Optional[str]:
     return None
 
 
-class CivisProvider(Provider):
+class CivisProvider(RemoteProvider):
     """Notebooks of one Civis Platform user, over the Civis REST API."""
 
     kind: ClassVar[str] = "civis"
@@ -190,6 +191,9 @@ class CivisProvider(Provider):
     service_name: ClassVar[str] = "Civis"
     storage_name: ClassVar[str] = "Civis file storage"
 
+    def error_message(self, body: Any) -> Optional[str]:
+        return civis_error_message(body)
+
     def __init__(
         self,
         connection: ConnectionConfig,
@@ -198,36 +202,16 @@ class CivisProvider(Provider):
         transport: Optional[httpx.AsyncBaseTransport] = None,
         sleep: Optional[Sleep] = None,
     ) -> None:
-        super().__init__(connection, context)
-        self.base_url = (connection.base_url or self.default_base_url or "").rstrip("/")
-        self._transport = transport
-        self._extra: dict[str, Any] = {} if sleep is None else {"sleep": sleep}
-        self.http = RemoteClient(
-            service=self.service_name,
-            connection_id=connection.id,
-            base_url=self.base_url,
-            settings=context.http,
-            auth=self._auth_headers,
-            secrets=self._secrets,
-            error_message=civis_error_message,
-            headers={"Accept": "application/json"},
-            transport=transport,
-            logger=context.log,
-            **self._extra,
-        )
+        super().__init__(connection, context, transport=transport, sleep=sleep)
         self._storage: OrderedDict[str, RemoteClient] = OrderedDict()
         # (notebook id, deployment id) of deployments this server deleted.
         self._canceled: OrderedDict[tuple[str, str], None] = OrderedDict()
 
     # ------------------------------------------------------------------ plumbing
 
-    def _auth_headers(self) -> dict[str, str]:
+    def auth_headers(self) -> dict[str, str]:
         basic = base64.b64encode(f"{self.token()}:".encode()).decode("ascii")
         return {"Authorization": f"Basic {basic}"}
-
-    def _secrets(self) -> list[str]:
-        token = self.context.tokens()
-        return [token] if token else []
 
     async def aclose(self) -> None:
         await self.http.aclose()
@@ -516,18 +500,9 @@ class CivisProvider(Provider):
         if client is not None:
             self._storage.move_to_end(origin)
             return client
-        client = RemoteClient(
-            service=self.storage_name,
-            connection_id=self.connection.id,
-            base_url=origin,
-            settings=self.context.http,
-            auth=dict,
-            # The API key is never sent there, but redact it should it be echoed.
-            secrets=self._secrets,
-            transport=self._transport,
-            logger=self.context.log,
-            **self._extra,
-        )
+        # No auth there (the URL is signed); the API key is still redacted from
+        # whatever the storage host says, should it echo it.
+        client = self.remote_client(service=self.storage_name, base_url=origin, auth=dict)
         self._storage[origin] = client
         while len(self._storage) > MAX_STORAGE_CLIENTS:
             _, old = self._storage.popitem(last=False)

@@ -49,7 +49,6 @@ import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..errors import Conflict, NotebookRemoteError, NotFound, RemoteError, invalid
-from ..http import RemoteClient, Sleep
 from ..models import (
     ExecuteBody,
     Notebook,
@@ -58,7 +57,7 @@ from ..models import (
     NotebookPatch,
     iso,
 )
-from .base import ConnectionConfig, Provider, ProviderContext
+from .remote import RemoteProvider
 
 API = "/_notebooks/notebooks"
 #: A notebook id: a UUID in its usual 8-4-4-4-12 hexadecimal form.
@@ -149,7 +148,7 @@ def _matches(pattern: str, text: str) -> bool:
     return fnmatch.fnmatchcase(text.lower(), glob)
 
 
-class FourPointXProvider(Provider):
+class FourPointXProvider(RemoteProvider):
     """Notebooks of one 4pointx site."""
 
     kind: ClassVar[str] = "fourpointx"
@@ -173,45 +172,16 @@ class FourPointXProvider(Provider):
     option_names: ClassVar[frozenset[str]] = frozenset()
     service_name: ClassVar[str] = "4pointx"
 
-    def __init__(
-        self,
-        connection: ConnectionConfig,
-        context: ProviderContext,
-        *,
-        transport: Optional[httpx.AsyncBaseTransport] = None,
-        sleep: Optional[Sleep] = None,
-    ) -> None:
-        super().__init__(connection, context)
-        self.base_url = (connection.base_url or self.default_base_url or "").rstrip("/")
-        extra: dict[str, Any] = {} if sleep is None else {"sleep": sleep}
-        self.http = RemoteClient(
-            service=self.service_name,
-            connection_id=connection.id,
-            base_url=self.base_url,
-            settings=context.http,
-            auth=self._auth_headers,
-            secrets=self._secrets,
-            error_message=fourpointx_error_message,
-            headers={"Accept": "application/json"},
-            transport=transport,
-            logger=context.log,
-            **extra,
-        )
+    def error_message(self, body: Any) -> Optional[str]:
+        return fourpointx_error_message(body)
 
     # ------------------------------------------------------------------ plumbing
 
-    def _auth_headers(self) -> dict[str, str]:
+    def auth_headers(self) -> dict[str, str]:
         token = self.token()
         if ":" in token:  # "user:password": encode it as HTTP Basic does
             token = base64.b64encode(token.encode()).decode("ascii")
         return {"Authorization": f"Basic {token}"}
-
-    def _secrets(self) -> list[str]:
-        token = self.context.tokens()
-        return [token] if token else []
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
 
     def validate_notebook_id(self, value: str) -> str:
         if not isinstance(value, str) or not UUID_RE.match(value):

@@ -20,7 +20,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..errors import InvalidInput, invalid
-from ..http import MultipartBody, MultipartFile, RemoteClient, Sleep, truncate
+from ..http import MultipartBody, MultipartFile, Sleep, truncate
 from ..models import (
     OBJECT_ID_RE,
     ExecuteBody,
@@ -42,7 +42,8 @@ from ..models import (
     iso,
     usage_days,
 )
-from .base import ConnectionConfig, NotebookUpload, Provider, ProviderContext
+from .base import ConnectionConfig, NotebookUpload, ProviderContext
+from .remote import RemoteProvider
 
 API_VERSION = "^1.30.0"
 #: Sent ahead of every other query parameter, like the official clients do.
@@ -165,7 +166,7 @@ def _number(value: Union[float, str]) -> Union[int, float, str]:
     return value
 
 
-class LosantProvider(Provider):
+class LosantProvider(RemoteProvider):
     """A Losant application's notebooks, over Losant's REST API."""
 
     kind: ClassVar[str] = "losant"
@@ -195,6 +196,14 @@ class LosantProvider(Provider):
     option_names: ClassVar[frozenset[str]] = frozenset()
     service_name: ClassVar[str] = "Losant"
 
+    api_headers: ClassVar[Mapping[str, str]] = {
+        "Accept": "application/json",
+        "Accept-Version": API_VERSION,
+    }
+
+    def error_message(self, body: Any) -> Optional[str]:
+        return losant_error_message(body)
+
     def __init__(
         self,
         connection: ConnectionConfig,
@@ -203,7 +212,6 @@ class LosantProvider(Provider):
         transport: Optional[httpx.AsyncBaseTransport] = None,
         sleep: Optional[Sleep] = None,
     ) -> None:
-        super().__init__(connection, context)
         app_id = connection.application_id
         if not app_id or not OBJECT_ID_RE.match(app_id):
             raise invalid(
@@ -213,33 +221,12 @@ class LosantProvider(Provider):
                 connection=connection.id,
             )
         self.application_id = app_id
-        self.base_url = (connection.base_url or self.default_base_url or "").rstrip("/")
-        extra: dict[str, Any] = {} if sleep is None else {"sleep": sleep}
-        self.http = RemoteClient(
-            service=self.service_name,
-            connection_id=connection.id,
-            base_url=self.base_url,
-            settings=context.http,
-            auth=self._auth_headers,
-            secrets=self._secrets,
-            error_message=losant_error_message,
-            headers={"Accept": "application/json", "Accept-Version": API_VERSION},
-            transport=transport,
-            logger=context.log,
-            **extra,
-        )
+        super().__init__(connection, context, transport=transport, sleep=sleep)
 
     # ------------------------------------------------------------------ plumbing
 
-    def _auth_headers(self) -> dict[str, str]:
+    def auth_headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token()}"}
-
-    def _secrets(self) -> list[str]:
-        token = self.context.tokens()
-        return [token] if token else []
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
 
     @property
     def _app_path(self) -> str:
