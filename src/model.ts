@@ -42,6 +42,18 @@ export type ErrorArea =
   | 'usage'
   | 'details';
 
+/** The areas in the order the panel shows them, top to bottom. */
+const DISPLAY_ORDER: ErrorArea[] = [
+  'connections',
+  'token',
+  'link',
+  'actions',
+  'runs',
+  'details',
+  'usage',
+  'notebook'
+];
+
 /** An error to show, in the server's words. */
 export interface IShownError {
   message: string;
@@ -226,6 +238,31 @@ export class RemoteModel extends VDomModel {
 
   error(area: ErrorArea): IShownError | null {
     return this._errors.get(area) ?? null;
+  }
+
+  /**
+   * The error to show in an area: none when a part shown above it already
+   * says the same thing (a refused token fails every call at once).
+   */
+  shownError(area: ErrorArea): IShownError | null {
+    const error = this._errors.get(area);
+    if (!error) {
+      return null;
+    }
+    for (const other of DISPLAY_ORDER) {
+      if (other === area) {
+        break;
+      }
+      const shown = this._errors.get(other);
+      if (
+        shown &&
+        shown.reason === error.reason &&
+        shown.message === error.message
+      ) {
+        return null;
+      }
+    }
+    return error;
   }
 
   /** A short confirmation of the last action (e.g. "Export queued"). */

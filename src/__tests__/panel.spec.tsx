@@ -239,6 +239,36 @@ describe('RemotePanel', () => {
     expect(alert.textContent).toContain('Save a valid token');
   });
 
+  it('says a refused token once, not in every section', async () => {
+    const refused = {
+      message: "Losant refused the token of connection 'local'.",
+      reason: 'remote_auth'
+    };
+    const { api } = fakeApi(request =>
+      route(request) === 'connections' ? json(CONNECTIONS) : json(refused, 403)
+    );
+    model = new RemoteModel({ api });
+    panel = new RemotePanel({ model, actions });
+    Widget.attach(panel, document.body);
+    model.setVisible(true);
+    await model.start();
+    model.setNotebook(
+      new FakeNotebook('sales.ipynb', {
+        connection: 'local',
+        notebookId: NB_ID
+      })
+    );
+    await settle();
+    await render(panel);
+    expect(model.error('runs')?.reason).toBe('remote_auth');
+    expect(model.error('usage')?.reason).toBe('remote_auth');
+    expect(model.error('notebook')?.reason).toBe('remote_auth');
+    const alerts = panel.node.querySelectorAll('[role="alert"]');
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0].closest('.jp-NotebookRemote-runsSection')).not.toBeNull();
+    expect(alerts[0].textContent).toContain('refused the token');
+  });
+
   it('says plainly when the server extension is missing', async () => {
     const { api } = fakeApi(() => new Response('Not Found', { status: 404 }));
     model = new RemoteModel({ api });

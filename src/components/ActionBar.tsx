@@ -3,7 +3,6 @@ import {
   Button,
   fileUploadIcon,
   LabIcon,
-  refreshIcon,
   runIcon,
   stopIcon
 } from '@jupyterlab/ui-components';
@@ -111,19 +110,6 @@ export function ActionBar(props: {
             </Button>
           );
         })}
-        <Button
-          small
-          minimal
-          className="jp-NotebookRemote-button jp-NotebookRemote-refresh"
-          aria-label={trans.__('Refresh')}
-          title={trans.__('Check the runs and usage now')}
-          onClick={() => actions.execute(CommandIDs.refresh)}
-        >
-          <refreshIcon.react
-            tag="span"
-            className="jp-NotebookRemote-buttonIcon"
-          />
-        </Button>
       </div>
       {missing.size > 0 && (
         <ul className="jp-NotebookRemote-unsupported">
@@ -161,7 +147,7 @@ export function ActionBar(props: {
           {model.notice}
         </p>
       )}
-      <ErrorMessage error={model.error('actions')} trans={trans} />
+      <ErrorMessage error={model.shownError('actions')} trans={trans} />
     </div>
   );
 }

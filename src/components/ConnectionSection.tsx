@@ -114,7 +114,7 @@ export function ConnectionSection(props: {
           </div>
         </form>
       )}
-      <ErrorMessage error={model.error('token')} trans={trans} />
+      <ErrorMessage error={model.shownError('token')} trans={trans} />
     </Section>
   );
 }

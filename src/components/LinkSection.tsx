@@ -112,7 +112,7 @@ export function LinkSection(props: {
         </div>
       )}
       {body}
-      <ErrorMessage error={model.error('link')} trans={trans} />
+      <ErrorMessage error={model.shownError('link')} trans={trans} />
     </Section>
   );
 }

@@ -1,7 +1,9 @@
 import { TranslationBundle } from '@jupyterlab/translation';
+import { Button, refreshIcon } from '@jupyterlab/ui-components';
 import React from 'react';
 
 import { RemoteModel } from '../model';
+import { CommandIDs } from '../tokens';
 import { ActionBar } from './ActionBar';
 import { IPanelActions } from './actions';
 import { ConnectionSection } from './ConnectionSection';
@@ -25,10 +27,8 @@ export function RemotePanelView(props: {
   if (model.extensionMissing) {
     return (
       <div className="jp-NotebookRemote-body">
-        <h2 className="jp-NotebookRemote-title">
-          {trans.__('Remote Notebooks')}
-        </h2>
-        <ErrorMessage error={model.error('connections')} trans={trans} />
+        <TitleBar actions={actions} trans={trans} />
+        <ErrorMessage error={model.shownError('connections')} trans={trans} />
       </div>
     );
   }
@@ -36,10 +36,8 @@ export function RemotePanelView(props: {
   const selected = model.selectedExecution;
   return (
     <div className="jp-NotebookRemote-body">
-      <h2 className="jp-NotebookRemote-title">
-        {trans.__('Remote Notebooks')}
-      </h2>
-      <ErrorMessage error={model.error('connections')} trans={trans} />
+      <TitleBar actions={actions} trans={trans} />
+      <ErrorMessage error={model.shownError('connections')} trans={trans} />
       {model.connectionsLoaded ? (
         <>
           <ConnectionSection model={model} trans={trans} />
@@ -67,6 +65,35 @@ export function RemotePanelView(props: {
       ) : (
         <p className="jp-NotebookRemote-muted">{trans.__('Loading…')}</p>
       )}
+    </div>
+  );
+}
+
+/** The panel's title, with the refresh action for the impatient. */
+function TitleBar(props: {
+  actions: IPanelActions;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { actions, trans } = props;
+  return (
+    <div className="jp-NotebookRemote-titleBar">
+      <h2 className="jp-NotebookRemote-title">
+        {trans.__('Remote Notebooks')}
+      </h2>
+      <Button
+        small
+        minimal
+        className="jp-NotebookRemote-button jp-NotebookRemote-refresh"
+        aria-label={trans.__('Refresh')}
+        title={trans.__('Check connections, runs and usage now')}
+        disabled={!actions.isEnabled(CommandIDs.refresh)}
+        onClick={() => actions.execute(CommandIDs.refresh)}
+      >
+        <refreshIcon.react
+          tag="span"
+          className="jp-NotebookRemote-buttonIcon"
+        />
+      </Button>
     </div>
   );
 }

@@ -193,7 +193,7 @@ export function RemoteNotebookSection(props: {
           )}
         </>
       )}
-      <ErrorMessage error={model.error('notebook')} trans={trans} />
+      <ErrorMessage error={model.shownError('notebook')} trans={trans} />
     </Section>
   );
 }

@@ -149,7 +149,7 @@ export function RunDetails(props: {
           )}
         </div>
       )}
-      <ErrorMessage error={model.error('details')} trans={trans} />
+      <ErrorMessage error={model.shownError('details')} trans={trans} />
     </li>
   );
 }

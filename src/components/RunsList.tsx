@@ -119,7 +119,7 @@ export function RunsList(props: {
           )}
         </>
       )}
-      <ErrorMessage error={model.error('runs')} trans={trans} />
+      <ErrorMessage error={model.shownError('runs')} trans={trans} />
     </Section>
   );
 }

@@ -7,6 +7,8 @@ import { IUsage } from '../types';
 import { ErrorMessage, Section } from './common';
 
 const CHART_HEIGHT = 64;
+/** A range without any minute gets a flat strip, not an empty box. */
+const EMPTY_CHART_HEIGHT = 12;
 const BAR_GAP = 1;
 
 /** Totals of a usage range. */
@@ -42,6 +44,9 @@ export function UsageChart(props: {
   const { usage, days, trans } = props;
   const totals = usageTotals(usage);
   const peak = Math.max(1, ...usage.days.map(d => d.minutes));
+  const chartHeight = usage.days.some(d => d.minutes > 0)
+    ? CHART_HEIGHT
+    : EMPTY_CHART_HEIGHT;
   const count = Math.max(1, usage.days.length);
   const width = count * 8;
   const barWidth = width / count - BAR_GAP;
@@ -60,22 +65,22 @@ export function UsageChart(props: {
         className="jp-NotebookRemote-chart"
         role="img"
         aria-label={label}
-        viewBox={`0 0 ${width} ${CHART_HEIGHT}`}
+        viewBox={`0 0 ${width} ${chartHeight}`}
         preserveAspectRatio="none"
         width="100%"
-        height={CHART_HEIGHT}
+        height={chartHeight}
       >
         <line
           className="jp-NotebookRemote-chartAxis"
           x1={0}
           x2={width}
-          y1={CHART_HEIGHT - 0.5}
-          y2={CHART_HEIGHT - 0.5}
+          y1={chartHeight - 0.5}
+          y2={chartHeight - 0.5}
         />
         {usage.days.map((day, index) => {
           const height =
             day.minutes > 0
-              ? Math.max(2, (day.minutes / peak) * (CHART_HEIGHT - 4))
+              ? Math.max(2, (day.minutes / peak) * (chartHeight - 4))
               : 0;
           const failed = day.errored + day.timeout > 0;
           return (
@@ -85,7 +90,7 @@ export function UsageChart(props: {
                 failed ? ' jp-mod-failed' : ''
               }`}
               x={index * (barWidth + BAR_GAP)}
-              y={CHART_HEIGHT - 1 - height}
+              y={chartHeight - 1 - height}
               width={barWidth}
               height={height}
             >
@@ -179,7 +184,7 @@ export function UsageSection(props: {
           </p>
         )
       )}
-      <ErrorMessage error={model.error('usage')} trans={trans} />
+      <ErrorMessage error={model.shownError('usage')} trans={trans} />
     </Section>
   );
 }
