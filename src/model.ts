@@ -343,6 +343,9 @@ export class RemoteModel extends VDomModel {
   /** Load the connections and start polling. */
   async start(): Promise<void> {
     await this.loadConnections();
+    // A notebook followed before the connections were known could not load
+    // what depends on its connection's capabilities (usage): load it now.
+    this._refreshLinked();
     void this._poll.start();
   }
 

@@ -470,6 +470,18 @@ describe('RemoteModel polling', () => {
 });
 
 describe('RemoteModel actions', () => {
+  it('loads usage of a notebook followed before the connections were known', async () => {
+    const { model, notebook } = setup();
+    model.setNotebook(notebook);
+    await new Promise(resolve => setTimeout(resolve, 20));
+    expect(model.usage).toBeNull();
+    await model.start();
+    await new Promise(resolve => setTimeout(resolve, 20));
+    expect(model.usage).not.toBeNull();
+    expect(model.remoteNotebook?.name).toBe('sales');
+    model.dispose();
+  });
+
   it('saves before pushing, then knows the local file matches the push', async () => {
     const { server, model, notebook, requests } = setup();
     await model.loadConnections();
