@@ -216,6 +216,8 @@ class ConnectionInfo(CamelModel):
     base_url: Optional[str] = None
     application_id: Optional[str] = None
     auth_configured: bool
+    #: Whether this kind uses a token at all (``local`` does not).
+    needs_token: bool = True
     capabilities: list[str]
     #: capability -> why this connection cannot do it (for the UI to explain).
     unsupported: dict[str, str] = Field(default_factory=dict)

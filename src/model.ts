@@ -303,13 +303,7 @@ export class RemoteModel extends VDomModel {
 
   /** Whether the connection's kind uses a token at all. */
   needsToken(connection = this.connection): boolean {
-    if (!connection) {
-      return false;
-    }
-    if (typeof connection.needsToken === 'boolean') {
-      return connection.needsToken;
-    }
-    return connection.kind !== 'local';
+    return connection?.needsToken ?? false;
   }
 
   /**

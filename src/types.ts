@@ -63,7 +63,7 @@ export interface IConnection {
   /** capability -> why this connection cannot do it. */
   unsupported?: { [capability: string]: string };
   /** Whether the kind needs a token at all (the embedded `local` does not). */
-  needsToken?: boolean;
+  needsToken: boolean;
 }
 
 export interface IConnectionList {

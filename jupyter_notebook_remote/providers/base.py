@@ -189,6 +189,7 @@ class Provider(abc.ABC):
             base_url=self.connection.base_url,
             application_id=self.connection.application_id,
             auth_configured=self.auth_configured,
+            needs_token=self.needs_token,
             capabilities=sorted(self.capabilities),
             unsupported=dict(self.unsupported),
         )

@@ -21,6 +21,7 @@ describe('RemoteNotebookApi', () => {
           kind: 'local',
           label: 'This machine',
           authConfigured: true,
+          needsToken: false,
           capabilities: ['push', 'execute']
         }
       ]

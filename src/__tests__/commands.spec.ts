@@ -20,6 +20,7 @@ function connections(capabilities: string[]) {
         kind: 'losant',
         label: 'C1',
         authConfigured: true,
+        needsToken: true,
         capabilities,
         unsupported: {}
       }

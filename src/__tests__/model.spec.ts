@@ -20,6 +20,7 @@ const LOCAL = {
   kind: 'local',
   label: 'This machine',
   authConfigured: true,
+  needsToken: false,
   capabilities: [
     'list',
     'create',
@@ -38,6 +39,7 @@ const LOSANT = {
   kind: 'losant',
   label: 'Plant A',
   authConfigured: false,
+  needsToken: true,
   capabilities: [
     'list',
     'push',

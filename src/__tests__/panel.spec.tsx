@@ -15,6 +15,7 @@ const CONNECTIONS = {
       kind: 'local',
       label: 'This machine',
       authConfigured: true,
+      needsToken: false,
       capabilities: ['list', 'create', 'push', 'execute', 'logs', 'usage'],
       unsupported: { cancel: 'this test connection cannot cancel' }
     },
@@ -23,6 +24,7 @@ const CONNECTIONS = {
       kind: 'losant',
       label: 'Plant A',
       authConfigured: false,
+      needsToken: true,
       capabilities: ['list', 'push', 'execute', 'cancel', 'logs', 'usage'],
       unsupported: {}
     }
