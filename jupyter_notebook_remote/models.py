@@ -217,7 +217,7 @@ class ConnectionInfo(CamelModel):
     application_id: Optional[str] = None
     auth_configured: bool
     #: Whether this kind uses a token at all (``local`` does not).
-    needs_token: bool = True
+    needs_token: bool
     capabilities: list[str]
     #: capability -> why this connection cannot do it (for the UI to explain).
     unsupported: dict[str, str] = Field(default_factory=dict)

@@ -144,7 +144,9 @@ async def test_connections_lists_configured_ones(jp_fetch: Any) -> None:
     assert mem["unsupported"] == {"schedule": "the memory service has no scheduler"}
     assert by_id["open"]["authConfigured"] is True
     assert by_id["open"]["label"] == "open"
-    assert "token" not in json.dumps(data).lower().replace("authconfigured", "")
+    assert "token" not in json.dumps(data).lower().replace("authconfigured", "").replace(
+        "needstoken", ""
+    )
 
 
 async def test_unknown_and_malformed_connection(jp_fetch: Any) -> None:
