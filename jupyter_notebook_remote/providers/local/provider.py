@@ -43,6 +43,7 @@ from urllib.parse import quote
 
 from ...errors import Conflict, LocalRunError, NotFound, TooLarge, invalid
 from ...models import (
+    MAX_USAGE_DAYS,
     ExecuteBody,
     Execution,
     ExecutionError,
@@ -55,8 +56,8 @@ from ...models import (
     NotebookPatch,
     NotebookStats,
     Usage,
-    UsageDay,
     iso,
+    usage_days,
 )
 from .. import _local_runner
 from ..base import ConnectionConfig, ExecutionFile, NotebookUpload, Provider, ProviderContext
@@ -74,8 +75,6 @@ MAX_NOTEBOOK_BYTES = 100 * 1024 * 1024
 STOP_GRACE_SECONDS = 3.0
 #: How often a running run's limits (disk use) are checked.
 WATCH_INTERVAL_SECONDS = 1.0
-#: Longest range ``usage`` answers, in days.
-MAX_USAGE_DAYS = 400
 #: Environment variables a run never sees: the extension's and the server's secrets.
 SECRET_ENV = frozenset(
     {"LOSANT_API_TOKEN", "CIVIS_API_KEY", "JUPYTER_TOKEN", "JPY_API_TOKEN", "JUPYTERHUB_API_TOKEN"}
@@ -95,10 +94,15 @@ def _now_ms() -> float:
     return time.time() * 1000.0
 
 
-def _ms(value: datetime) -> float:
+def _utc(value: datetime) -> datetime:
+    """An aware UTC datetime (a naive one is taken to be UTC already)."""
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.timestamp() * 1000.0
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+def _ms(value: datetime) -> float:
+    return _utc(value).timestamp() * 1000.0
 
 
 def _iso_ms(value: Optional[float]) -> Optional[str]:
@@ -629,21 +633,19 @@ class LocalProvider(Provider):
         )
 
     async def usage(self, notebook_id: str, *, start: datetime, end: datetime) -> Usage:
-        start_ms, end_ms = _ms(start), _ms(end)
-        if end_ms < start_ms:
+        start, end = _utc(start), _utc(end)
+        if end < start:
             raise invalid("end", "must not be before start", connection=self.connection.id)
-        first = datetime.fromtimestamp(start_ms / 1000, tz=timezone.utc).date()
-        last = datetime.fromtimestamp(end_ms / 1000, tz=timezone.utc).date()
-        if (last - first).days + 1 > MAX_USAGE_DAYS:
+        if end - start > timedelta(days=MAX_USAGE_DAYS):
             raise invalid(
-                "end",
+                "start",
                 f"the range may span at most {MAX_USAGE_DAYS} days",
                 connection=self.connection.id,
             )
+        start_ms, end_ms = _ms(start), _ms(end)
         await self._notebook_row(notebook_id)
         rows = await self._store.call(q.finished_runs, notebook_id, start_ms, end_ms)
-        dates = [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
-        days = {date: UsageDay(date=date) for date in dates}
+        days = usage_days(start, end)
         raw_minutes: dict[str, float] = dict.fromkeys(days, 0.0)
         for row in rows:
             begun = row.started_at if row.started_at is not None else row.queued_at
