@@ -122,20 +122,35 @@ async def test_push_keeps_a_copy_and_refuses_what_is_not_a_notebook(tmp_path: Pa
         stored = tmp_path / "notebooks" / nb / "notebook.ipynb"
         assert await asyncio.to_thread(stored.read_bytes) == good
 
+        padding = "x" * (9 * 1024 * 1024)  # big enough to be checked in a child process
         for bad, why in (
-            (b"{not json", "not a valid Jupyter notebook"),
-            (b'{"cells": "nope", "nbformat": 4, "nbformat_minor": 5, "metadata": {}}', "valid"),
-            (b"", "not a valid Jupyter notebook"),
+            (b"{not json", "is not valid JSON"),
+            (
+                b'{"cells": "nope", "nbformat": 4, "nbformat_minor": 5, "metadata": {}}',
+                "is not a valid notebook",
+            ),
+            (b"", "is not valid JSON"),
+            (b'{"nbformat": 99}', "uses nbformat version 99"),
+            (
+                b'{"cells": 1, "nbformat": 4, "nbformat_minor": 5, "metadata": {"pad": "%s"}}'
+                % padding.encode(),
+                "is not a valid notebook",
+            ),
         ):
             with pytest.raises(InvalidInput) as bad_push:
-                await local.push(nb, upload(bad, "broken.ipynb"))
-            assert why in bad_push.value.message
-            assert "'broken.ipynb'" in bad_push.value.message
+                await local.push(nb, upload(bad, "broken.ipynb", chunk=1024 * 1024))
+            assert f"'broken.ipynb' {why}" in bad_push.value.message
+            assert "push again" in bad_push.value.message
             assert bad_push.value.status == 400
+            assert "path" in bad_push.value.fields
         # The last good copy is untouched and no temporary file is left behind.
         assert await asyncio.to_thread(stored.read_bytes) == good
         assert sorted(p.name for p in stored.parent.iterdir()) == ["notebook.ipynb"]
         assert (await local.get_notebook(nb)).file_name == "report.ipynb"
+
+        big = notebook_bytes([f"print({len(padding)})  # {padding}"])
+        await local.push(nb, upload(big, "big.ipynb", chunk=1024 * 1024))
+        assert (await local.get_notebook(nb)).file_name == "big.ipynb"
 
 
 async def test_a_run_uses_the_pushed_copy_not_a_later_push(tmp_path: Path) -> None:

@@ -32,7 +32,6 @@ import secrets
 import signal
 import sys
 import time
-import warnings
 from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -41,6 +40,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Optional
 from urllib.parse import quote
 
+from ... import nbcheck
 from ...errors import Conflict, LocalRunError, NotFound, TooLarge, invalid
 from ...models import (
     MAX_USAGE_DAYS,
@@ -59,6 +59,7 @@ from ...models import (
     iso,
     usage_days,
 )
+from ...nbcheck import file_problem
 from .. import _local_runner
 from ..base import ConnectionConfig, ExecutionFile, NotebookUpload, Provider, ProviderContext
 from . import store as q
@@ -71,6 +72,11 @@ DEFAULT_MAX_RUN_MINUTES = 60.0
 DEFAULT_MAX_OUTPUT_MB = 200.0
 #: A pushed notebook larger than this is refused (413).
 MAX_NOTEBOOK_BYTES = 100 * 1024 * 1024
+#: A pushed notebook up to this size is checked in a thread, a bigger one in a child.
+IN_PROCESS_CHECK_BYTES = 8 * 1024 * 1024
+CHECK_TIMEOUT_SECONDS = 120.0
+#: Where this package is imported from, for ``python -m`` in a child process.
+_PACKAGE_ROOT = str(Path(nbcheck.__file__).resolve().parent.parent)
 #: Seconds a stopped runner gets to leave before it is killed outright.
 STOP_GRACE_SECONDS = 3.0
 #: How often a running run's limits (disk use) are checked.
@@ -493,7 +499,14 @@ class LocalProvider(Provider):
                 await asyncio.to_thread(_flush_and_sync, handle)
             finally:
                 await asyncio.to_thread(handle.close)
-            await asyncio.to_thread(_validate_notebook, tmp, upload.file_name)
+            problem = await _notebook_problem(tmp, size)
+            if problem is not None:
+                raise invalid(
+                    "path",
+                    f"'{upload.file_name}' {problem}. Open it in JupyterLab, fix or save it "
+                    "again, and push again.",
+                    connection=self.connection.id,
+                )
             await asyncio.to_thread(os.replace, tmp, target)
         except OSError as exc:
             raise self._disk_error(exc, "storing the pushed notebook") from exc
@@ -887,22 +900,44 @@ def _flush_and_sync(handle: Any) -> None:
     os.fsync(handle.fileno())
 
 
-def _validate_notebook(path: Path, file_name: str) -> None:
-    """Refuse a file that is not a valid nbformat notebook (400, saying why)."""
-    import nbformat
+async def _notebook_problem(path: Path, size: int) -> Optional[str]:
+    """What is wrong with the notebook file at ``path`` (nbformat schema), or None.
 
+    The same check as before any push (:mod:`jupyter_notebook_remote.nbcheck`):
+    in a thread for a small file, in a child process for a big one, so that
+    parsing it never holds the server's interpreter lock for long.
+    """
+    if size <= IN_PROCESS_CHECK_BYTES:
+        return await asyncio.to_thread(file_problem, str(path))
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH")) if p)
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        nbcheck.__name__,
+        str(path),
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+    )
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            notebook = nbformat.read(str(path), as_version=nbformat.NO_CONVERT)  # type: ignore[no-untyped-call]
-            nbformat.validate(notebook)
-    except Exception as exc:
-        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise invalid(
-            "path",
-            f"'{file_name}' is not a valid Jupyter notebook ({detail[:300]}). Open it in "
-            "JupyterLab, fix or re-save it, and push again.",
+        out, err = await asyncio.wait_for(child.communicate(), CHECK_TIMEOUT_SECONDS)
+    except asyncio.TimeoutError:
+        child.kill()
+        await child.wait()
+        raise LocalRunError(
+            f"Checking the pushed notebook took longer than {CHECK_TIMEOUT_SECONDS:.0f} s; "
+            "clear large outputs, save and push again."
         ) from None
+    if child.returncode == 0:
+        return None
+    if child.returncode == 1 and out.strip():
+        return out.decode("utf-8", "replace").strip()
+    detail = err.decode("utf-8", "replace").strip()[-200:] or "no message"
+    raise LocalRunError(
+        f"The pushed notebook could not be checked (exit code {child.returncode}: {detail})."
+    )
 
 
 def _regular_file_size(path: Path) -> int:
