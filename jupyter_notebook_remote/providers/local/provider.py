@@ -64,7 +64,7 @@ from .. import _local_runner
 from ..base import ConnectionConfig, ExecutionFile, NotebookUpload, Provider, ProviderContext
 from . import store as q
 from .ownership import ServerLock, owner_alive
-from .rundir import RunDir, group_alive, is_disk_full, is_our_runner, kill_group
+from .rundir import RunDir, is_disk_full, is_our_runner, kill_group
 from .store import ExecutionRow, NotebookRow, Store
 
 DEFAULT_MAX_PARALLEL = 2
@@ -963,8 +963,3 @@ async def _read_chunks(path: Path, size: int, chunk_size: int = 64 * 1024) -> As
             yield data
     finally:
         await asyncio.to_thread(os.close, fd)
-
-
-def group_gone(pid: int) -> bool:
-    """Whether no process of the group led by ``pid`` is left (for callers and tests)."""
-    return not group_alive(pid)

@@ -262,13 +262,3 @@ def is_our_runner(pid: int, run_root: Path) -> bool:
     except OSError:
         return False
     return b"_local_runner" in cmdline and str(run_root).encode() in cmdline
-
-
-def group_alive(pid: int) -> bool:
-    try:
-        os.killpg(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
