@@ -467,6 +467,7 @@ class ConnectionRegistry:
         self._environ: Mapping[str, str] = os.environ if environ is None else environ
         self._slots: dict[str, _Slot] = {}
         self._closed = False
+        secret_env = frozenset(spec.token_env for spec in specs if spec.token_env)
         for spec in specs:
             data_dir = local_data_dir if spec.config.kind == "local" else None
             context = ProviderContext(
@@ -474,6 +475,7 @@ class ConnectionRegistry:
                 http=http,
                 data_dir=data_dir,
                 server_base_url=server_base_url,
+                secret_env=secret_env,
                 log=log,
             )
             try:

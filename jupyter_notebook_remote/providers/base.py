@@ -87,6 +87,9 @@ class ProviderContext:
     data_dir: Optional[Path] = None
     #: Jupyter Server's base_url, for links to this extension's own routes.
     server_base_url: str = "/"
+    #: Names of environment variables that hold any connection's credentials.
+    #: A provider that starts processes (``local``) must not pass them on.
+    secret_env: frozenset[str] = frozenset()
     log: logging.Logger = field(
         default_factory=lambda: logging.getLogger("jupyter_notebook_remote")
     )

@@ -18,7 +18,8 @@ Options (``ConnectionConfig.options``): ``max_parallel`` (2),
 directory, and print, before it is stopped with ``OutputTooLarge``).
 
 A run sees the server's environment minus the credentials the extension and
-Jupyter know of (:data:`SECRET_ENV`), plus ``INPUT_DIR`` and ``OUTPUT_DIR``.
+Jupyter know of (:data:`SECRET_ENV`, and every connection's ``token_env``),
+plus ``INPUT_DIR`` and ``OUTPUT_DIR``.
 Stopping runs relies on POSIX sessions and process groups (Linux, macOS).
 """
 
@@ -787,7 +788,8 @@ class LocalProvider(Provider):
         )
 
     def _run_env(self, run_dir: RunDir) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if k not in SECRET_ENV}
+        hidden = SECRET_ENV | self.context.secret_env
+        env = {k: v for k, v in os.environ.items() if k not in hidden}
         env["INPUT_DIR"] = str(run_dir.input.resolve())
         env["OUTPUT_DIR"] = str(run_dir.output.resolve())
         env.setdefault("PYTHONUNBUFFERED", "1")
