@@ -47,6 +47,25 @@ export function errorHint(
       );
     case 'not_pushed':
       return trans.__('Push the notebook first, or use Push and run.');
+    case 'file_changed':
+      return trans.__(
+        'The notebook was saved again while it was being pushed; push again.'
+      );
+    case 'run_active':
+      return trans.__(
+        'Wait for the run to finish, or cancel it, then try again.'
+      );
+    case 'already_finished':
+      return trans.__('The run has already ended; refresh to see how.');
+    case 'disk_full':
+      return trans.__(
+        'The disk of the Jupyter server is full. Free some space (old runs live in the local data directory), then try again.'
+      );
+    case 'local_failure':
+    case 'internal':
+      return trans.__(
+        'Something failed on the Jupyter server; its log says what.'
+      );
     case 'conflict':
       return null;
     default:
