@@ -42,6 +42,8 @@ module.exports = {
     url: 'http://127.0.0.1:8888/lab',
     timeout: 120000,
     reuseExistingServer: !process.env.CI,
+    // Let Jupyter stop its kernels and remove its temporary state.
+    gracefulShutdown: { signal: 'SIGTERM', timeout: 10000 },
     stdout: 'pipe',
     stderr: 'pipe'
   }
