@@ -45,7 +45,14 @@ STATE_FILE = Path(
 )
 
 state_dir = Path(tempfile.mkdtemp(prefix="notebook-remote-ui-"))
-atexit.register(shutil.rmtree, state_dir, ignore_errors=True)
+# Remove the temporary directories of this run when the server stops.
+for temporary in (
+    state_dir,
+    c.LabApp.workspaces_dir,
+    None if "JUPYTERLAB_GALATA_ROOT_DIR" in os.environ else c.ServerApp.root_dir,
+):
+    if temporary:
+        atexit.register(shutil.rmtree, temporary, ignore_errors=True)
 
 fake = FakeLosant().start()
 
