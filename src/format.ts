@@ -134,12 +134,20 @@ export function formatTimestamp(iso: string | null | undefined): string {
   });
 }
 
-/** Minutes with at most one decimal: "12.5 minutes", "1 minute". */
+/**
+ * Minutes with at most one decimal: "12.5 minutes", "1 minute"; a total
+ * under six seconds reads in seconds ("2 seconds"), never as "0 minutes"
+ * when something ran.
+ */
 export function formatMinutes(
   minutes: number,
   trans: TranslationBundle
 ): string {
   const rounded = Math.round(minutes * 10) / 10;
+  if (minutes > 0 && rounded === 0) {
+    const seconds = Math.max(1, Math.round(minutes * 60));
+    return trans._n('%1 second', '%1 seconds', seconds);
+  }
   return trans._n('%2 minute', '%2 minutes', rounded === 1 ? 1 : 2, rounded);
 }
 

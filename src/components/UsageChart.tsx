@@ -140,7 +140,7 @@ export function UsageChart(props: {
               {used.map(day => (
                 <tr key={day.date}>
                   <td>{day.date}</td>
-                  <td>{Math.round(day.minutes * 10) / 10}</td>
+                  <td>{Math.round(day.minutes * 100) / 100}</td>
                   <td>
                     {day.completed + day.errored + day.canceled + day.timeout}
                   </td>
