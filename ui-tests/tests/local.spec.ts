@@ -80,6 +80,17 @@ test.describe('the local connection (quick start)', () => {
         details.getByRole('link', { name, exact: true })
       ).toBeVisible();
     }
+    // Usage counts the run, with its real (short) duration, never "0 minutes".
+    const usage = panel.locator('.jp-NotebookRemote-usage');
+    await expect(usage.locator('li[data-status="completed"]')).toHaveText(
+      '1 completed'
+    );
+    await expect(usage.locator('.jp-NotebookRemote-usageTotal')).toHaveText(
+      /^(\d+ seconds?|\d+(\.\d)? minutes?)$/
+    );
+    await expect(usage.locator('.jp-NotebookRemote-usageTotal')).not.toHaveText(
+      '0 minutes'
+    );
     await recordPanel(page, panel, 'local-panel-light');
 
     // Clicking result.html opens the executed notebook as HTML in a new tab.
