@@ -16,7 +16,8 @@ owns everything that is the same whatever the remote's dialect:
 * request logging at debug level (method, host, path, status, elapsed ms;
   never headers, never query strings);
 * a streaming ``multipart/form-data`` body whose file part comes from an
-  async iterator, so a notebook is never held in memory whole.
+  async iterator, so a notebook is never held in memory whole; and a
+  streaming GET (:meth:`RemoteClient.open_stream`) for files read the same way.
 
 Nothing here knows a remote's URLs or JSON: providers pass a hook that pulls
 the human message out of an error body.
@@ -401,6 +402,57 @@ class RemoteClient:
         Any other outcome raises a domain error. ``not_found`` is
         ``(reason, message)`` for a 404 (e.g. ``notebook_not_found``).
         """
+        return await self._request(
+            method,
+            path,
+            params=params,
+            json_body=json_body,
+            content=content,
+            headers=headers,
+            idempotent=idempotent,
+            not_found=not_found,
+            stream=False,
+        )
+
+    async def open_stream(
+        self,
+        path: str,
+        *,
+        params: Optional[Sequence[tuple[str, Union[str, int, float]]]] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        not_found: Optional[tuple[str, str]] = None,
+    ) -> httpx.Response:
+        """GET ``path`` and return the 2xx response with its body not yet read.
+
+        Retried like any read, but only until a 2xx arrives: once the body
+        starts, a failure is the reader's (``aiter_bytes`` raises). The
+        caller reads the body in chunks and must ``aclose()`` the response.
+        """
+        return await self._request(
+            "GET",
+            path,
+            params=params,
+            json_body=_UNSET,
+            content=None,
+            headers=headers,
+            idempotent=True,
+            not_found=not_found,
+            stream=True,
+        )
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Optional[Sequence[tuple[str, Union[str, int, float]]]],
+        json_body: Any,
+        content: Optional[Union[bytes, AsyncIterator[bytes], MultipartBody]],
+        headers: Optional[Mapping[str, str]],
+        idempotent: Optional[bool],
+        not_found: Optional[tuple[str, str]],
+        stream: bool,
+    ) -> httpx.Response:
         method = method.upper()
         safe = method in SAFE_METHODS if idempotent is None else idempotent
         if isinstance(content, MultipartBody) or (
@@ -414,7 +466,9 @@ class RemoteClient:
         while True:
             attempt += 1
             try:
-                response = await self._send_once(method, path, params, json_body, content, headers)
+                response = await self._send_once(
+                    method, path, params, json_body, content, headers, stream=stream
+                )
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 delay = self._retry_delay(attempt, attempts, started, None)
                 if delay is None:
@@ -435,6 +489,14 @@ class RemoteClient:
                 raise self._transport_error(exc) from None
             if 200 <= response.status_code < 300:
                 return response
+            if stream:
+                # An error body is small; read it for the message, free the connection.
+                try:
+                    await response.aread()
+                except httpx.HTTPError as exc:
+                    raise self._transport_error(exc) from None
+                finally:
+                    await response.aclose()
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             if response.status_code in RETRY_STATUSES:
                 delay = self._retry_delay(attempt, attempts, started, retry_after)
@@ -488,6 +550,8 @@ class RemoteClient:
         json_body: Any,
         content: Optional[Union[bytes, AsyncIterator[bytes], MultipartBody]],
         headers: Optional[Mapping[str, str]],
+        *,
+        stream: bool = False,
     ) -> httpx.Response:
         all_headers: dict[str, str] = {}
         auth_headers = dict(self._auth())
@@ -508,7 +572,7 @@ class RemoteClient:
         )
         t0 = time.perf_counter()
         try:
-            response = await self.client.send(request)
+            response = await self.client.send(request, stream=stream)
         except httpx.HTTPError as exc:
             self.log.debug(
                 "%s %s%s failed after %d ms: %s",

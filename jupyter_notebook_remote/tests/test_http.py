@@ -176,6 +176,40 @@ async def test_retries_stop_after_max_attempts() -> None:
     assert err.value.status == 502
 
 
+async def test_a_stream_is_retried_until_its_body_starts_and_then_read_in_pieces() -> None:
+    pulled: list[int] = []
+
+    async def body() -> AsyncIterator[bytes]:
+        for i in range(4):
+            pulled.append(i)
+            yield bytes([i]) * 10
+
+    calls = Calls((503, {"message": "busy"}), httpx.Response(200, content=body()))
+    sleeps = Sleeps()
+    rc = client(calls, sleeps=sleeps)
+    response = await rc.open_stream("/file", params=[("sig", "a b")])
+    assert len(calls.requests) == 2
+    assert len(sleeps.delays) == 1
+    assert pulled == []  # nothing of the body read before the caller asks
+    pieces = [piece async for piece in response.aiter_bytes()]
+    await response.aclose()
+    assert b"".join(pieces) == b"".join(bytes([i]) * 10 for i in range(4))
+    assert calls.requests[-1].url.path == "/v1/file"
+    await rc.aclose()
+
+
+async def test_a_stream_that_fails_maps_like_any_call_and_reads_the_message() -> None:
+    calls = Calls((404, {"message": "no such file"}))
+    rc = client(calls)
+    with pytest.raises(NotFound) as err:
+        await rc.open_stream("/file", not_found=("file_not_found", "The file is gone."))
+    assert (err.value.reason, err.value.message) == ("file_not_found", "The file is gone.")
+    calls = Calls((500, {"message": "storage broke"}))
+    rc = client(calls)
+    with pytest.raises(RemoteError, match="storage broke"):
+        await rc.open_stream("/file")
+
+
 async def test_jitter_stays_under_the_cap() -> None:
     calls = Calls((503, {}))
     sleeps = Sleeps()
