@@ -31,6 +31,7 @@ from .connections import ConnectionRegistry
 from .contents import resolve_upload
 from .errors import InvalidInput, NotebookRemoteError, RateLimited, Unsupported, invalid
 from .models import (
+    FILE_NAME_RE,
     MAX_USAGE_DAYS,
     CamelModel,
     ExecuteBody,
@@ -47,7 +48,6 @@ from .providers.base import Provider
 
 STATE_KEY = "notebook_remote_state"
 PREFIX = "notebook-remote"
-FILE_NAME_RE = re.compile(r"^[0-9A-Za-z_.-]{1,255}$")
 #: ms since the epoch accepted in queries: 1970 .. 9999-12-31.
 _MAX_MS = 253402300799999
 _SEGMENT = r"([^/]+)"

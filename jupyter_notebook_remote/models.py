@@ -57,6 +57,8 @@ ALL_CAPABILITIES: tuple[str, ...] = (
 
 CONNECTION_ID_RE = re.compile(r"^[a-z0-9_-]{1,64}$")
 OBJECT_ID_RE = re.compile(r"^[A-Fa-f0-9]{24}$")
+#: A run file's name as the files route serves it: one segment, no spaces.
+FILE_NAME_RE = re.compile(r"^[0-9A-Za-z_.-]{1,255}$")
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 
 

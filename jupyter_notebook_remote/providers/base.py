@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, ClassVar, Optional
+from urllib.parse import quote
 
 from ..errors import TokenMissing, Unsupported, invalid
 from ..models import (
@@ -111,7 +112,11 @@ class NotebookUpload:
 
 @dataclass(frozen=True)
 class ExecutionFile:
-    """An output file of a run, served through the extension's own route."""
+    """A file of a run, served through the extension's own route.
+
+    ``chunks()`` may stream from an open remote response: call it once, and
+    read it to the end (that also releases the response).
+    """
 
     name: str
     content_type: str
@@ -214,6 +219,20 @@ class Provider(abc.ABC):
             )
         return value
 
+    def file_route(self, notebook_id: str, execution_id: str, name: str) -> str:
+        """The extension's own URL of a run's file (served by ``execution_file``).
+
+        A path on the Jupyter server (its ``base_url`` first), each segment
+        quoted, so the browser reads every run file from the Jupyter origin,
+        with Jupyter's login, never from the remote service.
+        """
+        base = self.context.server_base_url
+        if not base.endswith("/"):
+            base += "/"
+        segments = ("connections", self.connection.id, "notebooks", notebook_id, "executions")
+        path = "/".join(quote(s, safe="") for s in (*segments, execution_id, "files", name))
+        return f"{base}notebook-remote/{path}"
+
     def _unsupported(self, capability: str) -> Unsupported:
         why = self.unsupported.get(capability, "this kind of connection does not offer it")
         action = _ACTIONS.get(capability, capability)
@@ -266,7 +285,7 @@ class Provider(abc.ABC):
         raise self._unsupported("inputExport")
 
     async def execution_file(self, notebook_id: str, execution_id: str, name: str) -> ExecutionFile:
-        """An output of a run, for kinds whose outputs live on this server."""
+        """A file of a run, served by the extension's files route (see :meth:`file_route`)."""
         raise Unsupported(
             f"Connection '{self.connection.id}' ({self.kind}) keeps run outputs on the "
             "remote service; open them from the links in the run's details.",

@@ -43,7 +43,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any, ClassVar, Optional
-from urllib.parse import parse_qsl, quote, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -56,7 +56,7 @@ from ..errors import (
     RemoteError,
     invalid,
 )
-from ..http import RemoteClient, Sleep, truncate
+from ..http import Sleep, truncate
 from ..models import (
     MAX_USAGE_DAYS,
     ExecuteBody,
@@ -84,8 +84,6 @@ MAX_USAGE_PAGES = 40
 LOG_FILE = "result.log"
 #: Log lines read for it (Civis's own default).
 MAX_LOG_LINES = 10000
-#: Storage hosts whose clients are kept open for the next push.
-MAX_STORAGE_CLIENTS = 4
 #: Cancelled deployments remembered (to tell "canceled" from "terminated").
 MAX_REMEMBERED_CANCELS = 1000
 #: A Civis id: a positive integer, at most 12 digits.
@@ -203,7 +201,6 @@ class CivisProvider(RemoteProvider):
         sleep: Optional[Sleep] = None,
     ) -> None:
         super().__init__(connection, context, transport=transport, sleep=sleep)
-        self._storage: OrderedDict[str, RemoteClient] = OrderedDict()
         # (notebook id, deployment id) of deployments this server deleted.
         self._canceled: OrderedDict[tuple[str, str], None] = OrderedDict()
 
@@ -212,12 +209,6 @@ class CivisProvider(RemoteProvider):
     def auth_headers(self) -> dict[str, str]:
         basic = base64.b64encode(f"{self.token()}:".encode()).decode("ascii")
         return {"Authorization": f"Basic {basic}"}
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
-        while self._storage:
-            _, client = self._storage.popitem()
-            await client.aclose()
 
     def validate_notebook_id(self, value: str) -> str:
         if not isinstance(value, str) or not CIVIS_ID_RE.match(value):
@@ -357,7 +348,7 @@ class CivisProvider(RemoteProvider):
                 ExecutionOutput(
                     name=LOG_FILE,
                     content_type="text/plain",
-                    url=self._file_url(nb_id, str(wire.deploymentId), LOG_FILE),
+                    url=self.file_route(nb_id, str(wire.deploymentId), LOG_FILE),
                 )
             ],
         )
@@ -490,25 +481,6 @@ class CivisProvider(RemoteProvider):
         await self._put_presigned(parts, upload)
         return await self.get_notebook(notebook_id)
 
-    async def _storage_client(self, origin: str) -> RemoteClient:
-        """The storage host's client: same policy, and an auth that adds nothing.
-
-        Kept per origin (the storage host is not the API host, and is usually
-        the same bucket from one push to the next), a few at most.
-        """
-        client = self._storage.get(origin)
-        if client is not None:
-            self._storage.move_to_end(origin)
-            return client
-        # No auth there (the URL is signed); the API key is still redacted from
-        # whatever the storage host says, should it echo it.
-        client = self.remote_client(service=self.storage_name, base_url=origin, auth=dict)
-        self._storage[origin] = client
-        while len(self._storage) > MAX_STORAGE_CLIENTS:
-            _, old = self._storage.popitem(last=False)
-            await old.aclose()
-        return client
-
     async def _put_presigned(self, parts: Any, upload: NotebookUpload) -> None:
         """PUT the file to a pre-signed storage URL, with no Civis credentials.
 
@@ -516,7 +488,9 @@ class CivisProvider(RemoteProvider):
         The body streams with its Content-Length announced: storage services
         refuse a chunked PUT.
         """
-        storage = await self._storage_client(f"{parts.scheme}://{parts.netloc}")
+        storage = await self.storage_client(
+            f"{parts.scheme}://{parts.netloc}", service=self.storage_name
+        )
         try:
             await storage.send(
                 "PUT",
@@ -699,15 +673,6 @@ class CivisProvider(RemoteProvider):
 
         return ExecutionFile(
             name=LOG_FILE, content_type="text/plain", size=len(body), chunks=chunks
-        )
-
-    def _file_url(self, notebook_id: str, execution_id: str, name: str) -> str:
-        base = self.context.server_base_url
-        if not base.endswith("/"):
-            base += "/"
-        return (
-            f"{base}notebook-remote/connections/{self.connection.id}/notebooks/{notebook_id}"
-            f"/executions/{execution_id}/files/{quote(name, safe='')}"
         )
 
 

@@ -13,6 +13,7 @@ everything else about its dialect to itself.
 from __future__ import annotations
 
 import abc
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any, ClassVar, Optional
 
@@ -20,6 +21,9 @@ import httpx
 
 from ..http import ErrorMessageHook, RemoteClient, Sleep, default_error_message
 from .base import ConnectionConfig, Provider, ProviderContext
+
+#: Storage hosts (pre-signed URLs' origins) a provider keeps a client for.
+MAX_STORAGE_CLIENTS = 4
 
 
 class RemoteProvider(Provider):
@@ -42,6 +46,7 @@ class RemoteProvider(Provider):
         self.base_url = (connection.base_url or self.default_base_url or "").rstrip("/")
         self._transport = transport
         self._sleep = sleep
+        self._storage: OrderedDict[str, RemoteClient] = OrderedDict()
         self.http = self.remote_client(
             service=self.service_name,
             base_url=self.base_url,
@@ -70,8 +75,8 @@ class RemoteProvider(Provider):
         """A client for ``base_url`` under this connection's policy and test seams.
 
         The main API client is built by ``__init__``; a provider that must
-        reach a second host (Civis's pre-signed storage URLs) builds one more
-        here, with its own ``auth``.
+        reach a second host builds one more here, with its own ``auth`` (or
+        uses :meth:`storage_client` for pre-signed storage URLs).
         """
         extra: dict[str, Any] = {} if self._sleep is None else {"sleep": self._sleep}
         return RemoteClient(
@@ -88,6 +93,25 @@ class RemoteProvider(Provider):
             **extra,
         )
 
+    async def storage_client(self, origin: str, *, service: str) -> RemoteClient:
+        """A client for a file-storage host (``scheme://host[:port]``) of pre-signed URLs.
+
+        Same policy, and an auth that adds nothing: the URL is signed, and the
+        connection's token must never reach that host. The token is still
+        redacted from whatever the host says, should it echo it. Kept per
+        origin (usually the same bucket from one call to the next), a few at most.
+        """
+        client = self._storage.get(origin)
+        if client is not None:
+            self._storage.move_to_end(origin)
+            return client
+        client = self.remote_client(service=service, base_url=origin, auth=dict)
+        self._storage[origin] = client
+        while len(self._storage) > MAX_STORAGE_CLIENTS:
+            _, old = self._storage.popitem(last=False)
+            await old.aclose()
+        return client
+
     def secrets(self) -> list[str]:
         """What redaction must remove from every text that leaves: the token."""
         token = self.context.tokens()
@@ -95,3 +119,6 @@ class RemoteProvider(Provider):
 
     async def aclose(self) -> None:
         await self.http.aclose()
+        while self._storage:
+            _, client = self._storage.popitem()
+            await client.aclose()

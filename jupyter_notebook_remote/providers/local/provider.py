@@ -39,7 +39,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, ClassVar, Optional
-from urllib.parse import quote
 
 from ... import nbcheck
 from ...errors import Conflict, LocalRunError, NotFound, TooLarge, invalid
@@ -340,15 +339,6 @@ class LocalProvider(Provider):
     def _run_dir(self, execution_id: str) -> RunDir:
         return RunDir(self.data_dir / "runs" / execution_id)
 
-    def _file_url(self, notebook_id: str, execution_id: str, name: str) -> str:
-        base = self.context.server_base_url
-        if not base.endswith("/"):
-            base += "/"
-        return (
-            f"{base}notebook-remote/connections/{self.connection.id}/notebooks/{notebook_id}"
-            f"/executions/{execution_id}/files/{quote(name, safe='')}"
-        )
-
     # ------------------------------------------------------------------ models
 
     def _notebook_model(self, row: NotebookRow) -> Notebook:
@@ -386,7 +376,7 @@ class LocalProvider(Provider):
                     name=o["name"],
                     size=o.get("size"),
                     content_type=o.get("contentType"),
-                    url=self._file_url(row.notebook_id, row.id, o["name"]),
+                    url=self.file_route(row.notebook_id, row.id, o["name"]),
                 )
                 for o in files
             ],
