@@ -6,22 +6,37 @@ official clients speak them (API 1.30): ``Authorization: Bearer <token>``,
 on every call. A white-labelled deployment (WNOLOGY:
 ``https://api.app.wnology.io``) is the same class with another ``base_url``.
 
+A run's files (``outputInfo`` / ``inputInfo`` of its log entry) are linked
+to the extension's own files route, never to Losant's signed storage URLs:
+:meth:`LosantProvider.execution_file` finds the run in the logs and streams
+the file from storage with a client that carries no Losant token.
+
 This module is the only place that knows Losant's field names: the rest of
 the extension sees :mod:`jupyter_notebook_remote.models`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import mimetypes
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any, ClassVar, Optional, Union
+from urllib.parse import urlsplit
 
 import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from ..errors import InvalidInput, invalid
+from ..errors import (
+    InvalidInput,
+    NotFound,
+    RemoteAuthError,
+    RemoteError,
+    RemoteUnreachable,
+    invalid,
+)
 from ..http import MultipartBody, MultipartFile, Sleep, truncate
 from ..models import (
+    FILE_NAME_RE,
     OBJECT_ID_RE,
     ExecuteBody,
     Execution,
@@ -42,10 +57,12 @@ from ..models import (
     iso,
     usage_days,
 )
-from .base import ConnectionConfig, NotebookUpload, ProviderContext
+from .base import ConnectionConfig, ExecutionFile, NotebookUpload, ProviderContext
 from .remote import RemoteProvider
 
 API_VERSION = "^1.30.0"
+#: How a run file's host is named in messages (signed URLs, no Losant token).
+STORAGE_NAME = "Losant file storage"
 #: Sent ahead of every other query parameter, like the official clients do.
 GLOBAL_PARAMS: tuple[tuple[str, str], ...] = (
     ("_actions", "false"),
@@ -54,6 +71,13 @@ GLOBAL_PARAMS: tuple[tuple[str, str], ...] = (
 )
 MAX_PER_PAGE = 1000
 MAX_LOG_LIMIT = 1000
+#: Runs searched (newest first) for the one whose file is asked for: Losant
+#: has no call that reads one execution by id, only the notebook's logs.
+FILE_LOG_LIMIT = 100
+#: Bytes handed to the browser at a time when a run's file streams through.
+FILE_CHUNK = 64 * 1024
+#: Content types that say nothing (storage default); Losant's own is better.
+_GENERIC_TYPES = frozenset({"application/octet-stream", "binary/octet-stream"})
 
 
 # ----------------------------------------------------------------------------- wire shapes
@@ -320,7 +344,8 @@ class LosantProvider(RemoteProvider):
             outputs=_brief(wire.outputs, "outputType"),
         )
 
-    def _execution(self, data: Any, notebook_id: str, response: httpx.Response) -> Execution:
+    def _log(self, data: Any, response: httpx.Response) -> tuple[str, _Log]:
+        """One execution log entry, checked: (its execution id, the entry)."""
         if not isinstance(data, dict):
             raise self._bad("an execution log entry is not a JSON object", response)
         try:
@@ -332,10 +357,27 @@ class LosantProvider(RemoteProvider):
         ex_id = wire.id or wire.notebookExecutionId
         if not ex_id:
             raise self._bad("an execution log entry has no id", response)
+        return ex_id, wire
+
+    def _file_link(
+        self, notebook_id: str, execution_id: str, name: str, info: _FileInfo
+    ) -> Optional[str]:
+        """The extension's route for a run file Losant holds (the browser never
+        gets Losant's own storage URL); None when there is nothing to fetch or
+        the name is not one the route can carry."""
+        if not info.url or not FILE_NAME_RE.match(name) or name in (".", ".."):
+            return None
+        if not OBJECT_ID_RE.match(notebook_id) or not OBJECT_ID_RE.match(execution_id):
+            return None
+        return self.file_route(notebook_id, execution_id, name)
+
+    def _execution(self, data: Any, notebook_id: str, response: httpx.Response) -> Execution:
+        ex_id, wire = self._log(data, response)
+        nb_id = wire.notebookId or notebook_id
         try:
             return Execution(
                 id=ex_id,
-                notebook_id=wire.notebookId or notebook_id,
+                notebook_id=nb_id,
                 status=wire.status,  # checked by pydantic (Literal)
                 queued_at=self._time(wire.runQueuedAt, response),
                 started_at=self._time(wire.runStartedAt, response),
@@ -348,12 +390,17 @@ class LosantProvider(RemoteProvider):
                     for e in wire.executionErrors
                 ],
                 inputs=[
-                    ExecutionInput(name=name, size=info.size, url=info.url)
+                    ExecutionInput(
+                        name=name, size=info.size, url=self._file_link(nb_id, ex_id, name, info)
+                    )
                     for name, info in wire.inputInfo.items()
                 ],
                 outputs=[
                     ExecutionOutput(
-                        name=name, size=info.size, url=info.url, content_type=info.contentType
+                        name=name,
+                        size=info.size,
+                        url=self._file_link(nb_id, ex_id, name, info),
+                        content_type=info.contentType,
                     )
                     for name, info in wire.outputInfo.items()
                 ],
@@ -487,6 +534,106 @@ class LosantProvider(RemoteProvider):
             raise self._bad("the execution logs are not a JSON array", response)
         return [self._execution(item, notebook_id, response) for item in data]
 
+    async def execution_file(self, notebook_id: str, execution_id: str, name: str) -> ExecutionFile:
+        """A run's output (or input) file, streamed from Losant's file storage.
+
+        The run's log entry gives the file's storage URL (signed, short-lived);
+        it is fetched with a client of its own that carries no Losant token,
+        and the body passes through in chunks, never held whole.
+        """
+        self.validate_notebook_id(notebook_id)
+        self.validate_execution_id(execution_id)
+        conn = self.connection.id
+        data, response = await self._json(
+            "GET",
+            self._nb_path(notebook_id, "logs"),
+            params=[("limit", FILE_LOG_LIMIT)],
+            not_found=self._nb_not_found(notebook_id),
+        )
+        if not isinstance(data, list):
+            raise self._bad("the execution logs are not a JSON array", response)
+        wire: Optional[_Log] = None
+        for item in data:
+            ex_id, entry = self._log(item, response)
+            if ex_id.lower() == execution_id.lower():
+                wire = entry
+                break
+        if wire is None:
+            raise NotFound(
+                f"Execution {execution_id} is not among the {FILE_LOG_LIMIT} most recent runs "
+                f"of notebook {notebook_id} at {self.http.host}: it does not exist, or is too "
+                "old to read its files from here (open them in Losant).",
+                reason="execution_not_found",
+                connection=conn,
+            )
+        info = wire.outputInfo.get(name) or wire.inputInfo.get(name)
+        if info is None or not info.url:
+            have = sorted({*wire.outputInfo, *wire.inputInfo})
+            listed = ", ".join(truncate(n, 60) for n in have[:10]) or "none yet"
+            raise NotFound(
+                f"Execution {execution_id} has no file '{truncate(name, 80)}' "
+                f"(its files: {listed}).",
+                reason="file_not_found",
+                connection=conn,
+            )
+        return await self._stream_file(name, info)
+
+    async def _stream_file(self, name: str, info: _FileInfo) -> ExecutionFile:
+        conn = self.connection.id
+        parts = urlsplit(info.url or "")
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or parts.username is not None
+            or parts.password is not None
+        ):
+            raise RemoteError(
+                f"Losant at {self.http.host} gave a link for '{name}' that is not a plain "
+                "http(s) URL; this extension does not follow it.",
+                connection=conn,
+            )
+        storage = await self.storage_client(
+            f"{parts.scheme}://{parts.netloc}", service=STORAGE_NAME
+        )
+        # Path and query exactly as Losant signed them.
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        try:
+            remote = await storage.open_stream(
+                target,
+                not_found=(
+                    "file_not_found",
+                    f"{STORAGE_NAME} at {storage.host} no longer has '{name}'. Refresh the "
+                    "run's details and try again.",
+                ),
+            )
+        except (RemoteAuthError, InvalidInput) as exc:
+            # The storage refused the signed link (expired, or altered on the
+            # way), not the user's token: a fresh log entry signs a new one.
+            raise RemoteError(
+                f"{STORAGE_NAME} at {storage.host} refused the link Losant gave for '{name}' "
+                f"({exc.remote_status}); it may have expired. Refresh the run's details and "
+                "try again.",
+                connection=conn,
+                remote_status=exc.remote_status,
+            ) from None
+        content_type = _file_type(remote.headers.get("Content-Type"), info.contentType, name)
+        size = _length(remote)
+        host = storage.host
+
+        async def chunks() -> AsyncIterator[bytes]:
+            try:
+                async for piece in remote.aiter_bytes(FILE_CHUNK):
+                    yield piece
+            except httpx.HTTPError:
+                raise RemoteUnreachable(
+                    f"{STORAGE_NAME} at {host} broke off while sending '{name}'. Try again.",
+                    connection=conn,
+                ) from None
+            finally:
+                await remote.aclose()
+
+        return ExecutionFile(name=name, content_type=content_type, size=size, chunks=chunks)
+
     async def cancel(self, notebook_id: str, execution_id: str) -> None:
         path = self._nb_path(notebook_id, "cancelExecution")
         self.validate_execution_id(execution_id)
@@ -565,6 +712,24 @@ class LosantProvider(RemoteProvider):
         if data.get("jobQueued") is not True or not isinstance(job_id, str) or not job_id:
             raise self._bad("the export answer does not say the job was queued", response)
         return JobQueued(job_queued=True, job_id=job_id)
+
+
+def _file_type(remote: Optional[str], losant: Optional[str], name: str) -> str:
+    """The storage's Content-Type, unless it says nothing; then Losant's, then the name's."""
+    if remote and remote.split(";")[0].strip().lower() not in _GENERIC_TYPES:
+        return remote
+    if losant and losant.strip():
+        return losant.strip()
+    guessed, _ = mimetypes.guess_type(name)
+    return guessed or remote or "application/octet-stream"
+
+
+def _length(response: httpx.Response) -> Optional[int]:
+    """The body's size as it will be passed on, when the storage says it."""
+    if response.headers.get("Content-Encoding", "identity").strip().lower() != "identity":
+        return None  # httpx decodes it: the header counts the encoded bytes
+    raw = response.headers.get("Content-Length", "")
+    return int(raw) if raw.isdigit() else None
 
 
 def _int(value: Optional[float]) -> Optional[int]:

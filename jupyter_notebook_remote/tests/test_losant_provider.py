@@ -19,7 +19,6 @@ from ..errors import (
     RemoteAuthError,
     RemoteError,
     TokenMissing,
-    Unsupported,
 )
 from ..models import (
     ExecuteBody,
@@ -304,8 +303,11 @@ async def test_a_finished_log_entry_becomes_an_execution_with_files_and_errors()
     assert run.queued_at == "2024-01-02T03:04:05.000Z"
     assert run.started_at == "2024-01-02T03:04:06.500Z"
     assert run.finished_at == "2024-01-02T03:05:02.000Z"
-    assert [(i.name, i.size, i.url) for i in run.inputs] == [("data.csv", 10, "https://s/in")]
-    assert [(o.name, o.content_type) for o in run.outputs] == [("result.html", "text/html")]
+    route = f"/notebook-remote/connections/plant-a/notebooks/{NB}/executions/{EX}/files"
+    assert [(i.name, i.size, i.url) for i in run.inputs] == [("data.csv", 10, f"{route}/data.csv")]
+    assert [(o.name, o.content_type, o.url) for o in run.outputs] == [
+        ("result.html", "text/html", f"{route}/result.html")
+    ]
     assert [(e.name, e.message) for e in run.errors] == [("KeyError", "'x'"), ("Error", "")]
     without_outputs_time = dict(entry, outputsCompletedAt=None)
     del without_outputs_time["outputsCompletedAt"]
@@ -378,9 +380,218 @@ async def test_input_export_posts_options_and_reads_the_202() -> None:
     assert (job.job_queued, job.job_id) == (True, "clnHvJbyVkOWAZwYAwLP4")
 
 
-async def test_run_outputs_are_remote_links_not_files_served_here() -> None:
-    with pytest.raises(Unsupported):
-        await provider(Remote((200, {}))).execution_file(NB, EX, "result.html")
+# ----------------------------------------------------------------------------- run files
+
+SIGNED = "https://files.losant.test/exec/result.html?Expires=1700000000&Signature=a%2Bb%2F%3D&k=x+y"
+STORAGE_HOST = "files.losant.test"
+
+
+def finished(**files: dict[str, Any]) -> dict[str, Any]:
+    """A completed log entry whose outputInfo holds ``files``."""
+    return {"id": EX, "notebookId": NB, "status": "completed", "outputInfo": files}
+
+
+class Pieces(httpx.AsyncByteStream):
+    """A storage body that arrives in pieces and counts how many were pulled."""
+
+    def __init__(self, data: bytes, piece: int) -> None:
+        self.data, self.piece, self.pulled, self.closed = data, piece, 0, False
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for i in range(0, len(self.data), self.piece):
+            self.pulled += 1
+            yield self.data[i : i + self.piece]
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+class TwoHosts:
+    """Losant's API answers ``logs``; the storage host answers the rest."""
+
+    def __init__(self, logs: Any, *storage: Any) -> None:
+        self.api = Remote((200, logs))
+        self.storage = Remote(*storage)
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        if request.url.host == "api.losant.com":
+            return self.api(request)
+        return self.storage(request)
+
+
+async def read(chunks: AsyncIterator[bytes]) -> bytes:
+    return b"".join([piece async for piece in chunks])
+
+
+async def test_run_files_link_to_the_extensions_route_not_to_losant() -> None:
+    entry = finished(
+        **{
+            "result.html": {"url": SIGNED, "contentType": "text/html", "size": 5},
+            "my report.csv": {"url": "https://files.losant.test/x"},
+            "pending.log": {"size": 0},
+        }
+    )
+    entry["inputInfo"] = {"data.csv": {"url": "https://files.losant.test/in"}}
+    remote = Remote((200, [entry]))
+    config = ConnectionConfig(
+        id="plant-a",
+        kind="losant",
+        label="A",
+        base_url="https://api.losant.com",
+        application_id=APP,
+    )
+    context = ProviderContext(tokens=lambda: TOKEN, server_base_url="/hub/user/ann/")
+    losant = LosantProvider(config, context, transport=httpx.MockTransport(remote))
+    (run,) = await losant.list_executions(NB)
+    route = f"/hub/user/ann/notebook-remote/connections/plant-a/notebooks/{NB}/executions/{EX}"
+    urls = {o.name: o.url for o in run.outputs}
+    assert urls["result.html"] == f"{route}/files/result.html"
+    # No URL the route could not carry, and none for a file not stored yet.
+    assert urls["my report.csv"] is None
+    assert urls["pending.log"] is None
+    assert [i.url for i in run.inputs] == [f"{route}/files/data.csv"]
+    assert "losant.test" not in run.model_dump_json()
+
+
+async def test_a_run_file_streams_from_the_signed_url_without_the_token() -> None:
+    data = bytes(range(256)) * 1024  # 256 KiB
+    body = Pieces(data, 16 * 1024)
+    remote = TwoHosts(
+        [finished(**{"result.html": {"url": SIGNED, "contentType": "text/html"}})],
+        httpx.Response(
+            200,
+            headers={"Content-Type": "text/html; charset=utf-8", "Content-Length": str(len(data))},
+            stream=body,
+        ),
+    )
+    losant = provider(remote)
+    file = await losant.execution_file(NB, EX, "result.html")
+    (logs,) = remote.api.requests
+    assert logs.url.path == f"/applications/{APP}/notebooks/{NB}/logs"
+    assert ("limit", "100") in query(logs)
+    (fetch,) = remote.storage.requests
+    # The signed URL exactly as Losant gave it, and no Losant credentials.
+    assert str(fetch.url) == SIGNED
+    assert "Authorization" not in fetch.headers
+    assert "Accept-Version" not in fetch.headers
+    assert TOKEN not in str(fetch.headers)
+    assert (file.name, file.content_type, file.size) == (
+        "result.html",
+        "text/html; charset=utf-8",
+        len(data),
+    )
+    chunks = file.chunks()
+    first = await chunks.__anext__()
+    assert first
+    assert body.pulled < len(data) // (16 * 1024)  # streamed, not read whole
+    assert first + await read(chunks) == data
+    assert body.closed
+
+
+async def test_an_input_file_is_served_too_and_ids_are_matched_without_case() -> None:
+    entry = {"id": EX.upper(), "notebookId": NB, "status": "completed"}
+    entry["inputInfo"] = {"data.csv": {"url": "http://files.losant.test/in/data.csv"}}
+    remote = TwoHosts([entry], httpx.Response(200, content=b"a,b\n"))
+    file = await provider(remote).execution_file(NB, EX, "data.csv")
+    assert file.content_type == "text/csv"  # from the name: storage said nothing
+    assert await read(file.chunks()) == b"a,b\n"
+    assert remote.storage.last.url.path == "/in/data.csv"
+
+
+@pytest.mark.parametrize(
+    ("storage_type", "losant_type", "expected"),
+    [
+        ("image/png", "text/plain", "image/png"),
+        ("binary/octet-stream", "text/html", "text/html"),
+        ("application/octet-stream", None, "text/html"),
+    ],
+)
+async def test_the_content_type_falls_back_from_a_generic_one(
+    storage_type: str, losant_type: Optional[str], expected: str
+) -> None:
+    info: dict[str, Any] = {"url": SIGNED}
+    if losant_type:
+        info["contentType"] = losant_type
+    remote = TwoHosts(
+        [finished(**{"result.html": info})],
+        httpx.Response(200, headers={"Content-Type": storage_type}, content=b"<p>"),
+    )
+    file = await provider(remote).execution_file(NB, EX, "result.html")
+    assert file.content_type == expected
+    await read(file.chunks())
+
+
+async def test_a_run_or_file_losant_does_not_list_is_not_found() -> None:
+    other = dict(finished(), id="f" * 24)
+    remote = TwoHosts([other], (200, {}))
+    with pytest.raises(NotFound) as missing_run:
+        await provider(remote).execution_file(NB, EX, "result.html")
+    assert missing_run.value.reason == "execution_not_found"
+    assert EX in missing_run.value.message
+    assert "100 most recent" in missing_run.value.message
+    remote = TwoHosts([finished(**{"result.log": {"url": SIGNED}})], (200, {}))
+    with pytest.raises(NotFound) as missing_file:
+        await provider(remote).execution_file(NB, EX, "result.html")
+    assert missing_file.value.reason == "file_not_found"
+    assert "result.log" in missing_file.value.message  # what there is instead
+    assert remote.storage.requests == []
+
+
+async def test_a_file_gone_from_storage_is_not_found() -> None:
+    remote = TwoHosts([finished(**{"result.html": {"url": SIGNED}})], (404, {}))
+    with pytest.raises(NotFound) as gone:
+        await provider(remote).execution_file(NB, EX, "result.html")
+    assert (gone.value.reason, gone.value.status) == ("file_not_found", 404)
+
+
+@pytest.mark.parametrize("status", [400, 401, 403])
+async def test_a_refused_or_expired_link_is_a_502_asking_to_refresh(status: int) -> None:
+    remote = TwoHosts(
+        [finished(**{"result.html": {"url": SIGNED}})],
+        httpx.Response(status, text=f"<Error>Request has expired {TOKEN}</Error>"),
+    )
+    with pytest.raises(RemoteError) as refused:
+        await provider(remote).execution_file(NB, EX, "result.html")
+    err = refused.value
+    assert not isinstance(err, RemoteAuthError)  # the token is fine: the link is not
+    assert (err.status, err.reason, err.remote_status) == (502, "remote_error", status)
+    assert "Refresh" in err.message
+    assert STORAGE_HOST in err.message
+    assert TOKEN not in err.message
+    assert "Signature" not in err.message
+
+
+async def test_storage_failures_before_the_body_are_retried() -> None:
+    sleeps: list[float] = []
+    remote = TwoHosts(
+        [finished(**{"result.html": {"url": SIGNED}})],
+        (503, {}),
+        httpx.Response(200, content=b"ok"),
+    )
+    file = await provider(remote, sleeps=sleeps).execution_file(NB, EX, "result.html")
+    assert await read(file.chunks()) == b"ok"
+    assert len(remote.storage.requests) == 2
+    assert len(sleeps) == 1
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["file:///etc/passwd", "ftp://files.losant.test/x", "https://user:pw@files.losant.test/x"],
+)
+async def test_only_plain_http_links_are_followed(url: str) -> None:
+    remote = TwoHosts([finished(**{"result.html": {"url": url}})], (200, {}))
+    with pytest.raises(RemoteError, match="not a plain http"):
+        await provider(remote).execution_file(NB, EX, "result.html")
+    assert remote.storage.requests == []
+
+
+async def test_run_file_ids_are_checked_before_anything_is_sent() -> None:
+    remote = Remote((200, []))
+    with pytest.raises(InvalidInput):
+        await provider(remote).execution_file(NB, "nope", "result.html")
+    with pytest.raises(InvalidInput):
+        await provider(remote).execution_file("../x", EX, "result.html")
+    assert remote.requests == []
 
 
 # ----------------------------------------------------------------------------- normalising

@@ -11,12 +11,13 @@ import asyncio
 import json
 from pathlib import Path
 from typing import Any, Optional
+from urllib.parse import unquote
 
 import nbformat
 import pytest
 from tornado.httpclient import HTTPResponse
 
-from .fakes.losant import FakeLosant
+from .fakes.losant import FILES_ROUTE, FakeLosant
 
 CONN = "fake"
 #: The same fake, configured without a token.
@@ -173,7 +174,9 @@ async def test_push_of_a_missing_file_sends_nothing(jp_fetch: Any, fake_losant: 
     assert fake_losant.requests == []
 
 
-async def test_run_watch_and_finish(jp_fetch: Any, fake_losant: FakeLosant) -> None:
+async def test_run_watch_and_finish(
+    jp_fetch: Any, jp_base_url: str, fake_losant: FakeLosant
+) -> None:
     nb_id = fresh(fake_losant, content=ipynb("1 + 1"))
     r, started = await call(
         jp_fetch,
@@ -200,7 +203,58 @@ async def test_run_watch_and_finish(jp_fetch: Any, fake_losant: FakeLosant) -> N
     assert done["source"]["type"] == "apiToken"
     names = {o["name"]: o for o in done["outputs"]}
     assert names["result.html"]["contentType"] == "text/html"
-    assert names["result.html"]["url"].startswith(fake_losant.url)
+    route = f"notebook-remote/connections/{CONN}/notebooks/{nb_id}/executions/{ex_id}/files"
+    assert names["result.html"]["url"] == f"{jp_base_url}{route}/result.html"
+
+
+async def test_run_outputs_are_read_through_the_extension_not_from_losant(
+    jp_fetch: Any, jp_base_url: str, fake_losant: FakeLosant
+) -> None:
+    nb_id = fresh(fake_losant, content=ipynb("1 + 1"))
+    r, started = await call(jp_fetch, "POST", "notebooks", nb_id, "executions")
+    assert r.code == 202, started
+    ex_id = started["executionId"]
+    done = await wait_status(jp_fetch, nb_id, {"completed"})
+    assert {"result.html", "result.ipynb", "result.log"} <= {o["name"] for o in done["outputs"]}
+    route = f"{jp_base_url}notebook-remote/connections/{CONN}/notebooks/{nb_id}/executions/{ex_id}"
+    for output in done["outputs"]:
+        # Same origin, the extension's own route: never the fake's host.
+        assert output["url"] == f"{route}/files/{output['name']}"
+        assert fake_losant.url not in output["url"]
+        expected_type, expected = fake_losant.output_file(ex_id, output["name"]) or ("", b"")
+        fake_losant.clear_requests()
+        segments = [unquote(p) for p in output["url"][len(jp_base_url) :].split("/")]
+        response = await jp_fetch(*segments, method="GET")
+        assert response.code == 200
+        assert response.body == expected
+        assert response.headers["Content-Type"].startswith(expected_type)
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        (fetched,) = fake_losant.requests_for(FILES_ROUTE)
+        assert fetched.path == f"/__fake__/files/{ex_id}/{output['name']}"
+        # The signed URL is fetched without the Losant token.
+        assert "Authorization" not in fetched.headers
+        assert fake_losant.token not in json.dumps(fetched.headers)
+        assert fake_losant.requests_for("notebook.logs")  # found through the logs
+
+
+async def test_a_run_file_that_does_not_exist_is_a_clear_404(
+    jp_fetch: Any, fake_losant: FakeLosant
+) -> None:
+    nb_id = fresh(fake_losant, content=ipynb("1 + 1"))
+    r, started = await call(jp_fetch, "POST", "notebooks", nb_id, "executions")
+    ex_id = started["executionId"]
+    await wait_status(jp_fetch, nb_id, {"completed"})
+    r, err = await call(
+        jp_fetch, "GET", "notebooks", nb_id, "executions", ex_id, "files", "nothing.csv"
+    )
+    assert (r.code, err["reason"]) == (404, "file_not_found"), err
+    assert "result.html" in err["message"]
+    other = "e" * 24
+    r, err = await call(
+        jp_fetch, "GET", "notebooks", nb_id, "executions", other, "files", "result.html"
+    )
+    assert (r.code, err["reason"]) == (404, "execution_not_found"), err
+    assert fake_losant.requests_for(FILES_ROUTE) == []
 
 
 async def test_a_failing_run_reports_its_errors(jp_fetch: Any, fake_losant: FakeLosant) -> None:

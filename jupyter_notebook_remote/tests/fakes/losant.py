@@ -23,7 +23,8 @@ contains ``FAKE_LOSANT_ERROR`` ends ``errored``, ``FAKE_LOSANT_TIMEOUT`` ends
 ``canceling`` then ``canceled`` after ``canceling_seconds``.
 
 Faults are injected from Python (:meth:`FakeLosant.fail_next`) or over HTTP
-(``POST /__fake__/faults``); every API request is recorded in ``requests``.
+(``POST /__fake__/faults``); every API request is recorded in ``requests``,
+and so is every file-storage request (route ``"files"``).
 """
 
 from __future__ import annotations
@@ -1246,8 +1247,25 @@ class _TokenHandler(_FakeHandler):
         self.send_json(200, {"success": True})
 
 
+#: The route name file-storage requests are recorded under (not an API route).
+FILES_ROUTE = "files"
+
+
 class _FilesHandler(_FakeHandler):
+    """The runs' files, as Losant's signed storage URLs serve them: no auth."""
+
     def get(self, run_id: str, name: str) -> None:
+        req = self.request
+        record = RecordedRequest(
+            method=req.method or "",
+            path=req.path,
+            query=parse_qs(req.query, keep_blank_values=True),
+            headers=dict(req.headers.get_all()),
+            body=req.body,
+            route=FILES_ROUTE,
+        )
+        with self.fake.lock:
+            self.fake.requests.append(record)
         found = self.fake.output_file(run_id, name)
         if found is None:
             self.send_json(404, {"type": "NotFound", "message": "File was not found"})
