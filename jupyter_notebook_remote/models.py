@@ -62,13 +62,29 @@ FILE_NAME_RE = re.compile(r"^[0-9A-Za-z_.-]{1,255}$")
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 
 
+def as_utc(value: datetime) -> datetime:
+    """An aware UTC datetime (a naive one is taken to be UTC already)."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+def parse_time(value: str) -> datetime:
+    """An ISO 8601 time as remotes write it (``Z`` or an offset; naive = UTC), in UTC.
+
+    Raises ValueError when ``value`` is not ISO 8601.
+    """
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    return as_utc(datetime.fromisoformat(text))
+
+
 def iso(value: Optional[datetime]) -> Optional[str]:
     """ISO 8601 UTC with milliseconds and ``Z``, as Losant writes times."""
     if value is None:
         return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    value = value.astimezone(timezone.utc)
+    value = as_utc(value)
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 

@@ -41,12 +41,12 @@ import fnmatch
 import re
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, ClassVar, Optional
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 
 from ..errors import (
     Conflict,
@@ -70,11 +70,13 @@ from ..models import (
     NotebookPage,
     NotebookPatch,
     Usage,
+    as_utc,
     iso,
+    parse_time,
     usage_days,
 )
 from .base import ConnectionConfig, ExecutionFile, NotebookUpload, ProviderContext
-from .remote import RemoteProvider
+from .remote import RemoteProvider, WireModel
 
 #: Civis answers at most this many items per page.
 MAX_LIMIT = 50
@@ -102,11 +104,7 @@ _STATUS: Mapping[str, ExecutionStatus] = {
 # but its own examples send null for many, so everything is optional here.
 
 
-class _Wire(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-
-class _Notebook(_Wire):
+class _Notebook(WireModel):
     id: int
     name: Optional[str] = None
     description: Optional[str] = None
@@ -115,7 +113,7 @@ class _Notebook(_Wire):
     archived: Optional[bool] = None
 
 
-class _Deployment(_Wire):
+class _Deployment(WireModel):
     deploymentId: int
     notebookId: Optional[int] = None
     userId: Optional[int] = None
@@ -125,24 +123,8 @@ class _Deployment(_Wire):
     updatedAt: Optional[str] = None
 
 
-class _Links(_Wire):
+class _Links(WireModel):
     updateUrl: str
-
-
-def _parse_time(value: str) -> datetime:
-    text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    parsed = datetime.fromisoformat(text)
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
-
-
-def _utc(value: datetime) -> datetime:
-    if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
 
 
 def _matches(pattern: str, *texts: Optional[str]) -> bool:
@@ -264,7 +246,7 @@ class CivisProvider(RemoteProvider):
         if value is None or value == "":
             return None
         try:
-            return _parse_time(value)
+            return parse_time(value)
         except ValueError:
             raise self._bad(f"the time {truncate(value, 40)!r} is not ISO 8601", response) from None
 
@@ -536,7 +518,7 @@ class CivisProvider(RemoteProvider):
             raise invalid("limit", "must be at least 1", connection=self.connection.id)
         wires, response = await self._deployments(notebook_id, min(limit, MAX_LIMIT), 1)
         executions: list[Execution] = []
-        threshold = _utc(since) if since is not None else None
+        threshold = as_utc(since) if since is not None else None
         for wire in wires:
             if threshold is not None:
                 # Civis has no "since": keep what changed at or after it.
@@ -583,7 +565,7 @@ class CivisProvider(RemoteProvider):
 
     async def usage(self, notebook_id: str, *, start: datetime, end: datetime) -> Usage:
         self.validate_notebook_id(notebook_id)
-        start, end = _utc(start), _utc(end)
+        start, end = as_utc(start), as_utc(end)
         if end < start:
             raise InvalidInput(
                 "end must not be before start.",

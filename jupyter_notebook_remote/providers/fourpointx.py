@@ -46,7 +46,7 @@ from datetime import datetime, timezone
 from typing import Any, ClassVar, Optional
 
 import httpx
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 
 from ..errors import Conflict, NotebookRemoteError, NotFound, RemoteError, invalid
 from ..models import (
@@ -57,7 +57,7 @@ from ..models import (
     NotebookPatch,
     iso,
 )
-from .remote import RemoteProvider
+from .remote import RemoteProvider, WireModel
 
 API = "/_notebooks/notebooks"
 #: A notebook id: a UUID in its usual 8-4-4-4-12 hexadecimal form.
@@ -70,17 +70,13 @@ SUFFIX = ".ipynb"
 _BAD_NAME = re.compile(r"[/\\\x00-\x1f\x7f]")
 
 
-class _Wire(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-
-class _Schedule(_Wire):
+class _Schedule(WireModel):
     period: Optional[str] = None
     until: Optional[str] = None
     time: Optional[str] = None
 
 
-class _Notebook(_Wire):
+class _Notebook(WireModel):
     notebook_id: str
     notebook_name: Optional[str] = None
     status: Optional[str] = None
@@ -89,7 +85,7 @@ class _Notebook(_Wire):
     schedule: Optional[_Schedule] = None
 
 
-class _Created(_Wire):
+class _Created(WireModel):
     notebook_name: str
     path: Optional[str] = None
     username: Optional[str] = None

@@ -24,7 +24,7 @@ from typing import Any, ClassVar, Optional, Union
 from urllib.parse import urlsplit
 
 import httpx
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 
 from ..errors import (
     InvalidInput,
@@ -55,10 +55,11 @@ from ..models import (
     Usage,
     UsageDay,
     iso,
+    parse_time,
     usage_days,
 )
 from .base import ConnectionConfig, ExecutionFile, NotebookUpload, ProviderContext
-from .remote import RemoteProvider
+from .remote import RemoteProvider, WireModel
 
 API_VERSION = "^1.30.0"
 #: How a run file's host is named in messages (signed URLs, no Losant token).
@@ -86,17 +87,13 @@ _GENERIC_TYPES = frozenset({"application/octet-stream", "binary/octet-stream"})
 # trust, and becomes a RemoteError.
 
 
-class _Wire(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-
-class _Stats(_Wire):
+class _Stats(WireModel):
     minutesThisPeriod: Optional[float] = None
     runsThisPeriod: Optional[float] = None
     errorsThisPeriod: Optional[float] = None
 
 
-class _Notebook(_Wire):
+class _Notebook(WireModel):
     id: Optional[str] = None
     notebookId: Optional[str] = None
     name: Optional[str] = None
@@ -110,7 +107,7 @@ class _Notebook(_Wire):
     stats: Optional[_Stats] = None
 
 
-class _Notebooks(_Wire):
+class _Notebooks(WireModel):
     items: list[Any] = []
     count: Optional[int] = None
     totalCount: Optional[int] = None
@@ -118,18 +115,18 @@ class _Notebooks(_Wire):
     page: Optional[int] = None
 
 
-class _FileInfo(_Wire):
+class _FileInfo(WireModel):
     size: Optional[float] = None
     url: Optional[str] = None
     contentType: Optional[str] = None
 
 
-class _ExecError(_Wire):
+class _ExecError(WireModel):
     name: Optional[str] = None
     message: Optional[str] = None
 
 
-class _Log(_Wire):
+class _Log(WireModel):
     id: Optional[str] = None
     notebookExecutionId: Optional[str] = None
     notebookId: Optional[str] = None
@@ -145,7 +142,7 @@ class _Log(_Wire):
     executionErrors: list[_ExecError] = []
 
 
-class _Count(_Wire):
+class _Count(WireModel):
     date: str
     minutes: float = 0
     completed: int = 0
@@ -154,7 +151,7 @@ class _Count(_Wire):
     timeout: int = 0
 
 
-class _MinuteCounts(_Wire):
+class _MinuteCounts(WireModel):
     start: Optional[str] = None
     end: Optional[str] = None
     counts: list[_Count] = []
@@ -164,16 +161,6 @@ def _ms(value: datetime) -> int:
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
     return int(value.timestamp() * 1000)
-
-
-def _parse_time(value: str) -> datetime:
-    text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    parsed = datetime.fromisoformat(text)
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
 
 
 def _glob(text: str) -> str:
@@ -310,7 +297,7 @@ class LosantProvider(RemoteProvider):
         if value is None or value == "":
             return None
         try:
-            return iso(_parse_time(value))
+            return iso(parse_time(value))
         except ValueError:
             raise self._bad(f"the time {truncate(value, 40)!r} is not ISO 8601", response) from None
 
@@ -675,7 +662,7 @@ class LosantProvider(RemoteProvider):
         days = usage_days(start, end)
         for count in wire.counts:
             try:
-                day = _parse_time(count.date).date().isoformat()
+                day = parse_time(count.date).date().isoformat()
             except ValueError:
                 raise self._bad(f"the day {count.date!r} is not ISO 8601", response) from None
             entry = days.setdefault(day, UsageDay(date=day))

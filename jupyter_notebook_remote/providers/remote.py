@@ -18,12 +18,23 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, Optional
 
 import httpx
+from pydantic import BaseModel, ConfigDict
 
 from ..http import ErrorMessageHook, RemoteClient, Sleep, default_error_message
 from .base import ConnectionConfig, Provider, ProviderContext
 
 #: Storage hosts (pre-signed URLs' origins) a provider keeps a client for.
 MAX_STORAGE_CLIENTS = 4
+
+
+class WireModel(BaseModel):
+    """Base of a provider's private models of its remote's JSON, as received.
+
+    Unknown keys are ignored (remotes add fields); a provider validates what
+    it reads and turns a body that does not fit into a RemoteError.
+    """
+
+    model_config = ConfigDict(extra="ignore")
 
 
 class RemoteProvider(Provider):

@@ -56,6 +56,7 @@ from ...models import (
     NotebookPatch,
     NotebookStats,
     Usage,
+    as_utc,
     iso,
     usage_days,
 )
@@ -100,15 +101,8 @@ def _now_ms() -> float:
     return time.time() * 1000.0
 
 
-def _utc(value: datetime) -> datetime:
-    """An aware UTC datetime (a naive one is taken to be UTC already)."""
-    if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
-
-
 def _ms(value: datetime) -> float:
-    return _utc(value).timestamp() * 1000.0
+    return as_utc(value).timestamp() * 1000.0
 
 
 def _iso_ms(value: Optional[float]) -> Optional[str]:
@@ -637,7 +631,7 @@ class LocalProvider(Provider):
         )
 
     async def usage(self, notebook_id: str, *, start: datetime, end: datetime) -> Usage:
-        start, end = _utc(start), _utc(end)
+        start, end = as_utc(start), as_utc(end)
         if end < start:
             raise invalid("end", "must not be before start", connection=self.connection.id)
         if end - start > timedelta(days=MAX_USAGE_DAYS):
