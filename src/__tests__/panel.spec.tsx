@@ -271,6 +271,47 @@ describe('RemotePanel', () => {
     expect(alerts[0].textContent).toContain('refused the token');
   });
 
+  it('does not claim there are no runs when the runs could not be read', async () => {
+    let refuse = false;
+    const { api } = fakeApi(request => {
+      const path = route(request);
+      if (path === 'connections') {
+        return json(CONNECTIONS);
+      }
+      if (refuse) {
+        return json(
+          {
+            message: 'The remote service refused the token.',
+            reason: 'remote_auth'
+          },
+          403
+        );
+      }
+      return path.endsWith('/executions') ? json({ items: [] }) : json({}, 404);
+    });
+    model = new RemoteModel({ api });
+    panel = new RemotePanel({ model, actions });
+    Widget.attach(panel, document.body);
+    model.setVisible(true);
+    await model.start();
+    model.setNotebook(
+      new FakeNotebook('sales.ipynb', {
+        connection: 'local',
+        notebookId: NB_ID
+      })
+    );
+    await settle();
+    await render(panel);
+    expect(panel.node.textContent).toContain('No runs yet');
+
+    refuse = true;
+    await model.refresh();
+    await settle();
+    await render(panel);
+    expect(model.error('runs')?.reason).toBe('remote_auth');
+    expect(panel.node.textContent).not.toContain('No runs yet');
+  });
+
   it('says plainly when the server extension is missing', async () => {
     const { api } = fakeApi(() => new Response('Not Found', { status: 404 }));
     model = new RemoteModel({ api });

@@ -107,11 +107,13 @@ export function RunsList(props: {
               );
             })}
           </ul>
-          {model.runsLoaded && executions.length === 0 && (
-            <p className="jp-NotebookRemote-muted jp-NotebookRemote-empty">
-              {trans.__('No runs yet. Push, then Run.')}
-            </p>
-          )}
+          {model.runsLoaded &&
+            executions.length === 0 &&
+            !model.error('runs') && (
+              <p className="jp-NotebookRemote-muted jp-NotebookRemote-empty">
+                {trans.__('No runs yet. Push, then Run.')}
+              </p>
+            )}
           {!model.runsLoaded && !model.error('runs') && (
             <p className="jp-NotebookRemote-muted jp-NotebookRemote-empty">
               {trans.__('Loading runs…')}
