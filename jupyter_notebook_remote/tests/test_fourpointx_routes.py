@@ -16,6 +16,7 @@ from tornado.httpclient import HTTPResponse
 
 from .fakes.fourpointx import FakeFourPointX
 from .fakes.loopback import FakeClock
+from .rest import call_api
 
 pytest_plugins = ("jupyter_notebook_remote.tests.fakes.fixtures_civis",)
 
@@ -49,16 +50,7 @@ async def call(
     params: Optional[dict[str, Any]] = None,
     conn: str = CONN,
 ) -> tuple[HTTPResponse, Any]:
-    kwargs: dict[str, Any] = {"method": method, "raise_error": False}
-    if params:
-        kwargs["params"] = params
-    if body is not None:
-        kwargs["body"] = json.dumps(body)
-    elif method in ("POST", "PUT", "PATCH"):
-        kwargs["body"] = b""
-    response = await jp_fetch("notebook-remote", "connections", conn, *parts, **kwargs)
-    data = json.loads(response.body) if response.body else None
-    return response, data
+    return await call_api(jp_fetch, method, "connections", conn, *parts, body=body, params=params)
 
 
 def assert_no_secret(response: HTTPResponse, fake: FakeFourPointX) -> None:

@@ -11,33 +11,16 @@ import asyncio
 import json
 import time
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import nbformat
-from tornado.httpclient import HTTPResponse
+
+from .rest import call_api
 
 FINISHED = {"completed", "errored", "timeout", "canceled"}
 
 
-async def call(
-    jp_fetch: Any,
-    method: str,
-    *parts: str,
-    body: Any = None,
-    params: Optional[dict[str, Any]] = None,
-) -> tuple[HTTPResponse, Any]:
-    kwargs: dict[str, Any] = {"method": method, "raise_error": False}
-    if params:
-        kwargs["params"] = params
-    if body is not None:
-        kwargs["body"] = json.dumps(body)
-    elif method in ("POST", "PUT", "PATCH"):
-        kwargs["body"] = b""
-    response = await jp_fetch("notebook-remote", *parts, **kwargs)
-    data = None
-    if response.headers.get("Content-Type", "").startswith("application/json"):
-        data = json.loads(response.body)
-    return response, data
+call = call_api
 
 
 def save_notebook(root: Path, name: str, cells: list[str]) -> None:

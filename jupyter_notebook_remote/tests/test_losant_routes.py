@@ -18,6 +18,7 @@ import pytest
 from tornado.httpclient import HTTPResponse
 
 from .fakes.losant import FILES_ROUTE, FakeLosant
+from .rest import call_api
 
 CONN = "fake"
 #: The same fake, configured without a token.
@@ -51,16 +52,7 @@ async def call(
     params: Optional[dict[str, Any]] = None,
     conn: str = CONN,
 ) -> tuple[HTTPResponse, Any]:
-    kwargs: dict[str, Any] = {"method": method, "raise_error": False}
-    if params:
-        kwargs["params"] = params
-    if body is not None:
-        kwargs["body"] = json.dumps(body)
-    elif method in ("POST", "PUT", "PATCH"):
-        kwargs["body"] = b""
-    response = await jp_fetch("notebook-remote", "connections", conn, *parts, **kwargs)
-    data = json.loads(response.body) if response.body else None
-    return response, data
+    return await call_api(jp_fetch, method, "connections", conn, *parts, body=body, params=params)
 
 
 def fresh(fake: FakeLosant, name: str = "Report", content: Optional[bytes] = None) -> str:
