@@ -6,7 +6,7 @@ copy), ``runs/<execution id>/`` (see :mod:`.rundir`), ``servers/`` (see
 :mod:`.ownership`) and ``local.sqlite3`` (see :mod:`.store`). A push
 keeps a copy of the notebook; a run uses the copy taken when it was queued,
 never the file being edited. Runs execute in child processes
-(:mod:`jupyter_notebook_remote.providers._local_runner`) at most
+(:mod:`.runner`) at most
 ``max_parallel`` at once, in the order they were queued, each stopped after
 ``max_run_minutes`` (status ``timeout``). Cancel stops a run's process group
 and its kernel within seconds. Statuses, times, errors and outputs are those
@@ -61,8 +61,8 @@ from ...models import (
     usage_days,
 )
 from ...nbcheck import file_problem
-from .. import _local_runner
 from ..base import ConnectionConfig, ExecutionFile, NotebookUpload, Provider, ProviderContext
+from . import runner
 from . import store as q
 from .ownership import ServerLock, owner_alive
 from .rundir import RunDir, is_disk_full, is_our_runner, kill_group
@@ -736,7 +736,7 @@ class LocalProvider(Provider):
                 sys.executable,
                 "-c",
                 _BOOTSTRAP,
-                _local_runner.__file__,
+                runner.__file__,
                 str(run.run_dir.root),
                 cwd=str(run.run_dir.root),
                 env=self._run_env(run.run_dir),
@@ -862,7 +862,7 @@ class LocalProvider(Provider):
             return outcome, errors
         assert run.process is not None
         code = run.process.returncode
-        if code == _local_runner.EXIT_DISK_FULL:
+        if code == runner.EXIT_DISK_FULL:
             message = (
                 "No space left on the device while writing the run's results; free some "
                 "disk space and run it again."

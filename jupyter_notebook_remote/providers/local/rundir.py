@@ -261,4 +261,6 @@ def is_our_runner(pid: int, run_root: Path) -> bool:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return False
-    return b"_local_runner" in cmdline and str(run_root).encode() in cmdline
+    args = cmdline.split(b"\0")
+    runner = str(Path(__file__).with_name("runner.py")).encode()
+    return runner in args and str(run_root).encode() in args

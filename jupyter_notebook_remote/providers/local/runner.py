@@ -3,7 +3,7 @@
 Started by :mod:`jupyter_notebook_remote.providers.local` with the server's
 Python, by file path (it imports nothing from this package, so a run does not
 pay for loading the server's modules; ``python -m
-jupyter_notebook_remote.providers._local_runner RUN_DIR`` works too), in its
+jupyter_notebook_remote.providers.local.runner RUN_DIR`` works too), in its
 own session so the server can stop it (and everything it started) with one
 signal to its process group. ``RUN_DIR/run.json`` says what to run and where;
 the runner then behaves like a Losant notebook run:
