@@ -18,15 +18,17 @@ from jupyter_server.extension.application import ExtensionApp
 from traitlets import Bool, Dict, Float, Int, Type, Unicode, default, validate
 
 from .connections import (
+    LOCAL_KIND,
     ConnectionRegistry,
     build_specs,
     choose_default,
+    load_kinds,
     merged_provider_classes,
 )
 from .credentials import FileTokenStore, TokenStore
-from .handlers import STATE_KEY, ServerState, check_authenticated, route_table
+from .http import HttpSettings
 from .providers import PROVIDERS
-from .providers.base import HttpSettings
+from .rest import STATE_KEY, ServerState, check_authenticated, route_table
 
 
 class NotebookRemote(ExtensionApp):
@@ -147,7 +149,8 @@ class NotebookRemote(ExtensionApp):
 
     local_data_dir = Unicode(
         help="""Directory of the local connection's runs (inputs, outputs, history).
-        Default: <jupyter data dir>/notebook_remote/local.""",
+        Another connection of kind "local" keeps its own under
+        <local_data_dir>/connections/<id>. Default: <jupyter data dir>/notebook_remote/local.""",
     ).tag(config=True)
 
     @default("local_data_dir")
@@ -156,7 +159,8 @@ class NotebookRemote(ExtensionApp):
 
     local_db_path = Unicode(
         "",
-        help="SQLite file of the local run history. Empty: a file inside local_data_dir.",
+        help="""SQLite file of the 'local' connection's run history. Empty: a file
+        inside its data directory.""",
     ).tag(config=True)
 
     local_max_parallel = Int(
@@ -189,12 +193,18 @@ class NotebookRemote(ExtensionApp):
             retry_deadline=self.http_retry_deadline,
         )
 
-    def local_options(self) -> dict[str, Any]:
+    def kind_options(self) -> dict[str, dict[str, Any]]:
+        """Defaults of every connection of a kind, from the traits: ``local_*``."""
         return {
-            "max_parallel": self.local_max_parallel,
-            "max_run_minutes": self.local_max_run_minutes,
-            "db_path": self.local_db_path or None,
+            LOCAL_KIND: {
+                "max_parallel": self.local_max_parallel,
+                "max_run_minutes": self.local_max_run_minutes,
+            }
         }
+
+    def local_options(self) -> dict[str, Any]:
+        """What applies to the ``local`` connection alone: its history file."""
+        return {"db_path": self.local_db_path} if self.local_db_path else {}
 
     def _logger(self) -> logging.Logger:
         log = self.log
@@ -204,12 +214,15 @@ class NotebookRemote(ExtensionApp):
         """Validate the configuration and build every provider (once)."""
         env = dict(os.environ) if environ is None else environ
         log = self._logger()
-        kinds = merged_provider_classes(PROVIDERS, self.provider_classes)
+        classes = merged_provider_classes(PROVIDERS, self.provider_classes)
+        kinds = load_kinds(classes, log)
         specs = build_specs(
             self.connections,
-            provider_classes=kinds,
+            provider_classes=classes,
+            kinds=kinds,
             environ=env,
             local_enabled=self.local_enabled,
+            kind_options=self.kind_options(),
             local_options=self.local_options(),
             log=log,
         )
@@ -225,7 +238,9 @@ class NotebookRemote(ExtensionApp):
             server_base_url=server_base_url,
             local_data_dir=Path(self.local_data_dir),
             log=log,
+            # Live: a token_env variable is read when a call needs it.
             environ=os.environ if environ is None else environ,
+            known_kinds=kinds.values(),
         )
 
     def initialize_settings(self) -> None:

@@ -23,24 +23,7 @@ from .errors import InvalidInput
 ExecutionStatus = Literal[
     "queued", "inProgress", "completed", "errored", "timeout", "canceling", "canceled"
 ]
-#: Statuses after which a run never changes again.
-FINISHED_STATUSES: frozenset[str] = frozenset({"completed", "errored", "timeout", "canceled"})
-#: Statuses of a run that is still going (polling should be quick).
-ACTIVE_STATUSES: frozenset[str] = frozenset({"queued", "inProgress", "canceling"})
-
-Capability = Literal[
-    "list",
-    "create",
-    "rename",
-    "delete",
-    "push",
-    "execute",
-    "cancel",
-    "logs",
-    "usage",
-    "inputExport",
-    "schedule",
-]
+#: What a connection may be able to do (``GET connections`` names each it can).
 ALL_CAPABILITIES: tuple[str, ...] = (
     "list",
     "create",
@@ -54,6 +37,17 @@ ALL_CAPABILITIES: tuple[str, ...] = (
     "inputExport",
     "schedule",
 )
+
+# --------------------------------------------------------------------------- bounds
+# Checked once, at the boundary (the REST handlers and the request models);
+# providers trust what they are given and only map it onto their remote.
+
+#: Notebook list: the page number (0-based), the page size, the filter text.
+MAX_PAGE = 1_000_000
+MAX_PER_PAGE = 1000
+MAX_FILTER_CHARS = 1024
+#: Runs answered by one ``GET executions``.
+MAX_EXECUTIONS_LIMIT = 1000
 
 CONNECTION_ID_RE = re.compile(r"^[a-z0-9_-]{1,64}$")
 OBJECT_ID_RE = re.compile(r"^[A-Fa-f0-9]{24}$")

@@ -11,7 +11,6 @@ from __future__ import annotations
 from .base import (
     ConnectionConfig,
     ExecutionFile,
-    HttpSettings,
     NotebookUpload,
     Provider,
     ProviderContext,
@@ -29,7 +28,6 @@ __all__ = [
     "PROVIDERS",
     "ConnectionConfig",
     "ExecutionFile",
-    "HttpSettings",
     "NotebookUpload",
     "Provider",
     "ProviderContext",

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import abc
 import logging
+import re
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,7 +24,8 @@ from pathlib import Path
 from typing import Any, Callable, ClassVar, Optional
 from urllib.parse import quote
 
-from ..errors import TokenMissing, Unsupported, invalid
+from ..errors import Conflict, TokenMissing, Unsupported, invalid
+from ..http.settings import HttpSettings
 from ..models import (
     OBJECT_ID_RE,
     ConnectionInfo,
@@ -50,29 +52,6 @@ class ConnectionConfig:
     application_id: Optional[str] = None
     #: Kind-specific settings (e.g. ``max_parallel`` for ``local``).
     options: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class HttpSettings:
-    """The shared httpx policy's knobs (see :mod:`jupyter_notebook_remote.http`)."""
-
-    connect_timeout: float = 10.0
-    read_timeout: float = 60.0
-    write_timeout: float = 60.0
-    pool_timeout: float = 10.0
-    max_connections: int = 20
-    max_keepalive_connections: int = 10
-    #: Seconds an idle pooled connection is kept. Longer than the UI's idle
-    #: polling interval, so a panel polling every 30 s reuses its connection
-    #: instead of paying a new TCP + TLS handshake each time.
-    keepalive_expiry: float = 60.0
-    #: Attempts in all for a safe (idempotent) call; 1 means no retry.
-    max_attempts: int = 4
-    #: Give up retrying once this many seconds have passed since the first try.
-    retry_deadline: float = 30.0
-    #: First back-off delay in seconds (doubles each try, with full jitter).
-    backoff_base: float = 0.5
-    backoff_max: float = 8.0
 
 
 #: Returns the connection's current token, or None. Called per request, so a
@@ -109,6 +88,31 @@ class NotebookUpload:
     chunks: Callable[[], AsyncIterator[bytes]]
     content_type: str = "application/x-ipynb+json"
 
+    async def stream(self) -> AsyncIterator[bytes]:
+        """The file's bytes, exactly ``size`` of them, or ``Conflict(file_changed)``.
+
+        The one guard against a file that changes while it is sent: a
+        provider streams this (never ``chunks()`` itself), so the remote
+        never gets a body of another length than was announced.
+        """
+        sent = 0
+        async for chunk in self.chunks():
+            if not chunk:
+                continue
+            sent += len(chunk)
+            if sent > self.size:
+                raise self._changed(sent)
+            yield bytes(chunk)
+        if sent != self.size:
+            raise self._changed(sent)
+
+    def _changed(self, sent: int) -> Conflict:
+        return Conflict(
+            f"'{self.file_name}' changed while it was being sent (expected {self.size} "
+            f"bytes, read {sent} or more). Save it and push again.",
+            reason="file_changed",
+        )
+
 
 @dataclass(frozen=True)
 class ExecutionFile:
@@ -122,6 +126,76 @@ class ExecutionFile:
     content_type: str
     size: Optional[int]
     chunks: Callable[[], AsyncIterator[bytes]]
+
+
+@dataclass(frozen=True)
+class IdFormat:
+    """What an id of a kind looks like, checked before any request leaves the server."""
+
+    pattern: re.Pattern[str]
+    #: Completes "must be ...": "24 hexadecimal characters".
+    description: str
+    #: Ids compare case-insensitively and are passed on in lower case.
+    lower: bool = False
+
+    def check(self, field_name: str, value: Any, *, connection: Optional[str] = None) -> str:
+        if not isinstance(value, str) or not self.pattern.match(value):
+            raise invalid(field_name, f"must be {self.description}", connection=connection)
+        return value.lower() if self.lower else value
+
+
+#: Losant's ids (and the ``local`` kind's, which copies Losant).
+HEX24 = IdFormat(OBJECT_ID_RE, "24 hexadecimal characters")
+
+
+@dataclass(frozen=True)
+class EnvConnection:
+    """A connection the environment asks for, as a kind reads it.
+
+    ``entry`` is a ``connections`` entry (validated like any other); None
+    with a ``problem`` when the variables are set but not enough of them.
+    """
+
+    id: str
+    #: How the variables are named in messages ("LOSANT_*").
+    variables: str
+    entry: Optional[Mapping[str, Any]] = None
+    problem: Optional[str] = None
+
+
+# --------------------------------------------------------------------------- the name filter
+# One rule for every kind's ``GET notebooks?filter=``: case-insensitive; ``*``
+# stands for any run of characters; a filter without ``*`` matches anywhere in
+# the name; every other character (``?`` and ``[`` included) stands for itself.
+# A kind that filters remotely translates the rule (Losant: filter_glob);
+# the others match with name_matches.
+
+
+def name_pattern(filter_text: Optional[str]) -> Optional[re.Pattern[str]]:
+    """The filter as a compiled pattern, or None for "everything"."""
+    text = (filter_text or "").strip()
+    if not text:
+        return None
+    if "*" not in text:
+        text = f"*{text}*"
+    body = ".*".join(re.escape(part) for part in text.split("*"))
+    return re.compile(body, re.IGNORECASE | re.DOTALL)
+
+
+def name_matches(filter_text: Optional[str], *names: Optional[str]) -> bool:
+    """Whether any of ``names`` passes the filter (see the rule above)."""
+    pattern = name_pattern(filter_text)
+    return pattern is None or any(n is not None and pattern.fullmatch(n) for n in names)
+
+
+def filter_glob(filter_text: Optional[str]) -> str:
+    """The filter as a shell-style glob (``?`` and ``[`` quoted), "" for none."""
+    text = (filter_text or "").strip()
+    if not text:
+        return ""
+    if "*" not in text:
+        text = f"*{text}*"
+    return "".join({"?": "[?]", "[": "[[]"}.get(ch, ch) for ch in text)
 
 
 #: How a capability reads in a sentence ("cannot ... : why").
@@ -157,6 +231,23 @@ class Provider(abc.ABC):
     #: (kind, label, base_url, application_id, token, token_env); any other
     #: key is a configuration error naming the connection and the key.
     option_names: ClassVar[frozenset[str]] = frozenset()
+    #: The label of a connection whose entry gives none (None: its id).
+    default_label: ClassVar[Optional[str]] = None
+    #: The ``application_id`` a connection of this kind must have (None: none).
+    application_ids: ClassVar[Optional[IdFormat]] = None
+    #: Environment variables that hold this kind's credentials; a process the
+    #: server starts for a run (``local``) never sees them.
+    secret_env: ClassVar[frozenset[str]] = frozenset()
+    #: Whether a connection keeps state in a directory of its own (``data_dir``).
+    keeps_state: ClassVar[bool] = False
+    #: The format of notebook and execution ids.
+    notebook_ids: ClassVar[IdFormat] = HEX24
+    execution_ids: ClassVar[IdFormat] = HEX24
+
+    @classmethod
+    def environment_connection(cls, environ: Mapping[str, str]) -> Optional[EnvConnection]:
+        """The connection this kind's environment variables ask for, if any."""
+        return None
 
     def __init__(self, connection: ConnectionConfig, context: ProviderContext) -> None:
         self.connection = connection
@@ -205,19 +296,11 @@ class Provider(abc.ABC):
     # ------------------------------------------------------------------ validation
 
     def validate_notebook_id(self, value: str) -> str:
-        """Check a notebook id before any request leaves the server."""
-        if not OBJECT_ID_RE.match(value):
-            raise invalid(
-                "notebookId", "must be 24 hexadecimal characters", connection=self.connection.id
-            )
-        return value
+        """Check a notebook id before any request leaves the server (the REST layer calls it)."""
+        return self.notebook_ids.check("notebookId", value, connection=self.connection.id)
 
     def validate_execution_id(self, value: str) -> str:
-        if not OBJECT_ID_RE.match(value):
-            raise invalid(
-                "executionId", "must be 24 hexadecimal characters", connection=self.connection.id
-            )
-        return value
+        return self.execution_ids.check("executionId", value, connection=self.connection.id)
 
     def file_route(self, notebook_id: str, execution_id: str, name: str) -> str:
         """The extension's own URL of a run's file (served by ``execution_file``).

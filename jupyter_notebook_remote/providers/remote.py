@@ -14,14 +14,26 @@ from __future__ import annotations
 
 import abc
 from collections import OrderedDict
-from collections.abc import Mapping
-from typing import Any, ClassVar, Optional
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any, ClassVar, Optional, TypeVar
 
 import httpx
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
-from ..http import ErrorMessageHook, RemoteClient, Sleep, default_error_message
+from ..errors import RemoteError
+from ..http import (
+    ErrorMessageHook,
+    NotFoundHint,
+    RemoteClient,
+    Sleep,
+    default_error_message,
+    truncate,
+)
+from ..models import iso, parse_time
 from .base import ConnectionConfig, Provider, ProviderContext
+
+WireT = TypeVar("WireT", bound="WireModel")
 
 #: Storage hosts (pre-signed URLs' origins) a provider keeps a client for.
 MAX_STORAGE_CLIENTS = 4
@@ -44,6 +56,8 @@ class RemoteProvider(Provider):
     service_name: ClassVar[str]
     #: Headers sent with every API call, besides authentication.
     api_headers: ClassVar[Mapping[str, str]] = {"Accept": "application/json"}
+    #: Query parameters sent first on every :meth:`call_json` (Losant's globals).
+    api_params: ClassVar[Sequence[tuple[str, str]]] = ()
 
     def __init__(
         self,
@@ -73,6 +87,72 @@ class RemoteProvider(Provider):
     def error_message(self, body: Any) -> Optional[str]:
         """The human message in one of the service's error bodies, if any."""
         return default_error_message(body)
+
+    # ------------------------------------------------------------------ the dialect's plumbing
+
+    async def call_json(
+        self,
+        method: str,
+        path: str,
+        *,
+        not_found: NotFoundHint,
+        params: Sequence[tuple[str, Any]] = (),
+        **options: Any,
+    ) -> tuple[Any, httpx.Response]:
+        """One API call and its decoded JSON body (with the response, for messages)."""
+        response = await self.http.send(
+            method, path, params=[*self.api_params, *params], not_found=not_found, **options
+        )
+        return self.http.decode_json(response), response
+
+    def notebook_not_found(self, notebook_id: str) -> NotFoundHint:
+        """What a 404 about a notebook says (a kind may say where it looked)."""
+        return (
+            "notebook_not_found",
+            f"{self.service_name} notebook {notebook_id} was not found at {self.http.host}.",
+        )
+
+    def unreadable(
+        self, what: str, response: httpx.Response, exc: Optional[Exception] = None
+    ) -> RemoteError:
+        """A RemoteError for an answer that is not what the API promises.
+
+        With the pydantic error that found it, the message names the field.
+        """
+        detail = what
+        if isinstance(exc, ValidationError):
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "body"
+            detail = f"{what} ({where}: {first['msg']})"
+        elif exc is not None:
+            detail = f"{what} ({exc})"
+        return self.http.malformed(detail, response)
+
+    def wire(self, model: type[WireT], data: Any, what: str, response: httpx.Response) -> WireT:
+        """``data`` read as one of the kind's wire models, or :meth:`unreadable`."""
+        if not isinstance(data, dict):
+            raise self.unreadable(f"{what} is not a JSON object", response)
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            raise self.unreadable(
+                f"{what} does not match the {self.service_name} API", response, exc
+            ) from None
+
+    def wire_datetime(self, value: Optional[str], response: httpx.Response) -> Optional[datetime]:
+        """An ISO 8601 time of the remote's (None when absent), or :meth:`unreadable`."""
+        if value is None or value == "":
+            return None
+        try:
+            return parse_time(value)
+        except ValueError:
+            raise self.unreadable(
+                f"the time {truncate(value, 40)!r} is not ISO 8601", response
+            ) from None
+
+    def wire_time(self, value: Optional[str], response: httpx.Response) -> Optional[str]:
+        """:meth:`wire_datetime` as the REST contract's ISO 8601 UTC text."""
+        return iso(self.wire_datetime(value, response))
 
     def remote_client(
         self,

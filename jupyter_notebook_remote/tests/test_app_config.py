@@ -17,12 +17,13 @@ from jupyter_notebook_remote.connections import (
     build_specs,
     choose_default,
     merged_provider_classes,
-    token_source,
 )
+from jupyter_notebook_remote.connections.config import token_source
 from jupyter_notebook_remote.credentials import FileTokenStore
-from jupyter_notebook_remote.handlers import STATE_KEY
+from jupyter_notebook_remote.http import HttpSettings
+from jupyter_notebook_remote.models import NotebookCreate
 from jupyter_notebook_remote.providers import PROVIDERS
-from jupyter_notebook_remote.providers.base import HttpSettings
+from jupyter_notebook_remote.rest import STATE_KEY
 from jupyter_notebook_remote.tests.memory_provider import MemoryProvider
 
 APP_ID = "575ec8687ae143cd83dc4a97"
@@ -47,7 +48,8 @@ def specs(
         provider_classes=kinds,
         environ=environ or {},
         local_enabled=local_enabled,
-        local_options={"max_parallel": 2, "max_run_minutes": 60.0, "db_path": None},
+        kind_options={"local": {"max_parallel": 2, "max_run_minutes": 60.0}},
+        local_options={},
         log=LOG,
     )
 
@@ -414,6 +416,23 @@ async def test_registry_is_shared_state(jp_serverapp: Any) -> None:
     state = jp_serverapp.web_app.settings[STATE_KEY]
     assert state.max_push_bytes == 50 * 1024 * 1024
     assert state.registry.ids == ["local"]
+
+
+async def test_two_local_connections_keep_separate_stores(tmp_path: Path) -> None:
+    """Each connection of kind local has its own notebooks, whatever the other holds."""
+    app = make_app(
+        tmp_path,
+        connections={"lab": {"kind": "local", "label": "Lab"}},
+        local_data_dir=str(tmp_path / "data"),
+    )
+    registry = app.build_registry(environ={})
+    try:
+        lab, local = await registry.get("lab"), await registry.get("local")
+        created = await lab.create_notebook(NotebookCreate(name="only in lab"))
+        assert [n.id for n in (await lab.list_notebooks()).items] == [created.id]
+        assert (await local.list_notebooks()).items == []
+    finally:
+        await registry.aclose()
 
 
 def test_a_provider_refusing_its_options_stops_start_up(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from typing import Any, Callable, Optional
 import httpx
 import pytest
 
+from ..credentials.redaction import RedactingFilter, redact, register_secrets
 from ..errors import (
     Conflict,
     InvalidInput,
@@ -30,16 +31,14 @@ from ..errors import (
 )
 from ..http import (
     USER_AGENT,
+    HttpSettings,
     MultipartBody,
     MultipartFile,
-    RedactingFilter,
     RemoteClient,
     build_client,
     parse_retry_after,
-    redact,
-    register_secrets,
 )
-from ..providers.base import HttpSettings
+from ..providers.base import NotebookUpload
 from .fakes.losant import parse_multipart_field
 
 TOKEN = "tok_3f9a1c77e2d54b08a6c1d2e3f4a5b6c7"
@@ -616,24 +615,22 @@ async def test_multipart_streams_the_file_without_building_the_body() -> None:
     )
 
 
-async def test_a_file_that_changes_size_while_sending_stops_the_upload() -> None:
+async def test_a_notebook_that_changes_size_while_sending_stops_the_upload() -> None:
     calls = Calls((200, {}))
     rc = client(calls)
     for real, announced in ((b"abcdef", 3), (b"ab", 5)):
+        upload = NotebookUpload(file_name="a.ipynb", size=announced, chunks=chunked(real, 2))
         body = MultipartBody(
             [
                 MultipartFile(
-                    field="jupyterFile",
-                    file_name="a.ipynb",
-                    chunks=chunked(real, 2),
-                    size=announced,
+                    field="jupyterFile", file_name="a.ipynb", chunks=upload.stream, size=upload.size
                 )
             ]
         )
         with pytest.raises(Conflict) as err:
             await rc.send("POST", "/upload", content=body)
         assert "changed while it was being sent" in err.value.message
-        assert err.value.status == 409
+        assert (err.value.status, err.value.reason) == (409, "file_changed")
 
 
 async def test_a_streamed_upload_is_never_retried() -> None:

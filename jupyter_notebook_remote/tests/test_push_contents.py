@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -14,10 +13,10 @@ from jupyter_server.services.contents.filemanager import (
     FileContentsManager,
 )
 
-from jupyter_notebook_remote import contents
-from jupyter_notebook_remote.contents import CHUNK_SIZE, check_api_path, resolve_upload
 from jupyter_notebook_remote.errors import Conflict, InvalidInput, NotebookRemoteError, NotFound
-from jupyter_notebook_remote.handlers import STATE_KEY
+from jupyter_notebook_remote.push import nbcheck
+from jupyter_notebook_remote.push.upload import CHUNK_SIZE, check_api_path, resolve_upload
+from jupyter_notebook_remote.rest import STATE_KEY
 from jupyter_notebook_remote.tests.memory_provider import MemoryProvider
 
 LIMIT = 4096
@@ -38,7 +37,8 @@ def save(root: Path, name: str, text: str) -> Path:
 
 
 async def collect(upload: Any) -> list[bytes]:
-    return [chunk async for chunk in upload.chunks()]
+    """The bytes a provider sends: the upload's guarded stream."""
+    return [chunk async for chunk in upload.stream()]
 
 
 # --------------------------------------------------------------------------- path rules
@@ -140,16 +140,17 @@ async def test_invalid_notebooks_are_refused(manager: Any, text: str, words: str
 async def test_large_notebooks_are_checked_in_a_child_process(
     manager: Any, monkeypatch: pytest.MonkeyPatch, text: str, words: Any
 ) -> None:
-    """Above the threshold the parse runs in a child: same verdicts, same words."""
-    monkeypatch.setattr(contents, "CHILD_CHECK_BYTES", 0)
-    spawned: list[tuple[Any, ...]] = []
-    real_exec = asyncio.create_subprocess_exec
+    """Above the threshold the parse runs in a child: same verdicts, same words.
 
-    async def spy(*args: Any, **kwargs: Any) -> Any:
-        spawned.append(args)
-        return await real_exec(*args, **kwargs)
+    The server's own checker is broken here; the verdicts still come, so they
+    came from another process.
+    """
+    monkeypatch.setattr(nbcheck, "CHILD_CHECK_BYTES", 0)
 
-    monkeypatch.setattr(asyncio, "create_subprocess_exec", spy)
+    def not_here(os_path: str) -> Any:
+        raise AssertionError("a big notebook was parsed inside the server")
+
+    monkeypatch.setattr(nbcheck, "file_problem", not_here)
     path = save(Path(manager.root_dir), "big.ipynb", text)
     if words is None:
         upload = await resolve_upload(manager, "big.ipynb", max_bytes=LIMIT)
@@ -159,7 +160,6 @@ async def test_large_notebooks_are_checked_in_a_child_process(
             await resolve_upload(manager, "big.ipynb", max_bytes=LIMIT)
         assert words in err.value.message
         assert list(err.value.fields) == ["path"]
-    assert [args[1:3] for args in spawned] == [("-m", "jupyter_notebook_remote.nbcheck")]
 
 
 async def test_missing_cell_ids_are_tolerated(manager: Any) -> None:
@@ -205,6 +205,22 @@ async def test_a_file_changed_during_the_push_is_a_conflict(manager: Any) -> Non
     path.unlink()
     with pytest.raises(NotFound):
         await collect(upload)
+
+
+async def test_a_file_cut_short_while_it_is_sent_is_a_conflict(manager: Any) -> None:
+    text = notebook_text(cells=1, source="x = '" + "a" * (3 * CHUNK_SIZE) + "'")
+    path = save(Path(manager.root_dir), "long.ipynb", text)
+    upload = await resolve_upload(manager, "long.ipynb", max_bytes=LIMIT)
+    stream = upload.stream()
+    first = await stream.__anext__()
+    assert len(first) == CHUNK_SIZE
+    with path.open("r+b") as f:
+        f.truncate(CHUNK_SIZE + 10)
+    with pytest.raises(Conflict) as err:
+        async for _ in stream:
+            pass
+    assert err.value.reason == "file_changed"
+    assert "long.ipynb" in err.value.message
 
 
 # --------------------------------------------------------------------------- other managers

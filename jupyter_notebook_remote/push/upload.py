@@ -1,11 +1,12 @@
-"""Reading a saved notebook from the Jupyter contents, for a push.
+"""Push's first half: a saved notebook in the Jupyter contents, as a streamable upload.
 
 :func:`resolve_upload` checks the path the browser sent the way the
 contents manager would (relative, inside the root, not hidden unless hidden
 files are allowed), checks the size from the file system before reading a
 byte, validates the notebook, and returns a
-:class:`~jupyter_notebook_remote.providers.base.NotebookUpload` whose
-``chunks()`` streams the file from disk in 64 KiB pieces.
+:class:`~jupyter_notebook_remote.providers.base.NotebookUpload` that
+streams the file from disk in 64 KiB pieces (its ``stream()`` guarantees the
+announced size).
 
 File-backed contents managers (``FileContentsManager`` and its async twin)
 are read straight from disk; any other contents manager is asked for the
@@ -18,21 +19,17 @@ import asyncio
 import json
 import os
 import posixpath
-import sys
 from collections.abc import AsyncIterator
 from typing import Any, Callable, Optional
 
 from jupyter_core.utils import ensure_async
 from tornado.web import HTTPError
 
-from .errors import Conflict, NotebookRemoteError, NotFound, TooLarge, invalid
-from .nbcheck import file_problem, notebook_problem
-from .providers.base import NotebookUpload
+from ..errors import Conflict, NotFound, TooLarge, invalid
+from ..providers.base import NotebookUpload
+from .nbcheck import check_file, notebook_problem
 
 CHUNK_SIZE = 64 * 1024
-#: Notebooks larger than this are validated in a child process (see _check_file).
-CHILD_CHECK_BYTES = 8 * 1024 * 1024
-CHILD_CHECK_TIMEOUT = 120.0
 _NOTEBOOK_SUFFIX = ".ipynb"
 
 
@@ -67,52 +64,6 @@ def _validate_notebook(data: Any) -> None:
         raise invalid("path", problem)
 
 
-async def _check_file(os_path: str, size: int) -> None:
-    """Validate the saved notebook without stalling the server on a big one.
-
-    Up to :data:`CHILD_CHECK_BYTES` the file is parsed in a thread; above it,
-    in a child process, so that neither the parse's memory (about 2.5 times
-    the file) nor its hold on the interpreter lock lands on the server.
-    """
-    if size <= CHILD_CHECK_BYTES:
-        problem = await asyncio.to_thread(file_problem, os_path)
-    else:
-        problem = await _check_in_child(os_path)
-    if problem is not None:
-        raise invalid("path", problem)
-
-
-async def _check_in_child(os_path: str) -> Optional[str]:
-    child = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "jupyter_notebook_remote.nbcheck",
-        os_path,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        out, err = await asyncio.wait_for(child.communicate(), CHILD_CHECK_TIMEOUT)
-    except asyncio.TimeoutError:
-        child.kill()
-        await child.wait()
-        raise NotebookRemoteError(
-            f"Checking the notebook took longer than {CHILD_CHECK_TIMEOUT:.0f} s; "
-            "try again, or clear large outputs and save first.",
-            reason="check_failed",
-        ) from None
-    if child.returncode == 0:
-        return None
-    if child.returncode == 1 and out.strip():
-        return out.decode("utf-8", "replace").strip()
-    raise NotebookRemoteError(
-        "The notebook could not be checked before the push (the checker exited with "
-        f"{child.returncode}: {err.decode('utf-8', 'replace').strip()[-200:] or 'no message'}).",
-        reason="check_failed",
-    )
-
-
 def _stamp(os_path: str) -> tuple[int, int]:
     st = os.stat(os_path)
     return (st.st_mtime_ns, st.st_size)
@@ -123,13 +74,8 @@ def _disk_chunks(
 ) -> Callable[[], AsyncIterator[bytes]]:
     size = stamp[1]
 
-    def changed() -> Conflict:
-        return Conflict(
-            f"{api_path} changed on disk while it was being pushed; push it again.",
-            reason="file_changed",
-        )
-
     async def chunks() -> AsyncIterator[bytes]:
+        # At most ``size`` bytes; NotebookUpload.stream() refuses fewer.
         try:
             f = await asyncio.to_thread(open, os_path, "rb")
         except FileNotFoundError:
@@ -138,12 +84,16 @@ def _disk_chunks(
             ) from None
         try:
             if await asyncio.to_thread(_stamp, os_path) != stamp:
-                raise changed()
+                # Rewritten since it was checked: what was validated is gone.
+                raise Conflict(
+                    f"{api_path} changed on disk after it was checked; push it again.",
+                    reason="file_changed",
+                )
             sent = 0
             while sent < size:
                 block = await asyncio.to_thread(f.read, min(CHUNK_SIZE, size - sent))
                 if not block:
-                    raise changed()
+                    return
                 sent += len(block)
                 yield block
         finally:
@@ -208,7 +158,9 @@ async def resolve_upload(contents_manager: Any, path: str, *, max_bytes: int) ->
             ) from None
         size = stamp[1]
         _check_size(api_path, size, max_bytes)
-        await _check_file(os_path, size)
+        problem = await check_file(os_path, size)
+        if problem is not None:
+            raise invalid("path", problem)
         return NotebookUpload(
             file_name=file_name, size=size, chunks=_disk_chunks(os_path, stamp, api_path)
         )

@@ -2,18 +2,19 @@
 
 Parsing JSON in Python holds the interpreter lock for the whole parse and
 keeps the text and the parsed objects alive together (about 2.5 times the
-file). For a large notebook :mod:`jupyter_notebook_remote.contents` therefore
-runs this module as a child process::
+file). For a large notebook :func:`check_file` therefore runs this module
+as a child process::
 
-    python -m jupyter_notebook_remote.nbcheck PATH
+    python -m jupyter_notebook_remote.push.nbcheck PATH
 
 which prints nothing and exits 0 for a valid notebook, or prints what is
-wrong (one line) and exits 1. Small notebooks are checked in-process with
+wrong (one line) and exits 1. Small notebooks are checked in a thread with
 :func:`file_problem`. Nothing here imports Jupyter Server.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import importlib.util
 import json
@@ -22,6 +23,12 @@ import sys
 from typing import Any, Callable, Optional
 
 import fastjsonschema
+
+from ..errors import NotebookRemoteError
+
+#: Notebooks larger than this are validated in a child process (see check_file).
+CHILD_CHECK_BYTES = 8 * 1024 * 1024
+CHILD_CHECK_TIMEOUT = 120.0
 
 
 def _short(text: str, limit: int = 200) -> str:
@@ -93,9 +100,55 @@ def file_problem(os_path: str) -> Optional[str]:
     return notebook_problem(data)
 
 
+async def check_file(os_path: str, size: int) -> Optional[str]:
+    """What is wrong with the saved notebook (None: nothing), without stalling the
+    server on a big one.
+
+    Up to :data:`CHILD_CHECK_BYTES` the file is parsed in a thread; above it,
+    in a child process, so that neither the parse's memory (about 2.5 times
+    the file) nor its hold on the interpreter lock lands on the server.
+    """
+    if size <= CHILD_CHECK_BYTES:
+        problem = await asyncio.to_thread(file_problem, os_path)
+    else:
+        problem = await _check_in_child(os_path)
+    return problem
+
+
+async def _check_in_child(os_path: str) -> Optional[str]:
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        __name__,
+        os_path,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        out, err = await asyncio.wait_for(child.communicate(), CHILD_CHECK_TIMEOUT)
+    except asyncio.TimeoutError:
+        child.kill()
+        await child.wait()
+        raise NotebookRemoteError(
+            f"Checking the notebook took longer than {CHILD_CHECK_TIMEOUT:.0f} s; "
+            "try again, or clear large outputs and save first.",
+            reason="check_failed",
+        ) from None
+    if child.returncode == 0:
+        return None
+    if child.returncode == 1 and out.strip():
+        return out.decode("utf-8", "replace").strip()
+    raise NotebookRemoteError(
+        "The notebook could not be checked before the push (the checker exited with "
+        f"{child.returncode}: {err.decode('utf-8', 'replace').strip()[-200:] or 'no message'}).",
+        reason="check_failed",
+    )
+
+
 def main(argv: list[str]) -> int:
     if len(argv) != 1:
-        print("usage: python -m jupyter_notebook_remote.nbcheck PATH", file=sys.stderr)
+        print("usage: python -m jupyter_notebook_remote.push.nbcheck PATH", file=sys.stderr)
         return 2
     problem = file_problem(argv[0])
     if problem is None:

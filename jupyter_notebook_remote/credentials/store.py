@@ -1,4 +1,4 @@
-"""Where connection tokens live: on the server only.
+"""Where connection tokens set from the UI live: on the server only.
 
 A token reaches the server once (from the configuration, the environment or
 the UI's ``PUT connections/{id}/token``) and never goes back out: no store
@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any, Optional, Union
 
-from .errors import NotebookRemoteError
+from ..errors import NotebookRemoteError
 
 _LOG = logging.getLogger("jupyter_notebook_remote")
 
@@ -126,12 +126,6 @@ class FileTokenStore(TokenStore):
         with self._lock:
             self._refresh()
             return self._tokens.get(connection_id)
-
-    def connection_ids(self) -> list[str]:
-        """Ids that have a stored token (never the tokens themselves)."""
-        with self._lock:
-            self._refresh()
-            return sorted(self._tokens)
 
     # ------------------------------------------------------------------ writing
 

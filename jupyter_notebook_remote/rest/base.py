@@ -1,0 +1,234 @@
+"""What every REST handler shares: parsing at the boundary, answering, the one error hook.
+
+Every verb is ``@tornado.web.authenticated``, and :func:`check_authenticated`
+refuses to start the extension if one is not. There is one error hook,
+:meth:`BaseHandler.write_error`: a domain error becomes ``{"message",
+"reason", ...}`` with its status from :func:`~jupyter_notebook_remote.errors.http_status`;
+anything unexpected becomes a generic 500 (logged with its traceback,
+secrets redacted). Query arguments and ids are checked here, once, before a
+provider is called; the bounds are the contract's (:mod:`..models`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import traceback
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from http.client import responses
+from typing import Any, Optional, TypeVar, cast
+
+import tornado.web
+from jupyter_server.base.handlers import APIHandler
+from jupyter_server.extension.handler import ExtensionHandlerMixin
+from pydantic import BaseModel
+
+from ..connections import ConnectionRegistry
+from ..credentials import redact
+from ..errors import InvalidInput, NotebookRemoteError, RateLimited, invalid
+from ..models import CamelModel, parse_body
+from ..providers.base import Provider
+
+STATE_KEY = "notebook_remote_state"
+PREFIX = "notebook-remote"
+#: ms since the epoch accepted in queries: 1970 .. 9999-12-31.
+_MAX_MS = 253402300799999
+
+BodyT = TypeVar("BodyT", bound=BaseModel)
+
+#: The code object of the wrapper that ``tornado.web.authenticated`` returns;
+#: every decorated method shares it, which is how the start-up check knows.
+_AUTHENTICATED_CODE = tornado.web.authenticated(lambda self: None).__code__
+_VERBS = ("get", "head", "post", "put", "patch", "delete", "options")
+
+
+@dataclass(frozen=True)
+class ServerState:
+    """What the app built once, shared by every handler."""
+
+    registry: ConnectionRegistry
+    max_push_bytes: int
+
+
+# --------------------------------------------------------------------------- start-up check
+
+
+def _is_authenticated(method: Any) -> bool:
+    seen = 0
+    while method is not None and seen < 10:
+        if getattr(method, "__code__", None) is _AUTHENTICATED_CODE:
+            return True
+        method = getattr(method, "__wrapped__", None)
+        seen += 1
+    return False
+
+
+def check_authenticated(handlers: Iterable[type[tornado.web.RequestHandler]]) -> None:
+    """Raise if any verb a handler defines is not ``@tornado.web.authenticated``.
+
+    Verbs inherited unchanged from Jupyter Server or Tornado (``options``, the
+    405 defaults) are theirs to guard and are not checked.
+    """
+    missing: list[str] = []
+    for handler in handlers:
+        for verb in _VERBS:
+            method = getattr(handler, verb, None)
+            if method is None or method is getattr(APIHandler, verb, None):
+                continue
+            if not _is_authenticated(method):
+                missing.append(f"{handler.__name__}.{verb}")
+    if missing:
+        raise RuntimeError(
+            "Handler verbs without @tornado.web.authenticated: " + ", ".join(sorted(missing))
+        )
+
+
+# --------------------------------------------------------------------------- base
+
+
+_HTTP_REASONS = {
+    400: "invalid_input",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+}
+
+
+class BaseHandler(ExtensionHandlerMixin, APIHandler):
+    """Common parsing, answering and the one error hook."""
+
+    @property
+    def state(self) -> ServerState:
+        return cast(ServerState, self.settings[STATE_KEY])
+
+    @property
+    def registry(self) -> ConnectionRegistry:
+        return self.state.registry
+
+    # ------------------------------------------------------------------ answering
+
+    def answer(self, model: Optional[CamelModel | dict[str, Any]], status: int = 200) -> None:
+        self.set_status(status)
+        if model is None:
+            self.finish()
+            return
+        body = model.to_json() if isinstance(model, CamelModel) else model
+        self.finish(json.dumps(body))
+
+    # ------------------------------------------------------------------ the error hook
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc_info = kwargs.get("exc_info")
+        error = exc_info[1] if exc_info else None
+        if isinstance(error, NotebookRemoteError):
+            status_code = error.status
+            body = error.to_json()
+            if isinstance(error, RateLimited) and error.retry_after is not None:
+                self.set_header("Retry-After", str(max(0, round(error.retry_after))))
+        elif isinstance(error, tornado.web.HTTPError):
+            status_code = error.status_code
+            message = error.log_message or responses.get(status_code, "Error")
+            if error.args:
+                with contextlib.suppress(TypeError, ValueError):
+                    message = message % error.args
+            body = {
+                "message": message,
+                "reason": _HTTP_REASONS.get(status_code, "http_error"),
+            }
+        elif error is not None:
+            status_code = 500
+            body = {
+                "message": "The server failed unexpectedly; the details are in the "
+                "Jupyter server log.",
+                "reason": "internal",
+            }
+        else:
+            body = {
+                "message": responses.get(status_code, "Error"),
+                "reason": _HTTP_REASONS.get(status_code, "http_error"),
+            }
+        self.set_status(status_code)
+        self.clear_header("Content-Disposition")
+        self.finish(json.dumps(body))
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        if isinstance(value, NotebookRemoteError):
+            self.log.info(
+                "%s %s -> %s %s", self.request.method, self.request.path, value.status, value.reason
+            )
+            return
+        if isinstance(value, tornado.web.HTTPError):
+            super().log_exception(typ, value, tb)
+            return
+        try:
+            secrets = self.registry.secrets()
+        except Exception:
+            secrets = []
+        text = redact("".join(traceback.format_exception(typ, value, tb)), secrets)
+        self.log.error(
+            "Unexpected error in %s %s:\n%s", self.request.method, self.request.path, text
+        )
+
+    # ------------------------------------------------------------------ parsing
+
+    def json_body(self, *, optional: bool = False) -> Any:
+        raw = self.request.body
+        if not raw or not raw.strip():
+            if optional:
+                return {}
+            raise InvalidInput("The request needs a JSON body.", fields={"body": "is missing"})
+        try:
+            return json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise InvalidInput(
+                "The request body is not valid JSON.", fields={"body": "is not valid JSON"}
+            ) from None
+
+    def body(
+        self, model: type[BodyT], conn: Optional[str] = None, *, optional: bool = False
+    ) -> BodyT:
+        return parse_body(model, self.json_body(optional=optional), connection=conn)
+
+    def text_arg(self, name: str, max_chars: int, conn: Optional[str] = None) -> Optional[str]:
+        """A text query argument of at most ``max_chars``; None when absent or empty."""
+        raw = self.get_query_argument(name, None)
+        if raw is not None and len(raw) > max_chars:
+            raise invalid(name, f"must be at most {max_chars} characters", connection=conn)
+        return raw or None
+
+    def int_arg(self, name: str, default: int, low: int, high: int) -> int:
+        raw = self.get_query_argument(name, None)
+        if raw is None or raw == "":
+            return default
+        if not re.fullmatch(r"-?[0-9]{1,10}", raw.strip()):
+            raise invalid(name, f"must be a whole number from {low} to {high}")
+        value = int(raw)
+        if not low <= value <= high:
+            raise invalid(name, f"must be from {low} to {high}")
+        return value
+
+    def time_arg(self, name: str) -> Optional[datetime]:
+        raw = self.get_query_argument(name, None)
+        if raw is None or raw == "":
+            return None
+        if not re.fullmatch(r"[0-9]{1,15}", raw.strip()):
+            raise invalid(name, "must be a time in milliseconds since 1970-01-01 (UTC)")
+        value = int(raw)
+        if value > _MAX_MS:
+            raise invalid(name, "is after the year 9999")
+        return datetime.fromtimestamp(value / 1000, tz=timezone.utc)
+
+    async def provider(self, conn: str) -> Provider:
+        return await self.registry.get(conn)
+
+    async def notebook(self, conn: str, nb: str) -> tuple[Provider, str]:
+        provider = await self.provider(conn)
+        return provider, provider.validate_notebook_id(nb)
+
+    async def execution(self, conn: str, nb: str, ex: str) -> tuple[Provider, str, str]:
+        provider, nb = await self.notebook(conn, nb)
+        return provider, nb, provider.validate_execution_id(ex)

@@ -1,0 +1,213 @@
+"""The REST API: one handler a route, each parse -> one provider call -> answer.
+
+All routes live under ``{base_url}notebook-remote/``; ``openapi.yaml`` beside
+this file is their reference, held equal to :func:`route_table` by a test.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from urllib.parse import quote
+
+import tornado.web
+
+from ..errors import Unsupported, invalid
+from ..models import (
+    FILE_NAME_RE,
+    MAX_EXECUTIONS_LIMIT,
+    MAX_FILTER_CHARS,
+    MAX_PAGE,
+    MAX_PER_PAGE,
+    MAX_USAGE_DAYS,
+    ExecuteBody,
+    ExecutionList,
+    ExecutionStarted,
+    InputExportBody,
+    NotebookCreate,
+    NotebookPatch,
+    PushBody,
+    TokenBody,
+)
+from ..push.upload import resolve_upload
+from .base import PREFIX, BaseHandler
+
+_SEGMENT = r"([^/]+)"
+
+
+class ConnectionsHandler(BaseHandler):
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        self.answer(self.registry.describe())
+
+
+class TokenHandler(BaseHandler):
+    def _check(self, conn: str) -> None:
+        provider = self.registry.provider_nowait(conn)
+        if not provider.needs_token:
+            raise Unsupported(
+                f"Connection '{conn}' ({provider.kind}) does not use a token.", connection=conn
+            )
+
+    @tornado.web.authenticated
+    async def put(self, conn: str) -> None:
+        self._check(conn)
+        body = self.body(TokenBody, conn)
+        self.registry.store.set(conn, body.token)
+        self.log.info("Token of connection '%s' was set.", conn)
+        self.answer(None, 204)
+
+    @tornado.web.authenticated
+    async def delete(self, conn: str) -> None:
+        self._check(conn)
+        self.registry.store.delete(conn)
+        self.log.info("Token of connection '%s' was removed.", conn)
+        self.answer(None, 204)
+
+
+class NotebooksHandler(BaseHandler):
+    @tornado.web.authenticated
+    async def get(self, conn: str) -> None:
+        provider = await self.provider(conn)
+        text = self.text_arg("filter", MAX_FILTER_CHARS, conn)
+        page = self.int_arg("page", 0, 0, MAX_PAGE)
+        per_page = self.int_arg("perPage", 100, 1, MAX_PER_PAGE)
+        result = await provider.list_notebooks(filter=text, page=page, per_page=per_page)
+        self.answer(result)
+
+    @tornado.web.authenticated
+    async def post(self, conn: str) -> None:
+        provider = await self.provider(conn)
+        body = self.body(NotebookCreate, conn)
+        self.answer(await provider.create_notebook(body), 201)
+
+
+class NotebookHandler(BaseHandler):
+    @tornado.web.authenticated
+    async def get(self, conn: str, nb: str) -> None:
+        provider, nb = await self.notebook(conn, nb)
+        self.answer(await provider.get_notebook(nb))
+
+    @tornado.web.authenticated
+    async def patch(self, conn: str, nb: str) -> None:
+        provider, nb = await self.notebook(conn, nb)
+        body = self.body(NotebookPatch, conn)
+        self.answer(await provider.update_notebook(nb, body))
+
+    @tornado.web.authenticated
+    async def delete(self, conn: str, nb: str) -> None:
+        provider, nb = await self.notebook(conn, nb)
+        await provider.delete_notebook(nb)
+        self.answer({"success": True})
+
+
+class PushHandler(BaseHandler):
+    @tornado.web.authenticated
+    async def post(self, conn: str, nb: str) -> None:
+        provider, nb = await self.notebook(conn, nb)
+        body = self.body(PushBody, conn)
+        upload = await resolve_upload(
+            self.contents_manager, body.path, max_bytes=self.state.max_push_bytes
+        )
+        self.answer(await provider.push(nb, upload))
+
+
+class ExecutionsHandler(BaseHandler):
+    @tornado.web.authenticated
+    async def get(self, conn: str, nb: str) -> None:
+        provider, nb = await self.notebook(conn, nb)
+        limit = self.int_arg("limit", 20, 1, MAX_EXECUTIONS_LIMIT)
+        since = self.time_arg("since")
+        items = await provider.list_executions(nb, limit=limit, since=since)
+        self.answer(ExecutionList(items=items))
+
+    @tornado.web.authenticated
+    async def post(self, conn: str, nb: str) -> None:
+        provider, nb = await self.notebook(conn, nb)
+        body = self.body(ExecuteBody, conn, optional=True)
+        execution_id = await provider.execute(nb, body)
+        self.answer(ExecutionStarted(execution_id=execution_id), 202)
+
+
+class CancelHandler(BaseHandler):
+    @tornado.web.authenticated
+    async def post(self, conn: str, nb: str, ex: str) -> None:
+        provider, nb, ex = await self.execution(conn, nb, ex)
+        await provider.cancel(nb, ex)
+        self.answer({"success": True})
+
+
+class ExecutionFileHandler(BaseHandler):
+    @property
+    def content_security_policy(self) -> str:
+        # An executed notebook's HTML is served from the Jupyter origin: the
+        # sandbox gives it an opaque origin, so its scripts (plots) can run
+        # but can never reach Jupyter's cookies, storage or API.
+        return "sandbox allow-scripts; frame-ancestors 'self'; object-src 'none'"
+
+    @tornado.web.authenticated
+    async def get(self, conn: str, nb: str, ex: str, name: str) -> None:
+        provider, nb, ex = await self.execution(conn, nb, ex)
+        if not FILE_NAME_RE.match(name) or name in (".", ".."):
+            raise invalid(
+                "name",
+                "must be 1-255 characters of letters, digits, '_', '.' or '-'",
+                connection=conn,
+            )
+        file = await provider.execution_file(nb, ex, name)
+        content_type = file.content_type or "application/octet-stream"
+        if content_type.startswith("text/") and "charset" not in content_type:
+            content_type += "; charset=utf-8"
+        self.set_header("Content-Type", content_type)
+        self.set_header("X-Content-Type-Options", "nosniff")
+        if file.size is not None:
+            self.set_header("Content-Length", str(file.size))
+        if self.get_query_argument("download", "") in ("1", "true"):
+            self.set_header(
+                "Content-Disposition", f"attachment; filename*=UTF-8''{quote(file.name)}"
+            )
+        async for chunk in file.chunks():
+            self.write(chunk)
+            await self.flush()
+        self.finish(set_content_type=content_type)
+
+
+class UsageHandler(BaseHandler):
+    @tornado.web.authenticated
+    async def get(self, conn: str, nb: str) -> None:
+        provider, nb = await self.notebook(conn, nb)
+        end = self.time_arg("end") or datetime.now(timezone.utc)
+        start = self.time_arg("start") or (end - timedelta(days=30))
+        if start > end:
+            raise invalid("start", "must not be after end", connection=conn)
+        if end - start > timedelta(days=MAX_USAGE_DAYS):
+            raise invalid(
+                "start", f"the range may span at most {MAX_USAGE_DAYS} days", connection=conn
+            )
+        self.answer(await provider.usage(nb, start=start, end=end))
+
+
+class InputExportHandler(BaseHandler):
+    @tornado.web.authenticated
+    async def post(self, conn: str, nb: str) -> None:
+        provider, nb = await self.notebook(conn, nb)
+        body = self.body(InputExportBody, conn, optional=True)
+        self.answer(await provider.input_export(nb, body), 202)
+
+
+def route_table() -> list[tuple[str, type[BaseHandler]]]:
+    """Every route, relative to the server's base_url."""
+    c = f"{PREFIX}/connections/{_SEGMENT}"
+    nb = f"{c}/notebooks/{_SEGMENT}"
+    ex = f"{nb}/executions/{_SEGMENT}"
+    return [
+        (f"{PREFIX}/connections", ConnectionsHandler),
+        (f"{c}/token", TokenHandler),
+        (f"{c}/notebooks", NotebooksHandler),
+        (nb, NotebookHandler),
+        (f"{nb}/push", PushHandler),
+        (f"{nb}/executions", ExecutionsHandler),
+        (f"{ex}/cancel", CancelHandler),
+        (f"{ex}/files/{_SEGMENT}", ExecutionFileHandler),
+        (f"{nb}/usage", UsageHandler),
+        (f"{nb}/input-export", InputExportHandler),
+    ]
