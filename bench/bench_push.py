@@ -17,7 +17,7 @@ schema compilation are not counted.
 Then (unless ``--no-breakdown``) the same two steps the server takes are run
 in this process under tracemalloc to show where the peak comes from:
 ``resolve_upload`` (size check, JSON parse, nbformat validation) and
-streaming ``upload.chunks()`` through the multipart body.
+streaming ``upload.stream()`` through the multipart body.
 
 Run from the repository root: ``python bench/bench_push.py``.
 """
@@ -46,7 +46,7 @@ from _jupyter_harness import (
 )
 from jupyter_server.services.contents.filemanager import AsyncFileContentsManager
 
-from jupyter_notebook_remote.contents import resolve_upload
+from jupyter_notebook_remote.push.upload import resolve_upload
 from jupyter_notebook_remote.http import MultipartBody, MultipartFile
 from jupyter_notebook_remote.tests.fakes.losant import FakeLosant
 
@@ -209,7 +209,7 @@ async def _resolve_and_stream(root: Path, name: str, max_bytes: int, traced: boo
                 MultipartFile(
                     field="jupyterFile",
                     file_name=upload.file_name,
-                    chunks=upload.chunks,
+                    chunks=upload.stream,
                     size=upload.size,
                 )
             ]
