@@ -6,6 +6,14 @@ official clients speak them (API 1.30): ``Authorization: Bearer <token>``,
 on every call. A white-labelled deployment (WNOLOGY:
 ``https://api.app.wnology.io``) is the same class with another ``base_url``.
 
+A connection names its application (``application_id``, checked by the
+configuration against :attr:`LosantProvider.application_ids`); the
+``LOSANT_API_TOKEN`` / ``LOSANT_APPLICATION_ID`` / ``LOSANT_API_URL``
+environment variables make one on their own
+(:meth:`LosantProvider.environment_connection`). The name filter is the
+extension's one rule, sent as the glob Losant filters by
+(:func:`~jupyter_notebook_remote.providers.base.filter_glob`).
+
 A run's files (``outputInfo`` / ``inputInfo`` of its log entry) are linked
 to the extension's own files route, never to Losant's signed storage URLs:
 :meth:`LosantProvider.execution_file` finds the run in the logs and streams
@@ -18,23 +26,16 @@ the extension sees :mod:`jupyter_notebook_remote.models`.
 from __future__ import annotations
 
 import mimetypes
-from collections.abc import AsyncIterator, Mapping, Sequence
-from datetime import datetime, timezone
+from collections.abc import AsyncIterator, Mapping
+from datetime import datetime
 from typing import Any, ClassVar, Optional, Union
 from urllib.parse import urlsplit
 
 import httpx
 from pydantic import ValidationError
 
-from ..errors import (
-    InvalidInput,
-    NotFound,
-    RemoteAuthError,
-    RemoteError,
-    RemoteUnreachable,
-    invalid,
-)
-from ..http import MultipartBody, MultipartFile, Sleep, truncate
+from ..errors import InvalidInput, NotFound, RemoteAuthError, RemoteError, RemoteUnreachable
+from ..http import MultipartBody, MultipartFile, NotFoundHint, truncate
 from ..models import (
     FILE_NAME_RE,
     OBJECT_ID_RE,
@@ -54,11 +55,11 @@ from ..models import (
     NotebookStats,
     Usage,
     UsageDay,
+    as_utc,
     iso,
-    parse_time,
     usage_days,
 )
-from .base import ConnectionConfig, ExecutionFile, NotebookUpload, ProviderContext
+from .base import EnvConnection, ExecutionFile, IdFormat, NotebookUpload, filter_glob
 from .remote import RemoteProvider, WireModel
 
 API_VERSION = "^1.30.0"
@@ -70,8 +71,6 @@ GLOBAL_PARAMS: tuple[tuple[str, str], ...] = (
     ("_links", "true"),
     ("_embedded", "true"),
 )
-MAX_PER_PAGE = 1000
-MAX_LOG_LIMIT = 1000
 #: Runs searched (newest first) for the one whose file is asked for: Losant
 #: has no call that reads one execution by id, only the notebook's logs.
 FILE_LOG_LIMIT = 100
@@ -158,17 +157,7 @@ class _MinuteCounts(WireModel):
 
 
 def _ms(value: datetime) -> int:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return int(value.timestamp() * 1000)
-
-
-def _glob(text: str) -> str:
-    """Losant filters by glob over the whole name; a plain word matches inside."""
-    text = text.strip()
-    if not text or any(ch in text for ch in "*?["):
-        return text
-    return f"*{text}*"
+    return int(as_utc(value).timestamp() * 1000)
 
 
 def _number(value: Union[float, str]) -> Union[int, float, str]:
@@ -205,36 +194,49 @@ class LosantProvider(RemoteProvider):
     default_base_url: ClassVar[Optional[str]] = "https://api.losant.com"
     #: No settings beyond the common ones (kind, label, base_url, application_id, token).
     option_names: ClassVar[frozenset[str]] = frozenset()
+    application_ids: ClassVar[Optional[IdFormat]] = IdFormat(
+        OBJECT_ID_RE, "24 hexadecimal characters (the id in the Losant application's URL)"
+    )
+    secret_env: ClassVar[frozenset[str]] = frozenset({"LOSANT_API_TOKEN"})
     service_name: ClassVar[str] = "Losant"
 
     api_headers: ClassVar[Mapping[str, str]] = {
         "Accept": "application/json",
         "Accept-Version": API_VERSION,
     }
+    api_params: ClassVar[tuple[tuple[str, str], ...]] = GLOBAL_PARAMS
+
+    @classmethod
+    def environment_connection(cls, environ: Mapping[str, str]) -> Optional[EnvConnection]:
+        """``LOSANT_API_TOKEN`` + ``LOSANT_APPLICATION_ID`` (+ ``LOSANT_API_URL``)."""
+        if not (environ.get("LOSANT_API_TOKEN") or environ.get("LOSANT_APPLICATION_ID")):
+            return None
+        if not environ.get("LOSANT_APPLICATION_ID"):
+            return EnvConnection(
+                id="losant",
+                variables="LOSANT_*",
+                problem="LOSANT_API_TOKEN is set but LOSANT_APPLICATION_ID is not; "
+                "no 'losant' connection was added. Set LOSANT_APPLICATION_ID too.",
+            )
+        entry: dict[str, Any] = {
+            "kind": cls.kind,
+            "label": "Losant",
+            "application_id": environ["LOSANT_APPLICATION_ID"],
+            "token_env": "LOSANT_API_TOKEN",
+        }
+        if environ.get("LOSANT_API_URL"):
+            entry["base_url"] = environ["LOSANT_API_URL"]
+        return EnvConnection(id="losant", variables="LOSANT_*", entry=entry)
 
     def error_message(self, body: Any) -> Optional[str]:
         return losant_error_message(body)
 
-    def __init__(
-        self,
-        connection: ConnectionConfig,
-        context: ProviderContext,
-        *,
-        transport: Optional[httpx.AsyncBaseTransport] = None,
-        sleep: Optional[Sleep] = None,
-    ) -> None:
-        app_id = connection.application_id
-        if not app_id or not OBJECT_ID_RE.match(app_id):
-            raise invalid(
-                "application_id",
-                "a Losant connection needs the application's id (24 hexadecimal characters, "
-                "as in the application's URL)",
-                connection=connection.id,
-            )
-        self.application_id = app_id
-        super().__init__(connection, context, transport=transport, sleep=sleep)
-
     # ------------------------------------------------------------------ plumbing
+
+    @property
+    def application_id(self) -> Optional[str]:
+        """The application whose notebooks these are (checked by the configuration)."""
+        return self.connection.application_id
 
     def auth_headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token()}"}
@@ -244,73 +246,35 @@ class LosantProvider(RemoteProvider):
         return f"/applications/{self.application_id}/notebooks"
 
     def _nb_path(self, notebook_id: str, action: str = "") -> str:
-        path = f"{self._app_path}/{self.validate_notebook_id(notebook_id)}"
+        path = f"{self._app_path}/{notebook_id}"
         return f"{path}/{action}" if action else path
 
-    def _params(self, *pairs: tuple[str, Union[str, int, float]]) -> list[tuple[str, Any]]:
-        return [*GLOBAL_PARAMS, *pairs]
-
-    def _nb_not_found(self, notebook_id: str) -> tuple[str, str]:
+    def notebook_not_found(self, notebook_id: str) -> NotFoundHint:
         return (
             "notebook_not_found",
             f"Notebook {notebook_id} was not found in Losant application "
             f"{self.application_id} at {self.http.host}.",
         )
 
-    def _app_not_found(self) -> tuple[str, str]:
+    def _app_not_found(self) -> NotFoundHint:
         return (
             "not_found",
             f"Losant application {self.application_id} was not found at {self.http.host}; "
             "check the connection's application_id and base_url.",
         )
 
-    async def _json(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Sequence[tuple[str, Any]] = (),
-        json_body: Any = None,
-        not_found: tuple[str, str],
-        **kwargs: Any,
-    ) -> tuple[Any, httpx.Response]:
-        if json_body is not None:
-            kwargs["json_body"] = json_body
-        response = await self.http.send(
-            method, path, params=self._params(*params), not_found=not_found, **kwargs
-        )
-        return self.http.decode_json(response), response
-
-    def _bad(self, what: str, response: httpx.Response, exc: Optional[Exception] = None) -> Any:
-        detail = what
-        if isinstance(exc, ValidationError):
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "body"
-            detail = f"{what} ({where}: {first['msg']})"
-        elif exc is not None:
-            detail = f"{what} ({exc})"
-        return self.http.malformed(detail, response)
+    def _success(self, data: Any, what: str, response: httpx.Response) -> None:
+        """Losant's ``{"success": true}``, or a RemoteError naming the answer."""
+        if not isinstance(data, dict) or data.get("success") is not True:
+            raise self.unreadable(f"the {what} answer does not say success", response)
 
     # ------------------------------------------------------------------ normalising
 
-    def _time(self, value: Optional[str], response: httpx.Response) -> Optional[str]:
-        if value is None or value == "":
-            return None
-        try:
-            return iso(parse_time(value))
-        except ValueError:
-            raise self._bad(f"the time {truncate(value, 40)!r} is not ISO 8601", response) from None
-
     def _notebook(self, data: Any, response: httpx.Response) -> Notebook:
-        if not isinstance(data, dict):
-            raise self._bad("a notebook is not a JSON object", response)
-        try:
-            wire = _Notebook.model_validate(data)
-        except ValidationError as exc:
-            raise self._bad("a notebook does not match Losant's schema", response, exc) from None
+        wire = self.wire(_Notebook, data, "a notebook", response)
         nb_id = wire.id or wire.notebookId
         if not nb_id:
-            raise self._bad("a notebook has no id", response)
+            raise self.unreadable("a notebook has no id", response)
         stats = None
         if wire.stats is not None:
             stats = NotebookStats(
@@ -323,8 +287,8 @@ class LosantProvider(RemoteProvider):
             name=wire.name if wire.name is not None else nb_id,
             description=wire.description or "",
             file_name=wire.jupyterFileName,
-            created_at=self._time(wire.creationDate, response),
-            updated_at=self._time(wire.lastUpdated, response),
+            created_at=self.wire_time(wire.creationDate, response),
+            updated_at=self.wire_time(wire.lastUpdated, response),
             image_version=wire.imageVersion,
             stats=stats,
             inputs=_brief(wire.inputs, "inputType"),
@@ -333,17 +297,10 @@ class LosantProvider(RemoteProvider):
 
     def _log(self, data: Any, response: httpx.Response) -> tuple[str, _Log]:
         """One execution log entry, checked: (its execution id, the entry)."""
-        if not isinstance(data, dict):
-            raise self._bad("an execution log entry is not a JSON object", response)
-        try:
-            wire = _Log.model_validate(data)
-        except ValidationError as exc:
-            raise self._bad(
-                "an execution log entry does not match Losant's schema", response, exc
-            ) from None
+        wire = self.wire(_Log, data, "an execution log entry", response)
         ex_id = wire.id or wire.notebookExecutionId
         if not ex_id:
-            raise self._bad("an execution log entry has no id", response)
+            raise self.unreadable("an execution log entry has no id", response)
         return ex_id, wire
 
     def _file_link(
@@ -354,7 +311,9 @@ class LosantProvider(RemoteProvider):
         the name is not one the route can carry."""
         if not info.url or not FILE_NAME_RE.match(name) or name in (".", ".."):
             return None
-        if not OBJECT_ID_RE.match(notebook_id) or not OBJECT_ID_RE.match(execution_id):
+        if not self.notebook_ids.pattern.match(notebook_id):
+            return None
+        if not self.execution_ids.pattern.match(execution_id):
             return None
         return self.file_route(notebook_id, execution_id, name)
 
@@ -366,9 +325,9 @@ class LosantProvider(RemoteProvider):
                 id=ex_id,
                 notebook_id=nb_id,
                 status=wire.status,  # checked by pydantic (Literal)
-                queued_at=self._time(wire.runQueuedAt, response),
-                started_at=self._time(wire.runStartedAt, response),
-                finished_at=self._time(
+                queued_at=self.wire_time(wire.runQueuedAt, response),
+                started_at=self.wire_time(wire.runStartedAt, response),
+                finished_at=self.wire_time(
                     wire.outputsCompletedAt or wire.notebookCompletedAt, response
                 ),
                 source=ExecutionSource(type=wire.sourceType, id=wire.sourceId),
@@ -393,8 +352,8 @@ class LosantProvider(RemoteProvider):
                 ],
             )
         except ValidationError as exc:
-            raise self._bad(
-                f"execution {ex_id} has an unknown status {wire.status!r}", response, None
+            raise self.unreadable(
+                f"execution {ex_id} has an unknown status {wire.status!r}", response
             ) from exc
 
     # ------------------------------------------------------------------ notebooks
@@ -402,33 +361,19 @@ class LosantProvider(RemoteProvider):
     async def list_notebooks(
         self, *, filter: Optional[str] = None, page: int = 0, per_page: int = 100
     ) -> NotebookPage:
-        conn = self.connection.id
-        if page < 0:
-            raise invalid("page", "must be 0 or more", connection=conn)
-        if not 1 <= per_page <= MAX_PER_PAGE:
-            raise invalid("perPage", f"must be between 1 and {MAX_PER_PAGE}", connection=conn)
         params: list[tuple[str, Any]] = [
             ("sortField", "name"),
             ("sortDirection", "asc"),
             ("page", page),
             ("perPage", per_page),
         ]
-        pattern = _glob(filter or "")
+        pattern = filter_glob(filter)
         if pattern:
-            if len(pattern) > 1024:
-                raise invalid("filter", "must be at most 1024 characters", connection=conn)
             params += [("filterField", "name"), ("filter", pattern)]
-        data, response = await self._json(
+        data, response = await self.call_json(
             "GET", self._app_path, params=params, not_found=self._app_not_found()
         )
-        if not isinstance(data, dict):
-            raise self._bad("the notebook list is not a JSON object", response)
-        try:
-            wire = _Notebooks.model_validate(data)
-        except ValidationError as exc:
-            raise self._bad(
-                "the notebook list does not match Losant's schema", response, exc
-            ) from None
+        wire = self.wire(_Notebooks, data, "the notebook list", response)
         items = [self._notebook(item, response) for item in wire.items]
         return NotebookPage(
             items=items,
@@ -440,85 +385,93 @@ class LosantProvider(RemoteProvider):
 
     async def create_notebook(self, body: NotebookCreate) -> Notebook:
         payload = body.model_dump(by_alias=True, exclude_none=True)
-        data, response = await self._json(
+        data, response = await self.call_json(
             "POST", self._app_path, json_body=payload, not_found=self._app_not_found()
         )
         return self._notebook(data, response)
 
     async def get_notebook(self, notebook_id: str) -> Notebook:
-        data, response = await self._json(
-            "GET", self._nb_path(notebook_id), not_found=self._nb_not_found(notebook_id)
+        data, response = await self.call_json(
+            "GET", self._nb_path(notebook_id), not_found=self.notebook_not_found(notebook_id)
         )
         return self._notebook(data, response)
 
     async def update_notebook(self, notebook_id: str, patch: NotebookPatch) -> Notebook:
-        path = self._nb_path(notebook_id)
         payload = patch.model_dump(by_alias=True, exclude_none=True)
-        data, response = await self._json(
-            "PATCH", path, json_body=payload, not_found=self._nb_not_found(notebook_id)
+        data, response = await self.call_json(
+            "PATCH",
+            self._nb_path(notebook_id),
+            json_body=payload,
+            not_found=self.notebook_not_found(notebook_id),
         )
         return self._notebook(data, response)
 
     async def delete_notebook(self, notebook_id: str) -> None:
-        data, response = await self._json(
-            "DELETE", self._nb_path(notebook_id), not_found=self._nb_not_found(notebook_id)
+        data, response = await self.call_json(
+            "DELETE", self._nb_path(notebook_id), not_found=self.notebook_not_found(notebook_id)
         )
-        if not isinstance(data, dict) or data.get("success") is not True:
-            raise self._bad("the delete answer does not say success", response)
+        self._success(data, "delete", response)
 
     async def push(self, notebook_id: str, upload: NotebookUpload) -> Notebook:
-        path = self._nb_path(notebook_id, "upload")
-        if not upload.file_name:
-            raise invalid("path", "names no file", connection=self.connection.id)
         body = MultipartBody(
             [
                 MultipartFile(
                     field="jupyterFile",
                     file_name=upload.file_name,
-                    chunks=upload.chunks,
+                    chunks=upload.stream,
                     size=upload.size,
                     content_type=upload.content_type or "application/octet-stream",
                 )
             ]
         )
-        data, response = await self._json(
-            "POST", path, content=body, not_found=self._nb_not_found(notebook_id)
+        data, response = await self.call_json(
+            "POST",
+            self._nb_path(notebook_id, "upload"),
+            content=body,
+            not_found=self.notebook_not_found(notebook_id),
         )
         return self._notebook(data, response)
 
     # ------------------------------------------------------------------ runs
 
     async def execute(self, notebook_id: str, body: ExecuteBody) -> str:
-        path = self._nb_path(notebook_id, "execute")
         payload: dict[str, Any] = {}
         if body.relative_to is not None:
             payload["relativeTo"] = _number(body.relative_to)
         if body.template_context is not None:
             payload["templateContext"] = body.template_context
-        data, response = await self._json(
-            "POST", path, json_body=payload, not_found=self._nb_not_found(notebook_id)
+        data, response = await self.call_json(
+            "POST",
+            self._nb_path(notebook_id, "execute"),
+            json_body=payload,
+            not_found=self.notebook_not_found(notebook_id),
         )
         ex_id = data.get("executionId") if isinstance(data, dict) else None
-        if not isinstance(ex_id, str) or not OBJECT_ID_RE.match(ex_id):
-            raise self._bad("the execute answer has no valid executionId", response)
+        if not isinstance(ex_id, str) or not self.execution_ids.pattern.match(ex_id):
+            raise self.unreadable("the execute answer has no valid executionId", response)
         return ex_id
+
+    async def _logs(
+        self, notebook_id: str, params: list[tuple[str, Any]]
+    ) -> tuple[list[Any], httpx.Response]:
+        """The notebook's execution log entries (newest first), not yet read."""
+        data, response = await self.call_json(
+            "GET",
+            self._nb_path(notebook_id, "logs"),
+            params=params,
+            not_found=self.notebook_not_found(notebook_id),
+        )
+        if not isinstance(data, list):
+            raise self.unreadable("the execution logs are not a JSON array", response)
+        return data, response
 
     async def list_executions(
         self, notebook_id: str, *, limit: int = 20, since: Optional[datetime] = None
     ) -> list[Execution]:
-        path = self._nb_path(notebook_id, "logs")
-        if not 1 <= limit <= MAX_LOG_LIMIT:
-            raise invalid(
-                "limit", f"must be between 1 and {MAX_LOG_LIMIT}", connection=self.connection.id
-            )
         params: list[tuple[str, Any]] = [("limit", limit)]
         if since is not None:
             params.append(("since", _ms(since)))
-        data, response = await self._json(
-            "GET", path, params=params, not_found=self._nb_not_found(notebook_id)
-        )
-        if not isinstance(data, list):
-            raise self._bad("the execution logs are not a JSON array", response)
+        data, response = await self._logs(notebook_id, params)
         return [self._execution(item, notebook_id, response) for item in data]
 
     async def execution_file(self, notebook_id: str, execution_id: str, name: str) -> ExecutionFile:
@@ -528,17 +481,8 @@ class LosantProvider(RemoteProvider):
         it is fetched with a client of its own that carries no Losant token,
         and the body passes through in chunks, never held whole.
         """
-        self.validate_notebook_id(notebook_id)
-        self.validate_execution_id(execution_id)
         conn = self.connection.id
-        data, response = await self._json(
-            "GET",
-            self._nb_path(notebook_id, "logs"),
-            params=[("limit", FILE_LOG_LIMIT)],
-            not_found=self._nb_not_found(notebook_id),
-        )
-        if not isinstance(data, list):
-            raise self._bad("the execution logs are not a JSON array", response)
+        data, response = await self._logs(notebook_id, [("limit", FILE_LOG_LIMIT)])
         wire: Optional[_Log] = None
         for item in data:
             ex_id, entry = self._log(item, response)
@@ -622,11 +566,9 @@ class LosantProvider(RemoteProvider):
         return ExecutionFile(name=name, content_type=content_type, size=size, chunks=chunks)
 
     async def cancel(self, notebook_id: str, execution_id: str) -> None:
-        path = self._nb_path(notebook_id, "cancelExecution")
-        self.validate_execution_id(execution_id)
-        data, response = await self._json(
+        data, response = await self.call_json(
             "POST",
-            path,
+            self._nb_path(notebook_id, "cancelExecution"),
             params=[("executionId", execution_id)],
             not_found=(
                 "execution_not_found",
@@ -634,37 +576,22 @@ class LosantProvider(RemoteProvider):
                 f"{self.http.host}.",
             ),
         )
-        if not isinstance(data, dict) or data.get("success") is not True:
-            raise self._bad("the cancel answer does not say success", response)
+        self._success(data, "cancel", response)
 
     async def usage(self, notebook_id: str, *, start: datetime, end: datetime) -> Usage:
-        path = self._nb_path(notebook_id, "notebookMinuteCounts")
-        if end < start:
-            raise InvalidInput(
-                "end must not be before start.",
-                fields={"end": "must not be before start"},
-                connection=self.connection.id,
-            )
-        data, response = await self._json(
+        data, response = await self.call_json(
             "GET",
-            path,
+            self._nb_path(notebook_id, "notebookMinuteCounts"),
             params=[("start", _ms(start)), ("end", _ms(end))],
-            not_found=self._nb_not_found(notebook_id),
+            not_found=self.notebook_not_found(notebook_id),
         )
-        if not isinstance(data, dict):
-            raise self._bad("the minute counts are not a JSON object", response)
-        try:
-            wire = _MinuteCounts.model_validate(data)
-        except ValidationError as exc:
-            raise self._bad(
-                "the minute counts do not match Losant's schema", response, exc
-            ) from None
+        wire = self.wire(_MinuteCounts, data, "the minute counts", response)
         days = usage_days(start, end)
         for count in wire.counts:
-            try:
-                day = parse_time(count.date).date().isoformat()
-            except ValueError:
-                raise self._bad(f"the day {count.date!r} is not ISO 8601", response) from None
+            when = self.wire_datetime(count.date, response)
+            if when is None:
+                raise self.unreadable("a minute count has no date", response)
+            day = when.date().isoformat()
             entry = days.setdefault(day, UsageDay(date=day))
             entry.minutes += count.minutes
             entry.completed += count.completed
@@ -673,14 +600,13 @@ class LosantProvider(RemoteProvider):
             entry.timeout += count.timeout
         ordered = [days[d] for d in sorted(days)]
         return Usage(
-            start=self._time(wire.start, response) or iso(start) or "",
-            end=self._time(wire.end, response) or iso(end) or "",
+            start=self.wire_time(wire.start, response) or iso(start) or "",
+            end=self.wire_time(wire.end, response) or iso(end) or "",
             total_minutes=sum(d.minutes for d in ordered),
             days=ordered,
         )
 
     async def input_export(self, notebook_id: str, body: InputExportBody) -> JobQueued:
-        path = self._nb_path(notebook_id, "requestInputDataExport")
         payload: dict[str, Any] = {}
         if body.email is not None:
             payload["email"] = body.email
@@ -690,14 +616,17 @@ class LosantProvider(RemoteProvider):
             payload["relativeTo"] = _number(body.relative_to)
         if body.template_context is not None:
             payload["templateContext"] = body.template_context
-        data, response = await self._json(
-            "POST", path, json_body=payload, not_found=self._nb_not_found(notebook_id)
+        data, response = await self.call_json(
+            "POST",
+            self._nb_path(notebook_id, "requestInputDataExport"),
+            json_body=payload,
+            not_found=self.notebook_not_found(notebook_id),
         )
         if not isinstance(data, dict):
-            raise self._bad("the export answer is not a JSON object", response)
+            raise self.unreadable("the export answer is not a JSON object", response)
         job_id = data.get("jobId")
         if data.get("jobQueued") is not True or not isinstance(job_id, str) or not job_id:
-            raise self._bad("the export answer does not say the job was queued", response)
+            raise self.unreadable("the export answer does not say the job was queued", response)
         return JobQueued(job_queued=True, job_id=job_id)
 
 

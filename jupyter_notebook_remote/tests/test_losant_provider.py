@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from datetime import datetime, timezone
 from typing import Any, Callable, Optional
 
@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from ..errors import (
+    Conflict,
     InvalidInput,
     NotFound,
     RateLimited,
@@ -20,13 +21,19 @@ from ..errors import (
     RemoteError,
     TokenMissing,
 )
+from ..http import HttpSettings
 from ..models import (
     ExecuteBody,
     InputExportBody,
     NotebookCreate,
     NotebookPatch,
 )
-from ..providers.base import ConnectionConfig, HttpSettings, NotebookUpload, ProviderContext
+from ..providers.base import (
+    ConnectionConfig,
+    EnvConnection,
+    NotebookUpload,
+    ProviderContext,
+)
 from ..providers.losant import LosantProvider, losant_error_message
 from .fakes.losant import SCHEMA_DIR, parse_multipart_field
 
@@ -121,22 +128,55 @@ def test_capabilities_and_why_schedule_is_missing() -> None:
     assert LosantProvider.default_base_url == "https://api.losant.com"
 
 
-def test_a_connection_without_a_valid_application_id_is_refused() -> None:
+def test_a_connection_needs_the_applications_id() -> None:
+    ids = LosantProvider.application_ids
+    assert ids is not None
+    assert ids.check("application_id", APP) == APP
     for app_id in (None, "", "575ec8687ae143cd83dc4a9", "zzzec8687ae143cd83dc4a97"):
-        config = ConnectionConfig(id="x", kind="losant", label="x", application_id=app_id)
         with pytest.raises(InvalidInput) as err:
-            LosantProvider(config, ProviderContext(tokens=lambda: TOKEN))
+            ids.check("application_id", app_id, connection="x")
         assert "application_id" in err.value.fields
+        assert "the id in the Losant application's URL" in err.value.message
 
 
-async def test_a_white_labelled_host_is_just_another_base_url() -> None:
-    remote = Remote((200, EXAMPLES["notebook"]))
-    p = provider(remote, base_url="https://api.app.wnology.io/")
-    await p.get_notebook(NB)
-    assert str(remote.last.url).startswith(
-        f"https://api.app.wnology.io/applications/{APP}/notebooks/{NB}?"
+def test_the_token_variable_is_a_secret() -> None:
+    assert LosantProvider.secret_env == {"LOSANT_API_TOKEN"}
+
+
+def test_the_environment_asks_for_a_losant_connection() -> None:
+    env = {"LOSANT_API_TOKEN": "env-token", "LOSANT_APPLICATION_ID": APP}
+    entry = {
+        "kind": "losant",
+        "label": "Losant",
+        "application_id": APP,
+        "token_env": "LOSANT_API_TOKEN",
+    }
+    assert LosantProvider.environment_connection(env) == EnvConnection(
+        id="losant", variables="LOSANT_*", entry=entry
     )
-    await p.aclose()
+    white_label = {**env, "LOSANT_API_URL": "https://api.app.wnology.io/"}
+    assert LosantProvider.environment_connection(white_label) == EnvConnection(
+        id="losant",
+        variables="LOSANT_*",
+        entry={**entry, "base_url": "https://api.app.wnology.io/"},
+    )
+    # The application alone still asks (its token may come from the panel).
+    assert LosantProvider.environment_connection({"LOSANT_APPLICATION_ID": APP}) == EnvConnection(
+        id="losant", variables="LOSANT_*", entry=entry
+    )
+    assert LosantProvider.environment_connection({"CIVIS_API_KEY": "k"}) is None
+    assert LosantProvider.environment_connection({"LOSANT_API_TOKEN": ""}) is None
+
+
+def test_a_token_without_an_application_is_a_problem_not_a_connection() -> None:
+    assert LosantProvider.environment_connection(
+        {"LOSANT_API_TOKEN": "env-token"}
+    ) == EnvConnection(
+        id="losant",
+        variables="LOSANT_*",
+        problem="LOSANT_API_TOKEN is set but LOSANT_APPLICATION_ID is not; no 'losant' "
+        "connection was added. Set LOSANT_APPLICATION_ID too.",
+    )
 
 
 # ----------------------------------------------------------------------------- the wire
@@ -176,18 +216,23 @@ async def test_list_sends_paging_sorting_and_a_glob_filter() -> None:
     assert ("filter", "my*notebook") in query(remote.last)
     await p.list_notebooks()
     assert "filter" not in dict(query(remote.last))
+    await p.list_notebooks(filter="   ")
+    assert "filter" not in dict(query(remote.last))
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "field"),
-    [({"page": -1}, "page"), ({"per_page": 0}, "perPage"), ({"per_page": 5000}, "perPage")],
+    ("text", "glob"),
+    [
+        ("what?", "*what[?]*"),  # '?' stands for itself, as for every kind
+        ("[draft] report", "*[[]draft] report*"),
+        ("  plant*a ", "plant*a"),
+        ("*", "*"),
+    ],
 )
-async def test_list_rejects_bad_paging_before_sending(kwargs: dict[str, int], field: str) -> None:
+async def test_the_filter_goes_to_losant_as_the_one_rule_in_glob_form(text: str, glob: str) -> None:
     remote = Remote((200, EXAMPLES["notebooks"]))
-    with pytest.raises(InvalidInput) as err:
-        await provider(remote).list_notebooks(**kwargs)
-    assert field in err.value.fields
-    assert remote.requests == []
+    await provider(remote).list_notebooks(filter=text)
+    assert dict(query(remote.last))["filter"] == glob
 
 
 async def test_create_posts_the_body_and_reads_the_201() -> None:
@@ -243,6 +288,17 @@ async def test_push_streams_a_multipart_jupyter_file() -> None:
         "application/x-ipynb+json",
     )
     assert nb.file_name == "myNotebook.ipynb"
+
+
+@pytest.mark.parametrize("announced", [3, 20])  # the file grew; it shrank
+async def test_a_file_that_changes_while_it_is_pushed_is_a_conflict(announced: int) -> None:
+    data = b'{"cells": []}'
+    changed = NotebookUpload(
+        file_name="report.ipynb", size=announced, chunks=upload_of(data).chunks
+    )
+    with pytest.raises(Conflict) as err:
+        await provider(Remote((200, EXAMPLES["notebook"]))).push(NB, changed)
+    assert err.value.reason == "file_changed"
 
 
 async def test_execute_sends_options_and_returns_the_execution_id() -> None:
@@ -360,10 +416,15 @@ async def test_usage_merges_and_orders_days_and_rejects_a_reversed_range() -> No
     ]
     assert usage.total_minutes == 6
     assert usage.start == "2024-03-01T00:00:00.000Z"
-    remote = Remote((200, counts))
-    with pytest.raises(InvalidInput):
-        await provider(remote).usage(NB, start=end, end=start)
-    assert remote.requests == []
+
+
+@pytest.mark.parametrize("day", ["last tuesday", ""])
+async def test_a_minute_count_without_a_readable_day_is_a_remote_error(day: str) -> None:
+    counts = {"counts": [{"date": day, "minutes": 2}]}
+    start = datetime(2024, 3, 1, tzinfo=timezone.utc)
+    with pytest.raises(RemoteError) as err:
+        await provider(Remote((200, counts))).usage(NB, start=start, end=start)
+    assert err.value.status == 502
 
 
 async def test_input_export_posts_options_and_reads_the_202() -> None:
@@ -386,7 +447,7 @@ SIGNED = "https://files.losant.test/exec/result.html?Expires=1700000000&Signatur
 STORAGE_HOST = "files.losant.test"
 
 
-def finished(**files: dict[str, Any]) -> dict[str, Any]:
+def finished(**files: Any) -> dict[str, Any]:
     """A completed log entry whose outputInfo holds ``files``."""
     return {"id": EX, "notebookId": NB, "status": "completed", "outputInfo": files}
 
@@ -489,7 +550,7 @@ async def test_a_run_file_streams_from_the_signed_url_without_the_token() -> Non
 
 
 async def test_an_input_file_is_served_too_and_ids_are_matched_without_case() -> None:
-    entry = {"id": EX.upper(), "notebookId": NB, "status": "completed"}
+    entry: dict[str, Any] = {"id": EX.upper(), "notebookId": NB, "status": "completed"}
     entry["inputInfo"] = {"data.csv": {"url": "http://files.losant.test/in/data.csv"}}
     remote = TwoHosts([entry], httpx.Response(200, content=b"a,b\n"))
     file = await provider(remote).execution_file(NB, EX, "data.csv")
@@ -585,15 +646,6 @@ async def test_only_plain_http_links_are_followed(url: str) -> None:
     assert remote.storage.requests == []
 
 
-async def test_run_file_ids_are_checked_before_anything_is_sent() -> None:
-    remote = Remote((200, []))
-    with pytest.raises(InvalidInput):
-        await provider(remote).execution_file(NB, "nope", "result.html")
-    with pytest.raises(InvalidInput):
-        await provider(remote).execution_file("../x", EX, "result.html")
-    assert remote.requests == []
-
-
 # ----------------------------------------------------------------------------- normalising
 
 
@@ -671,26 +723,24 @@ async def test_an_html_answer_is_a_remote_error_not_a_crash() -> None:
 # ----------------------------------------------------------------------------- failures
 
 
-async def test_ids_are_checked_before_anything_is_sent() -> None:
-    remote = Remote((200, {}))
-    p = provider(remote)
-    calls = [
-        p.get_notebook("nope"),
-        p.update_notebook("x" * 24, NotebookPatch(name="n")),
-        p.delete_notebook("../../etc"),
-        p.push("1234", upload_of(b"{}")),
-        p.execute("", ExecuteBody()),
-        p.list_executions(NB + "0"),
-        p.cancel(NB, "not-an-execution"),
-        p.cancel("bad", EX),
-        p.usage("bad", start=datetime.now(timezone.utc), end=datetime.now(timezone.utc)),
-        p.input_export("bad", InputExportBody()),
-    ]
-    for call in calls:
-        with pytest.raises(InvalidInput) as err:
-            await call
-        assert set(err.value.fields) <= {"notebookId", "executionId"}
-    assert remote.requests == []
+@pytest.mark.parametrize("bad", ["nope", "x" * 24, "../../etc", "1234", "", NB + "0", None])
+def test_ids_that_are_not_losants_are_refused(bad: Any) -> None:
+    """The REST layer checks every id with these before any provider method runs."""
+    p = provider(Remote((200, {})))
+    with pytest.raises(InvalidInput) as err:
+        p.validate_notebook_id(bad)
+    assert list(err.value.fields) == ["notebookId"]
+    assert "24 hexadecimal characters" in err.value.message
+    with pytest.raises(InvalidInput) as err:
+        p.validate_execution_id(bad)
+    assert list(err.value.fields) == ["executionId"]
+    assert err.value.connection == "plant-a"
+
+
+def test_losant_ids_pass_as_they_are() -> None:
+    p = provider(Remote((200, {})))
+    assert p.validate_notebook_id(NB) == NB
+    assert p.validate_execution_id(EX.upper()) == EX.upper()
 
 
 async def test_no_token_means_token_missing_and_nothing_sent() -> None:
@@ -749,13 +799,14 @@ async def test_only_reads_are_retried() -> None:
     await provider(remote, sleeps=sleeps).list_notebooks()
     assert len(remote.requests) == 2
     assert len(sleeps) == 1
-    for name, call in [
+    writes: list[tuple[str, Callable[[LosantProvider], Awaitable[Any]]]] = [
         ("execute", lambda p: p.execute(NB, ExecuteBody())),
         ("upload", lambda p: p.push(NB, upload_of(b"{}"))),
         ("cancelExecution", lambda p: p.cancel(NB, EX)),
         ("notebooks", lambda p: p.create_notebook(NotebookCreate(name="n"))),
         ("requestInputDataExport", lambda p: p.input_export(NB, InputExportBody())),
-    ]:
+    ]
+    for name, call in writes:
         remote = Remote((503, {"message": "busy"}), (200, {}))
         sleeps.clear()
         with pytest.raises(RemoteError):
