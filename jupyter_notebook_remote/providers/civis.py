@@ -11,6 +11,13 @@ How Civis speaks (from the Swagger spec its ``civis`` client bundles):
 
 How this extension maps onto it:
 
+* **ids** are checked as Civis writes them (:data:`CIVIS_ID_RE`), and
+  ``CIVIS_API_KEY`` (+ ``CIVIS_API_ENDPOINT``) alone make a ``civis``
+  connection, as for Civis's own client.
+* **list**: Civis's list has no name filter, so the extension's one filter
+  rule (:func:`~jupyter_notebook_remote.providers.base.name_matches`, on the
+  name or the description) applies here, to the page Civis returned.
+
 * **delete** archives the notebook (``PUT /notebooks/{id}/archive``): the
   ``DELETE /notebooks/{id}`` route is deprecated in Civis's own spec. An
   archived notebook disappears from the list and reads as "not found" here;
@@ -37,28 +44,18 @@ How this extension maps onto it:
 from __future__ import annotations
 
 import base64
-import fnmatch
 import re
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, ClassVar, Optional
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 import httpx
-from pydantic import ValidationError
 
-from ..errors import (
-    Conflict,
-    InvalidInput,
-    NotFound,
-    RemoteAuthError,
-    RemoteError,
-    invalid,
-)
-from ..http import Sleep, truncate
+from ..errors import InvalidInput, NotFound, RemoteAuthError, RemoteError, invalid
+from ..http import NotFoundHint, truncate
 from ..models import (
-    MAX_USAGE_DAYS,
     ExecuteBody,
     Execution,
     ExecutionError,
@@ -72,10 +69,9 @@ from ..models import (
     Usage,
     as_utc,
     iso,
-    parse_time,
     usage_days,
 )
-from .base import ConnectionConfig, ExecutionFile, NotebookUpload, ProviderContext
+from .base import EnvConnection, ExecutionFile, IdFormat, NotebookUpload, name_matches
 from .remote import RemoteProvider, WireModel
 
 #: Civis answers at most this many items per page.
@@ -127,15 +123,6 @@ class _Links(WireModel):
     updateUrl: str
 
 
-def _matches(pattern: str, *texts: Optional[str]) -> bool:
-    """Case-insensitive: a glob if it has wildcards, else a substring."""
-    needle = pattern.strip().lower()
-    if not needle:
-        return True
-    glob = needle if any(ch in needle for ch in "*?[") else f"*{needle}*"
-    return any(text is not None and fnmatch.fnmatchcase(text.lower(), glob) for text in texts)
-
-
 def civis_error_message(body: Any) -> Optional[str]:
     """Civis's error body: ``{"error", "errorDescription", "code"}``."""
     if not isinstance(body, Mapping):
@@ -168,23 +155,37 @@ class CivisProvider(RemoteProvider):
     default_base_url: ClassVar[Optional[str]] = "https://api.civisanalytics.com"
     #: No settings beyond the common ones (kind, label, base_url, token).
     option_names: ClassVar[frozenset[str]] = frozenset()
+    secret_env: ClassVar[frozenset[str]] = frozenset({"CIVIS_API_KEY"})
+    notebook_ids: ClassVar[IdFormat] = IdFormat(
+        CIVIS_ID_RE, "a Civis notebook id: a positive whole number of at most 12 digits"
+    )
+    execution_ids: ClassVar[IdFormat] = IdFormat(
+        CIVIS_ID_RE, "a Civis deployment id: a positive whole number of at most 12 digits"
+    )
     service_name: ClassVar[str] = "Civis"
     storage_name: ClassVar[str] = "Civis file storage"
 
-    def error_message(self, body: Any) -> Optional[str]:
-        return civis_error_message(body)
+    @classmethod
+    def environment_connection(cls, environ: Mapping[str, str]) -> Optional[EnvConnection]:
+        """``CIVIS_API_KEY`` (+ ``CIVIS_API_ENDPOINT``), as Civis's own client reads them."""
+        if not environ.get("CIVIS_API_KEY"):
+            return None
+        entry: dict[str, Any] = {
+            "kind": cls.kind,
+            "label": "Civis Platform",
+            "token_env": "CIVIS_API_KEY",
+        }
+        if environ.get("CIVIS_API_ENDPOINT"):
+            entry["base_url"] = environ["CIVIS_API_ENDPOINT"]
+        return EnvConnection(id="civis", variables="CIVIS_*", entry=entry)
 
-    def __init__(
-        self,
-        connection: ConnectionConfig,
-        context: ProviderContext,
-        *,
-        transport: Optional[httpx.AsyncBaseTransport] = None,
-        sleep: Optional[Sleep] = None,
-    ) -> None:
-        super().__init__(connection, context, transport=transport, sleep=sleep)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         # (notebook id, deployment id) of deployments this server deleted.
         self._canceled: OrderedDict[tuple[str, str], None] = OrderedDict()
+
+    def error_message(self, body: Any) -> Optional[str]:
+        return civis_error_message(body)
 
     # ------------------------------------------------------------------ plumbing
 
@@ -192,71 +193,24 @@ class CivisProvider(RemoteProvider):
         basic = base64.b64encode(f"{self.token()}:".encode()).decode("ascii")
         return {"Authorization": f"Basic {basic}"}
 
-    def validate_notebook_id(self, value: str) -> str:
-        if not isinstance(value, str) or not CIVIS_ID_RE.match(value):
-            raise invalid(
-                "notebookId",
-                "must be a Civis notebook id: a positive whole number of at most 12 digits",
-                connection=self.connection.id,
-            )
-        return value
-
-    def validate_execution_id(self, value: str) -> str:
-        if not isinstance(value, str) or not CIVIS_ID_RE.match(value):
-            raise invalid(
-                "executionId",
-                "must be a Civis deployment id: a positive whole number of at most 12 digits",
-                connection=self.connection.id,
-            )
-        return value
-
-    def _nb_not_found(self, notebook_id: str) -> tuple[str, str]:
+    def notebook_not_found(self, notebook_id: str) -> NotFoundHint:
         return (
             "notebook_not_found",
             f"Civis notebook {notebook_id} was not found at {self.http.host} (or this API "
             "key may not see it).",
         )
 
-    def _bad(self, what: str, response: httpx.Response, exc: Optional[Exception] = None) -> Any:
-        detail = what
-        if isinstance(exc, ValidationError):
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "body"
-            detail = f"{what} ({where}: {first['msg']})"
-        return self.http.malformed(detail, response)
+    def _deployment_not_found(self, notebook_id: str, execution_id: str) -> NotFoundHint:
+        return (
+            "execution_not_found",
+            f"Deployment {execution_id} of Civis notebook {notebook_id} was not found at "
+            f"{self.http.host}.",
+        )
 
-    async def _json(
-        self,
-        method: str,
-        path: str,
-        *,
-        not_found: tuple[str, str],
-        **kwargs: Any,
-    ) -> tuple[Any, httpx.Response]:
-        response = await self.http.send(method, path, not_found=not_found, **kwargs)
-        return self.http.decode_json(response), response
+    def _no_api(self) -> NotFoundHint:
+        return ("not_found", f"Civis at {self.http.host} has no notebooks API.")
 
     # ------------------------------------------------------------------ normalising
-
-    def _time(self, value: Optional[str], response: httpx.Response) -> Optional[str]:
-        parsed = self._datetime(value, response)
-        return iso(parsed) if parsed is not None else None
-
-    def _datetime(self, value: Optional[str], response: httpx.Response) -> Optional[datetime]:
-        if value is None or value == "":
-            return None
-        try:
-            return parse_time(value)
-        except ValueError:
-            raise self._bad(f"the time {truncate(value, 40)!r} is not ISO 8601", response) from None
-
-    def _wire_notebook(self, data: Any, response: httpx.Response) -> _Notebook:
-        if not isinstance(data, dict):
-            raise self._bad("a notebook is not a JSON object", response)
-        try:
-            return _Notebook.model_validate(data)
-        except ValidationError as exc:
-            raise self._bad("a notebook does not match Civis's spec", response, exc) from None
 
     def _notebook(self, wire: _Notebook, response: httpx.Response) -> Notebook:
         nb_id = str(wire.id)
@@ -266,17 +220,9 @@ class CivisProvider(RemoteProvider):
             description=wire.description or "",
             # Civis keeps the .ipynb under the notebook, with no file name of its own.
             file_name=None,
-            created_at=self._time(wire.createdAt, response),
-            updated_at=self._time(wire.updatedAt, response),
+            created_at=self.wire_time(wire.createdAt, response),
+            updated_at=self.wire_time(wire.updatedAt, response),
         )
-
-    def _wire_deployment(self, data: Any, response: httpx.Response) -> _Deployment:
-        if not isinstance(data, dict):
-            raise self._bad("a deployment is not a JSON object", response)
-        try:
-            return _Deployment.model_validate(data)
-        except ValidationError as exc:
-            raise self._bad("a deployment does not match Civis's spec", response, exc) from None
 
     def _status(self, wire: _Deployment, notebook_id: str) -> ExecutionStatus:
         state = (wire.state or "pending").lower()
@@ -296,14 +242,14 @@ class CivisProvider(RemoteProvider):
         try:
             status = self._status(wire, notebook_id)
         except ValueError:
-            raise self._bad(
+            raise self.unreadable(
                 f"deployment {wire.deploymentId} has an unknown state "
                 f"{truncate(str(wire.state), 40)!r}",
                 response,
             ) from None
         nb_id = str(wire.notebookId) if wire.notebookId is not None else notebook_id
-        created = self._time(wire.createdAt, response)
-        updated = self._time(wire.updatedAt, response)
+        created = self.wire_time(wire.createdAt, response)
+        updated = self.wire_time(wire.updatedAt, response)
         errors: list[ExecutionError] = []
         if (
             status == "completed"
@@ -340,16 +286,9 @@ class CivisProvider(RemoteProvider):
     async def list_notebooks(
         self, *, filter: Optional[str] = None, page: int = 0, per_page: int = 100
     ) -> NotebookPage:
-        conn = self.connection.id
-        if page < 0:
-            raise invalid("page", "must be 0 or more", connection=conn)
-        if per_page < 1:
-            raise invalid("perPage", "must be at least 1", connection=conn)
-        if filter is not None and len(filter) > 1024:
-            raise invalid("filter", "must be at most 1024 characters", connection=conn)
         # Civis serves at most 50 per page; the answer says the size used.
         limit = min(per_page, MAX_LIMIT)
-        data, response = await self._json(
+        data, response = await self.call_json(
             "GET",
             "/notebooks",
             params=[
@@ -358,17 +297,19 @@ class CivisProvider(RemoteProvider):
                 ("order", "updated_at"),
                 ("order_dir", "desc"),
             ],
-            not_found=("not_found", f"Civis at {self.http.host} has no notebooks API."),
+            not_found=self._no_api(),
         )
         if not isinstance(data, list):
-            raise self._bad("the notebook list is not a JSON array", response)
-        wires = [self._wire_notebook(item, response) for item in data]
+            raise self.unreadable("the notebook list is not a JSON array", response)
+        wires = [self.wire(_Notebook, item, "a notebook", response) for item in data]
         # Civis's list has no name filter, so the filter applies here, to this
         # page only: a page may hold fewer matches than perPage while later
         # pages hold more.
-        if filter:
-            wires = [w for w in wires if _matches(filter, w.name, w.description)]
-        items = [self._notebook(w, response) for w in wires]
+        items = [
+            self._notebook(w, response)
+            for w in wires
+            if name_matches(filter, w.name, w.description)
+        ]
         return NotebookPage(
             items=items,
             count=len(items),
@@ -379,41 +320,32 @@ class CivisProvider(RemoteProvider):
 
     async def create_notebook(self, body: NotebookCreate) -> Notebook:
         if body.image_version is not None:
-            raise invalid(
-                "imageVersion",
-                "Civis notebooks have no image version; their Docker image is set in Civis",
-                connection=self.connection.id,
-            )
+            raise self._no_image_version()
         payload: dict[str, Any] = {"name": body.name, "language": "python3"}
         if body.description is not None:
             payload["description"] = body.description
-        data, response = await self._json(
-            "POST",
-            "/notebooks",
-            json_body=payload,
-            not_found=("not_found", f"Civis at {self.http.host} has no notebooks API."),
+        data, response = await self.call_json(
+            "POST", "/notebooks", json_body=payload, not_found=self._no_api()
         )
-        return self._notebook(self._wire_notebook(data, response), response)
+        return self._notebook(self.wire(_Notebook, data, "a notebook", response), response)
 
     async def get_notebook(self, notebook_id: str) -> Notebook:
-        self.validate_notebook_id(notebook_id)
-        data, response = await self._json(
-            "GET", f"/notebooks/{notebook_id}", not_found=self._nb_not_found(notebook_id)
+        data, response = await self.call_json(
+            "GET", f"/notebooks/{notebook_id}", not_found=self.notebook_not_found(notebook_id)
         )
-        wire = self._wire_notebook(data, response)
+        wire = self.wire(_Notebook, data, "a notebook", response)
         if wire.archived:
-            reason, _ = self._nb_not_found(notebook_id)
-            raise _archived(notebook_id, self.connection.id, reason)
+            raise NotFound(
+                f"Civis notebook {notebook_id} is archived (deleted from here). Unarchive it "
+                "in Civis to use it again.",
+                reason=self.notebook_not_found(notebook_id)[0],
+                connection=self.connection.id,
+            )
         return self._notebook(wire, response)
 
     async def update_notebook(self, notebook_id: str, patch: NotebookPatch) -> Notebook:
-        self.validate_notebook_id(notebook_id)
         if patch.image_version is not None:
-            raise invalid(
-                "imageVersion",
-                "Civis notebooks have no image version; their Docker image is set in Civis",
-                connection=self.connection.id,
-            )
+            raise self._no_image_version()
         payload: dict[str, Any] = {}
         if patch.name is not None:
             payload["name"] = patch.name
@@ -421,49 +353,49 @@ class CivisProvider(RemoteProvider):
             payload["description"] = patch.description
         if not payload:
             return await self.get_notebook(notebook_id)
-        data, response = await self._json(
+        data, response = await self.call_json(
             "PATCH",
             f"/notebooks/{notebook_id}",
             json_body=payload,
-            not_found=self._nb_not_found(notebook_id),
+            not_found=self.notebook_not_found(notebook_id),
         )
-        return self._notebook(self._wire_notebook(data, response), response)
+        return self._notebook(self.wire(_Notebook, data, "a notebook", response), response)
+
+    def _no_image_version(self) -> InvalidInput:
+        return invalid(
+            "imageVersion",
+            "Civis notebooks have no image version; their Docker image is set in Civis",
+            connection=self.connection.id,
+        )
 
     async def delete_notebook(self, notebook_id: str) -> None:
         """Archive the notebook (Civis's delete route is deprecated)."""
-        self.validate_notebook_id(notebook_id)
-        data, response = await self._json(
+        data, response = await self.call_json(
             "PUT",
             f"/notebooks/{notebook_id}/archive",
             json_body={"status": True},
             idempotent=True,
-            not_found=self._nb_not_found(notebook_id),
+            not_found=self.notebook_not_found(notebook_id),
         )
-        wire = self._wire_notebook(data, response)
+        wire = self.wire(_Notebook, data, "a notebook", response)
         if wire.archived is False:
-            raise self._bad("the archive answer says the notebook is not archived", response)
+            raise self.unreadable("the archive answer says the notebook is not archived", response)
 
     async def push(self, notebook_id: str, upload: NotebookUpload) -> Notebook:
-        self.validate_notebook_id(notebook_id)
         # Fresh links every time: they expire within minutes.
-        data, response = await self._json(
+        data, response = await self.call_json(
             "GET",
             f"/notebooks/{notebook_id}/update-links",
-            not_found=self._nb_not_found(notebook_id),
+            not_found=self.notebook_not_found(notebook_id),
         )
-        if not isinstance(data, dict):
-            raise self._bad("the update links are not a JSON object", response)
-        try:
-            links = _Links.model_validate(data)
-        except ValidationError as exc:
-            raise self._bad("the update links have no updateUrl", response, exc) from None
+        links = self.wire(_Links, data, "the update-links answer", response)
         parts = urlsplit(links.updateUrl)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise self._bad("the updateUrl is not an http(s) URL", response)
+            raise self.unreadable("the updateUrl is not an http(s) URL", response)
         await self._put_presigned(parts, upload)
         return await self.get_notebook(notebook_id)
 
-    async def _put_presigned(self, parts: Any, upload: NotebookUpload) -> None:
+    async def _put_presigned(self, parts: SplitResult, upload: NotebookUpload) -> None:
         """PUT the file to a pre-signed storage URL, with no Civis credentials.
 
         The URL carries its own signature in its query, passed on unchanged.
@@ -478,7 +410,7 @@ class CivisProvider(RemoteProvider):
                 "PUT",
                 parts.path or "/",
                 params=parse_qsl(parts.query, keep_blank_values=True),
-                content=_exact(upload),
+                content=upload.stream(),
                 headers={"Content-Length": str(upload.size)},
             )
         except (RemoteAuthError, InvalidInput, NotFound) as exc:
@@ -494,7 +426,6 @@ class CivisProvider(RemoteProvider):
     # ------------------------------------------------------------------ runs
 
     async def execute(self, notebook_id: str, body: ExecuteBody) -> str:
-        self.validate_notebook_id(notebook_id)
         if body.template_context is not None:
             raise invalid(
                 "templateContext",
@@ -502,27 +433,24 @@ class CivisProvider(RemoteProvider):
                 connection=self.connection.id,
             )
         # relativeTo only dates a template context, which Civis does not take.
-        data, response = await self._json(
+        data, response = await self.call_json(
             "POST",
             f"/notebooks/{notebook_id}/deployments",
             json_body={},
-            not_found=self._nb_not_found(notebook_id),
+            not_found=self.notebook_not_found(notebook_id),
         )
-        return str(self._wire_deployment(data, response).deploymentId)
+        return str(self.wire(_Deployment, data, "a deployment", response).deploymentId)
 
     async def list_executions(
         self, notebook_id: str, *, limit: int = 20, since: Optional[datetime] = None
     ) -> list[Execution]:
-        self.validate_notebook_id(notebook_id)
-        if limit < 1:
-            raise invalid("limit", "must be at least 1", connection=self.connection.id)
         wires, response = await self._deployments(notebook_id, min(limit, MAX_LIMIT), 1)
         executions: list[Execution] = []
         threshold = as_utc(since) if since is not None else None
         for wire in wires:
             if threshold is not None:
                 # Civis has no "since": keep what changed at or after it.
-                changed = self._datetime(wire.updatedAt or wire.createdAt, response)
+                changed = self.wire_datetime(wire.updatedAt or wire.createdAt, response)
                 if changed is not None and changed < threshold:
                     continue
             executions.append(self._execution(wire, notebook_id, response))
@@ -531,7 +459,7 @@ class CivisProvider(RemoteProvider):
     async def _deployments(
         self, notebook_id: str, limit: int, page_num: int
     ) -> tuple[list[_Deployment], httpx.Response]:
-        data, response = await self._json(
+        data, response = await self.call_json(
             "GET",
             f"/notebooks/{notebook_id}/deployments",
             params=[
@@ -540,50 +468,31 @@ class CivisProvider(RemoteProvider):
                 ("order", "created_at"),
                 ("order_dir", "desc"),
             ],
-            not_found=self._nb_not_found(notebook_id),
+            not_found=self.notebook_not_found(notebook_id),
         )
         if not isinstance(data, list):
-            raise self._bad("the deployment list is not a JSON array", response)
-        return [self._wire_deployment(item, response) for item in data], response
+            raise self.unreadable("the deployment list is not a JSON array", response)
+        return [self.wire(_Deployment, item, "a deployment", response) for item in data], response
 
     async def cancel(self, notebook_id: str, execution_id: str) -> None:
-        self.validate_notebook_id(notebook_id)
-        self.validate_execution_id(execution_id)
         await self.http.send(
             "DELETE",
             f"/notebooks/{notebook_id}/deployments/{execution_id}",
             idempotent=True,
-            not_found=(
-                "execution_not_found",
-                f"Deployment {execution_id} of Civis notebook {notebook_id} was not found at "
-                f"{self.http.host}.",
-            ),
+            not_found=self._deployment_not_found(notebook_id, execution_id),
         )
         self._canceled[(notebook_id, execution_id)] = None
         while len(self._canceled) > MAX_REMEMBERED_CANCELS:
             self._canceled.popitem(last=False)
 
     async def usage(self, notebook_id: str, *, start: datetime, end: datetime) -> Usage:
-        self.validate_notebook_id(notebook_id)
         start, end = as_utc(start), as_utc(end)
-        if end < start:
-            raise InvalidInput(
-                "end must not be before start.",
-                fields={"end": "must not be before start"},
-                connection=self.connection.id,
-            )
-        if end - start > timedelta(days=MAX_USAGE_DAYS):
-            raise invalid(
-                "start",
-                f"the usage range can be at most {MAX_USAGE_DAYS} days",
-                connection=self.connection.id,
-            )
         days = usage_days(start, end)
         for page_num in range(1, MAX_USAGE_PAGES + 1):
             wires, response = await self._deployments(notebook_id, MAX_LIMIT, page_num)
             older = False
             for wire in wires:
-                created = self._datetime(wire.createdAt, response)
+                created = self.wire_datetime(wire.createdAt, response)
                 if created is None or created > end:
                     continue
                 if created < start:
@@ -592,7 +501,7 @@ class CivisProvider(RemoteProvider):
                 execution = self._execution(wire, notebook_id, response)
                 if (wire.state or "").lower() != "terminated":
                     continue  # still going (or asleep): no final duration yet
-                updated = self._datetime(wire.updatedAt, response) or created
+                updated = self.wire_datetime(wire.updatedAt, response) or created
                 entry = days[created.date().isoformat()]
                 entry.minutes += max(0.0, (updated - created).total_seconds()) / 60
                 if execution.status == "canceled":
@@ -617,32 +526,26 @@ class CivisProvider(RemoteProvider):
         Civis keeps no output files of a deployment (it is a notebook server,
         what it writes stays in Civis); its logs are the one thing to read.
         """
-        self.validate_notebook_id(notebook_id)
-        self.validate_execution_id(execution_id)
         if name != LOG_FILE:
             raise NotFound(
                 f"A Civis deployment has no file '{name}'; its logs are '{LOG_FILE}'.",
                 reason="file_not_found",
                 connection=self.connection.id,
             )
-        data, response = await self._json(
+        data, response = await self.call_json(
             "GET",
             f"/notebooks/{notebook_id}/deployments/{execution_id}/logs",
             params=[("limit", MAX_LOG_LINES)],
-            not_found=(
-                "execution_not_found",
-                f"Deployment {execution_id} of Civis notebook {notebook_id} was not found at "
-                f"{self.http.host}.",
-            ),
+            not_found=self._deployment_not_found(notebook_id, execution_id),
         )
         if not isinstance(data, list):
-            raise self._bad("the deployment logs are not a JSON array", response)
+            raise self.unreadable("the deployment logs are not a JSON array", response)
         lines: list[str] = []
         for entry in data:
             if not isinstance(entry, dict) or not isinstance(entry.get("message"), str):
-                raise self._bad("a log entry has no message", response)
+                raise self.unreadable("a log entry has no message", response)
             when = entry.get("createdAt")
-            stamp = self._time(when if isinstance(when, str) else None, response) or "-"
+            stamp = self.wire_time(when if isinstance(when, str) else None, response) or "-"
             source = entry.get("source") if isinstance(entry.get("source"), str) else "?"
             stream = entry.get("stream") if isinstance(entry.get("stream"), str) else "?"
             lines.append(f"{stamp} [{source}/{stream}] {entry['message'].rstrip()}")
@@ -670,36 +573,6 @@ def _total(response: httpx.Response, page: int, limit: int, received: int) -> in
         return int(header.strip())
     known = page * limit + received
     return known + 1 if received >= limit else known
-
-
-def _archived(notebook_id: str, connection: str, reason: str) -> NotFound:
-    return NotFound(
-        f"Civis notebook {notebook_id} is archived (deleted from here). Unarchive it in "
-        "Civis to use it again.",
-        reason=reason,
-        connection=connection,
-    )
-
-
-async def _exact(upload: NotebookUpload) -> AsyncIterator[bytes]:
-    """The upload's bytes, stopping if the file is not the announced size."""
-    sent = 0
-    async for chunk in upload.chunks():
-        if not chunk:
-            continue
-        sent += len(chunk)
-        if sent > upload.size:
-            raise _changed(upload, sent)
-        yield bytes(chunk)
-    if sent != upload.size:
-        raise _changed(upload, sent)
-
-
-def _changed(upload: NotebookUpload, sent: int) -> Conflict:
-    return Conflict(
-        f"'{upload.file_name}' changed while it was being sent (expected {upload.size} "
-        f"bytes, read {sent}). Save it and push again.",
-    )
 
 
 __all__ = ["CIVIS_ID_RE", "CivisProvider", "civis_error_message"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import AsyncIterator, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any, Callable, Optional
 
 import httpx
@@ -21,6 +21,7 @@ from jupyter_notebook_remote.errors import (
     TokenMissing,
     Unsupported,
 )
+from jupyter_notebook_remote.http import HttpSettings
 from jupyter_notebook_remote.models import (
     ExecuteBody,
     InputExportBody,
@@ -29,7 +30,7 @@ from jupyter_notebook_remote.models import (
 )
 from jupyter_notebook_remote.providers.base import (
     ConnectionConfig,
-    HttpSettings,
+    EnvConnection,
     NotebookUpload,
     ProviderContext,
 )
@@ -156,32 +157,44 @@ async def test_no_token_sends_nothing(fake_civis: FakeCivis) -> None:
 @pytest.mark.parametrize(
     "bad", ["abc", "0", "007", "1" * 13, "12a", "-1", "", "1.5", "1 ", "5f0c1a2b3c4d5e6f7a8b9c0d"]
 )
-async def test_bad_ids_are_refused_before_anything_is_sent(
-    civis: CivisProvider, fake_civis: FakeCivis, bad: str
-) -> None:
-    calls = [
-        lambda: civis.get_notebook(bad),
-        lambda: civis.update_notebook(bad, NotebookPatch(name="x")),
-        lambda: civis.delete_notebook(bad),
-        lambda: civis.push(bad, upload_of(b"{}")),
-        lambda: civis.execute(bad, ExecuteBody()),
-        lambda: civis.list_executions(bad),
-        lambda: civis.cancel(bad, "301"),
-        lambda: civis.cancel("7001", bad),
-        lambda: civis.usage(bad, start=datetime.now(timezone.utc), end=datetime.now(timezone.utc)),
-    ]
-    for call in calls:
-        with pytest.raises(InvalidInput) as err:
-            await call()
-        assert set(err.value.fields) <= {"notebookId", "executionId"}
-        assert "12 digits" in err.value.message
-    assert fake_civis.requests == []
+def test_ids_that_are_not_civis_ids_are_refused(bad: str) -> None:
+    """The REST layer checks every id with these before any provider method runs."""
+    civis = mock(lambda request: httpx.Response(500))
+    with pytest.raises(InvalidInput) as err:
+        civis.validate_notebook_id(bad)
+    assert list(err.value.fields) == ["notebookId"]
+    assert "a Civis notebook id: a positive whole number of at most 12 digits" in (
+        err.value.message
+    )
+    with pytest.raises(InvalidInput) as err:
+        civis.validate_execution_id(bad)
+    assert list(err.value.fields) == ["executionId"]
+    assert "a Civis deployment id" in err.value.message
+    assert err.value.connection == "civis-test"
 
 
 def test_valid_ids_pass_unchanged(civis: CivisProvider) -> None:
     assert civis.validate_notebook_id("7") == "7"
     assert civis.validate_notebook_id("999999999999") == "999999999999"
     assert civis.validate_execution_id("301") == "301"
+
+
+def test_the_environment_asks_for_a_civis_connection() -> None:
+    assert CivisProvider.environment_connection({"CIVIS_API_KEY": "k"}) == EnvConnection(
+        id="civis",
+        variables="CIVIS_*",
+        entry={"kind": "civis", "label": "Civis Platform", "token_env": "CIVIS_API_KEY"},
+    )
+    found = CivisProvider.environment_connection(
+        {"CIVIS_API_KEY": "k", "CIVIS_API_ENDPOINT": "https://api.civis.test/"}
+    )
+    assert found is not None
+    assert found.entry is not None
+    assert found.entry["base_url"] == "https://api.civis.test/"
+    # The endpoint alone is no connection: the key is what the Civis client needs.
+    assert CivisProvider.environment_connection({"CIVIS_API_ENDPOINT": "https://x"}) is None
+    assert CivisProvider.environment_connection({"CIVIS_API_KEY": ""}) is None
+    assert CivisProvider.secret_env == {"CIVIS_API_KEY"}
 
 
 # --------------------------------------------------------------------------- notebooks
@@ -228,6 +241,30 @@ async def test_list_filters_within_the_page_case_insensitively(
     # Civis has no name filter: nothing about it goes on the wire.
     for request in fake_civis.requests:
         assert "filter" not in request.query
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Q?", ["Q? review"]),  # '?' stands for itself, as for every kind
+        ("[draft]", ["[draft] plan"]),
+        ("q*review", ["Q? review", "Qa review"]),
+        ("*plan", ["[draft] plan"]),
+        ("  ", ["Q? review", "Qa review", "[draft] plan"]),
+    ],
+)
+async def test_the_filter_is_the_one_rule(
+    civis: CivisProvider,
+    fake_civis: FakeCivis,
+    civis_clock: FakeClock,
+    text: str,
+    names: list[str],
+) -> None:
+    for name in ("[draft] plan", "Qa review", "Q? review"):
+        fake_civis.add_notebook(name)
+        civis_clock.advance(1)
+    page = await civis.list_notebooks(filter=text)
+    assert [n.name for n in page.items] == names
 
 
 async def test_list_without_a_total_header_gives_a_lower_bound() -> None:
@@ -341,17 +378,17 @@ async def test_push_puts_the_bytes_to_a_fresh_presigned_url_without_the_key(
     await civis.push(str(created.id), upload_of(b"{}"))
     assert len(fake_civis.requests_to(r"/update-links$")) == 2
     assert fake_civis.notebooks[created.id].content == b"{}"
-    assert len(civis._storage) == 1  # the storage host's client is reused
 
 
 async def test_push_of_a_file_that_changed_size_is_a_conflict(
     civis: CivisProvider, fake_civis: FakeCivis
 ) -> None:
     created = fake_civis.add_notebook("Pushed", content=b"original")
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as grew:
         await civis.push(str(created.id), upload_of(b"0123456789", size=5))
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as shrank:
         await civis.push(str(created.id), upload_of(b"0123", size=5))
+    assert (grew.value.reason, shrank.value.reason) == ("file_changed", "file_changed")
     assert fake_civis.notebooks[created.id].content == b"original"
 
 
@@ -600,38 +637,41 @@ async def test_usage_sums_terminated_deployments_per_utc_day(
     civis: CivisProvider, fake_civis: FakeCivis, civis_clock: FakeClock
 ) -> None:
     nb = fake_civis.add_notebook("Busy")
-    now = civis_clock()  # 2026-01-05 09:00 UTC
+    nb_id = str(nb.id)
+    start = civis_clock()  # 2026-01-05 09:00 UTC
     day = 86400.0
+    end = start + 3 * day
     pending = 30.0
-    # two days ago: 10 min + 20 min of running, both ended by themselves
-    fake_civis.add_deployment(nb.id, created=now - 2 * day, running_seconds=600 - pending)
-    fake_civis.add_deployment(nb.id, created=now - 2 * day + 3600, running_seconds=1200 - pending)
-    # yesterday: one cancelled after 5 minutes (by this provider)
-    cancelled = fake_civis.add_deployment(nb.id, created=now - day, running_seconds=None)
-    # today: still running, not counted yet
-    fake_civis.add_deployment(nb.id, created=now - 120, running_seconds=None)
-    # a week ago: outside the range
-    fake_civis.add_deployment(nb.id, created=now - 7 * day, running_seconds=60)
-    civis_clock.advance(0)
-    cancelled.deleted_at = now - day + 300
-    civis._canceled[(str(nb.id), str(cancelled.id))] = None
+    # the next day: 10 min + 20 min of running, both ended by themselves
+    fake_civis.add_deployment(nb.id, created=start + day, running_seconds=600 - pending)
+    fake_civis.add_deployment(nb.id, created=start + day + 3600, running_seconds=1200 - pending)
+    # the day after: one run through this provider and cancelled after 5 minutes
+    civis_clock.advance(2 * day)
+    cancelled = await civis.execute(nb_id, ExecuteBody())
+    civis_clock.advance(300)
+    await civis.cancel(nb_id, cancelled)
+    # the last day: still running, not counted yet
+    fake_civis.add_deployment(nb.id, created=end - 120, running_seconds=None)
+    # before the range
+    fake_civis.add_deployment(nb.id, created=start - 4 * day, running_seconds=60)
+    civis_clock.advance(end - civis_clock())
 
     usage = await civis.usage(
-        str(nb.id),
-        start=datetime.fromtimestamp(now - 3 * day, tz=timezone.utc),
-        end=datetime.fromtimestamp(now, tz=timezone.utc),
+        nb_id,
+        start=datetime.fromtimestamp(start, tz=timezone.utc),
+        end=datetime.fromtimestamp(end, tz=timezone.utc),
     )
     by_day = {d.date: d for d in usage.days}
-    assert list(by_day) == ["2026-01-02", "2026-01-03", "2026-01-04", "2026-01-05"]
-    assert by_day["2026-01-03"].minutes == pytest.approx(30)
-    assert by_day["2026-01-03"].completed == 2
-    assert by_day["2026-01-04"].minutes == pytest.approx(5)
-    assert by_day["2026-01-04"].canceled == 1
+    assert list(by_day) == ["2026-01-05", "2026-01-06", "2026-01-07", "2026-01-08"]
+    assert by_day["2026-01-06"].minutes == pytest.approx(30)
+    assert by_day["2026-01-06"].completed == 2
+    assert by_day["2026-01-07"].minutes == pytest.approx(5)
+    assert (by_day["2026-01-07"].canceled, by_day["2026-01-07"].completed) == (1, 0)
+    assert by_day["2026-01-08"].minutes == 0
     assert by_day["2026-01-05"].minutes == 0
-    assert by_day["2026-01-02"].minutes == 0
     assert usage.total_minutes == pytest.approx(35)
-    assert usage.start == "2026-01-02T09:00:00.000Z"
-    assert usage.end == "2026-01-05T09:00:00.000Z"
+    assert usage.start == "2026-01-05T09:00:00.000Z"
+    assert usage.end == "2026-01-08T09:00:00.000Z"
 
 
 async def test_usage_reads_further_pages_until_older_than_start(
@@ -650,16 +690,6 @@ async def test_usage_reads_further_pages_until_older_than_start(
     assert usage.total_minutes == pytest.approx(60)
     pages = [r.query["page_num"] for r in fake_civis.requests_to(r"/deployments$", "GET")]
     assert pages == [["1"], ["2"]]
-
-
-async def test_usage_range_is_checked(civis: CivisProvider, fake_civis: FakeCivis) -> None:
-    now = datetime(2026, 1, 5, tzinfo=timezone.utc)
-    with pytest.raises(InvalidInput):
-        await civis.usage("7001", start=now, end=now - timedelta(days=1))
-    with pytest.raises(InvalidInput) as err:
-        await civis.usage("7001", start=now - timedelta(days=400), end=now)
-    assert "366" in err.value.message
-    assert fake_civis.requests == []
 
 
 # --------------------------------------------------------------------------- errors
