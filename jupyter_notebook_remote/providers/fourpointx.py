@@ -7,8 +7,12 @@ What its documentation shows, and the quirks this module absorbs:
   token never contains) is base64-encoded here first, as HTTP Basic wants.
 * **Base URL**: the documentation's examples use ``https://app.4pointx.com``;
   that is the default, and an on-premises site is a ``base_url`` away.
-* **Ids** are UUIDs; names are the notebook's file name (``*.ipynb``). This
-  extension shows the name without ``.ipynb`` and adds it back on rename.
+* **Ids** are UUIDs, compared and sent in lower case; names are the
+  notebook's file name (``*.ipynb``). This extension shows the name without
+  ``.ipynb`` and adds it back on rename.
+* **List** returns every notebook at once: the extension's one filter rule
+  (:func:`~jupyter_notebook_remote.providers.base.name_matches`) and the
+  paging apply here.
 * **Create** takes no body: the site names the new file itself
   (``2023-12-13_07:13:50_admin.ipynb``) and answers with that name and its
   path but no id. The id is then found in the list by that file name, and the
@@ -29,14 +33,15 @@ What its documentation shows, and the quirks this module absorbs:
   as a 400. After a 400 about one notebook, the list is consulted: when the
   id is not in it, the answer is a plain "notebook not found".
 * No push, cancel, logs or usage: the API has no route for them (see
-  ``unsupported``). Schedule and unschedule exist (:meth:`schedule`,
-  :meth:`unschedule`, :meth:`get_schedule`).
+  ``unsupported``). Schedule and unschedule exist here
+  (:meth:`FourPointXProvider.schedule`, :meth:`~FourPointXProvider.unschedule`,
+  :meth:`~FourPointXProvider.get_schedule`) but no route of this extension
+  calls them yet, so "schedule" is not among the capabilities.
 """
 
 from __future__ import annotations
 
 import base64
-import fnmatch
 import json
 import re
 import uuid
@@ -46,7 +51,6 @@ from datetime import datetime, timezone
 from typing import Any, ClassVar, Optional
 
 import httpx
-from pydantic import ValidationError
 
 from ..errors import Conflict, NotebookRemoteError, NotFound, RemoteError, invalid
 from ..models import (
@@ -57,6 +61,7 @@ from ..models import (
     NotebookPatch,
     iso,
 )
+from .base import IdFormat, name_matches
 from .remote import RemoteProvider, WireModel
 
 API = "/_notebooks/notebooks"
@@ -136,20 +141,12 @@ def _display_name(file_name: Optional[str], nb_id: str) -> str:
     return file_name[: -len(SUFFIX)] if file_name.endswith(SUFFIX) else file_name
 
 
-def _matches(pattern: str, text: str) -> bool:
-    needle = pattern.strip().lower()
-    if not needle:
-        return True
-    glob = needle if any(ch in needle for ch in "*?[") else f"*{needle}*"
-    return fnmatch.fnmatchcase(text.lower(), glob)
-
-
 class FourPointXProvider(RemoteProvider):
     """Notebooks of one 4pointx site."""
 
     kind: ClassVar[str] = "fourpointx"
     capabilities: ClassVar[frozenset[str]] = frozenset(
-        {"list", "create", "rename", "delete", "execute", "schedule"}
+        {"list", "create", "rename", "delete", "execute"}
     )
     unsupported: ClassVar[Mapping[str, str]] = {
         "push": (
@@ -163,9 +160,21 @@ class FourPointXProvider(RemoteProvider):
         ),
         "usage": "4pointx's API reports no run minutes",
         "inputExport": "4pointx's API has no export of a run's input data",
+        "schedule": (
+            "schedules are not offered through this extension yet; schedule the notebook in 4pointx"
+        ),
     }
     default_base_url: ClassVar[Optional[str]] = "https://app.4pointx.com"
     option_names: ClassVar[frozenset[str]] = frozenset()
+    notebook_ids: ClassVar[IdFormat] = IdFormat(
+        UUID_RE,
+        "a 4pointx notebook id: a UUID like 603d4b06-be33-41bd-b610-34b41df9653a",
+        lower=True,
+    )
+    #: A run's id is made here (4pointx gives none): a UUID too.
+    execution_ids: ClassVar[IdFormat] = IdFormat(
+        UUID_RE, "a UUID (4pointx runs have no id of their own)", lower=True
+    )
     service_name: ClassVar[str] = "4pointx"
 
     def error_message(self, body: Any) -> Optional[str]:
@@ -179,42 +188,10 @@ class FourPointXProvider(RemoteProvider):
             token = base64.b64encode(token.encode()).decode("ascii")
         return {"Authorization": f"Basic {token}"}
 
-    def validate_notebook_id(self, value: str) -> str:
-        if not isinstance(value, str) or not UUID_RE.match(value):
-            raise invalid(
-                "notebookId",
-                "must be a 4pointx notebook id: a UUID like 603d4b06-be33-41bd-b610-34b41df9653a",
-                connection=self.connection.id,
-            )
-        return value.lower()
-
-    def validate_execution_id(self, value: str) -> str:
-        if not isinstance(value, str) or not UUID_RE.match(value):
-            raise invalid(
-                "executionId",
-                "must be a UUID (4pointx runs have no id of their own)",
-                connection=self.connection.id,
-            )
-        return value.lower()
-
     def _not_found(self, notebook_id: str) -> NotFound:
-        return NotFound(
-            f"4pointx notebook {notebook_id} was not found at {self.http.host}.",
-            reason="notebook_not_found",
-            connection=self.connection.id,
-        )
-
-    def _nb_not_found(self, notebook_id: str) -> tuple[str, str]:
-        error = self._not_found(notebook_id)
-        return (error.reason, error.message)
-
-    def _bad(self, what: str, response: httpx.Response, exc: Optional[Exception] = None) -> Any:
-        detail = what
-        if isinstance(exc, ValidationError):
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "body"
-            detail = f"{what} ({where}: {first['msg']})"
-        return self.http.malformed(detail, response)
+        """:meth:`notebook_not_found` as the error, for what 4pointx says otherwise."""
+        reason, message = self.notebook_not_found(notebook_id)
+        return NotFound(message, reason=reason, connection=self.connection.id)
 
     def _check_answer(self, response: httpx.Response, notebook_id: Optional[str] = None) -> Any:
         """The decoded body of a 2xx answer; a JSON ``{"error"}`` is a failure.
@@ -263,14 +240,6 @@ class FourPointXProvider(RemoteProvider):
             )
         return exc
 
-    def _wire(self, data: Any, response: httpx.Response) -> _Notebook:
-        if not isinstance(data, dict):
-            raise self._bad("a notebook is not a JSON object", response)
-        try:
-            return _Notebook.model_validate(data)
-        except ValidationError as exc:
-            raise self._bad("a notebook does not match the 4pointx API", response, exc) from None
-
     def _notebook(self, wire: _Notebook) -> Notebook:
         return Notebook(
             id=wire.notebook_id,
@@ -282,13 +251,12 @@ class FourPointXProvider(RemoteProvider):
         )
 
     async def _all(self) -> tuple[list[_Notebook], httpx.Response]:
-        response = await self.http.send(
+        data, response = await self.call_json(
             "GET", f"{API}/_all", not_found=("not_found", self._no_api())
         )
-        data = self.http.decode_json(response)
         if not isinstance(data, list):
-            raise self._bad("the notebook list is not a JSON array", response)
-        return [self._wire(item, response) for item in data], response
+            raise self.unreadable("the notebook list is not a JSON array", response)
+        return [self.wire(_Notebook, item, "a notebook", response) for item in data], response
 
     def _no_api(self) -> str:
         return (
@@ -311,18 +279,10 @@ class FourPointXProvider(RemoteProvider):
     async def list_notebooks(
         self, *, filter: Optional[str] = None, page: int = 0, per_page: int = 100
     ) -> NotebookPage:
-        conn = self.connection.id
-        if page < 0:
-            raise invalid("page", "must be 0 or more", connection=conn)
-        if per_page < 1:
-            raise invalid("perPage", "must be at least 1", connection=conn)
-        if filter is not None and len(filter) > 1024:
-            raise invalid("filter", "must be at most 1024 characters", connection=conn)
         wires, _ = await self._all()
         # 4pointx returns every notebook at once: filter and page here.
         notebooks = [self._notebook(w) for w in wires]
-        if filter:
-            notebooks = [n for n in notebooks if _matches(filter, n.name)]
+        notebooks = [n for n in notebooks if name_matches(filter, n.name)]
         notebooks.sort(key=lambda n: (n.updated_at or "", n.id), reverse=True)
         items = notebooks[page * per_page : (page + 1) * per_page]
         return NotebookPage(
@@ -343,11 +303,7 @@ class FourPointXProvider(RemoteProvider):
             )
         wanted = self._file_name(body.name)
         response = await self.http.send("POST", f"{API}/", not_found=("not_found", self._no_api()))
-        data = self._check_answer(response)
-        try:
-            created = _Created.model_validate(data)
-        except ValidationError as exc:
-            raise self._bad("the create answer names no notebook", response, exc) from None
+        created = self.wire(_Created, self._check_answer(response), "the create answer", response)
         wires, listing = await self._all()
         found = [w for w in wires if w.notebook_name == created.notebook_name]
         if len(found) != 1:
@@ -378,14 +334,14 @@ class FourPointXProvider(RemoteProvider):
     async def _fetch(self, notebook_id: str) -> _Notebook:
         try:
             response = await self.http.send(
-                "GET", f"{API}/{notebook_id}", not_found=self._nb_not_found(notebook_id)
+                "GET", f"{API}/{notebook_id}", not_found=self.notebook_not_found(notebook_id)
             )
         except NotebookRemoteError as exc:
             raise await self._about(notebook_id, exc) from None
-        return self._wire(self._check_answer(response), response)
+        return self.wire(_Notebook, self._check_answer(response), "a notebook", response)
 
     async def get_notebook(self, notebook_id: str) -> Notebook:
-        return self._notebook(await self._fetch(self.validate_notebook_id(notebook_id)))
+        return self._notebook(await self._fetch(notebook_id))
 
     async def _rename(self, notebook_id: str, file_name: str) -> None:
         wires, _ = await self._all()
@@ -412,7 +368,6 @@ class FourPointXProvider(RemoteProvider):
         self._check_answer(response)
 
     async def update_notebook(self, notebook_id: str, patch: NotebookPatch) -> Notebook:
-        notebook_id = self.validate_notebook_id(notebook_id)
         conn = self.connection.id
         if patch.description is not None:
             raise invalid("description", "4pointx notebooks have no description", connection=conn)
@@ -425,19 +380,17 @@ class FourPointXProvider(RemoteProvider):
         return await self.get_notebook(notebook_id)
 
     async def delete_notebook(self, notebook_id: str) -> None:
-        notebook_id = self.validate_notebook_id(notebook_id)
         response = await self.http.send(
             "DELETE",
             f"{API}/",
             json_body={"nbk_ids": [notebook_id]},
-            not_found=self._nb_not_found(notebook_id),
+            not_found=self.notebook_not_found(notebook_id),
         )
         self._check_answer(response, notebook_id)
 
     # ------------------------------------------------------------------ runs
 
     async def execute(self, notebook_id: str, body: ExecuteBody) -> str:
-        notebook_id = self.validate_notebook_id(notebook_id)
         if body.template_context is not None:
             raise invalid(
                 "templateContext",
@@ -452,15 +405,17 @@ class FourPointXProvider(RemoteProvider):
             f"{API}/_run",
             json_body={"nbkIds": [notebook_id], "module": "notebooks"},
             idempotent=False,
-            not_found=self._nb_not_found(notebook_id),
+            not_found=self.notebook_not_found(notebook_id),
         )
         self._check_answer(response)
         return str(uuid.uuid4())
 
     # ------------------------------------------------------------------ schedules
+    # Not routed yet (see ``unsupported``). Like every provider method they take
+    # a notebook id the REST layer has already checked (validate_notebook_id).
 
     async def get_schedule(self, notebook_id: str) -> Schedule:
-        wire = await self._fetch(self.validate_notebook_id(notebook_id))
+        wire = await self._fetch(notebook_id)
         sched = wire.schedule or _Schedule()
         scheduled = (wire.status or "").strip().lower() == "scheduled"
         return Schedule(
@@ -480,7 +435,6 @@ class FourPointXProvider(RemoteProvider):
         ``period`` is a day of the week ("Monday"), ``time`` a time of day
         ("HH:MM"); both optional, as in 4pointx's API.
         """
-        notebook_id = self.validate_notebook_id(notebook_id)
         conn = self.connection.id
         try:
             datetime.strptime(until.strip(), "%Y-%m-%d %H:%M")
@@ -508,20 +462,19 @@ class FourPointXProvider(RemoteProvider):
             f"{API}/_schedule",
             json_body=payload,
             idempotent=True,
-            not_found=self._nb_not_found(notebook_id),
+            not_found=self.notebook_not_found(notebook_id),
         )
         self._check_answer(response)
         return await self.get_schedule(notebook_id)
 
     async def unschedule(self, notebook_id: str) -> Schedule:
-        notebook_id = self.validate_notebook_id(notebook_id)
         await self.get_notebook(notebook_id)
         response = await self.http.send(
             "POST",
             f"{API}/_unschedule",
             json_body={"nbk_ids": [notebook_id]},
             idempotent=True,
-            not_found=self._nb_not_found(notebook_id),
+            not_found=self.notebook_not_found(notebook_id),
         )
         self._check_answer(response)
         return await self.get_schedule(notebook_id)
