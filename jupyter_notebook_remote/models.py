@@ -152,10 +152,7 @@ class ExecutionInput(CamelModel):
     url: Optional[str] = None
 
 
-class ExecutionOutput(CamelModel):
-    name: str
-    size: Optional[float] = None
-    url: Optional[str] = None
+class ExecutionOutput(ExecutionInput):
     content_type: Optional[str] = None
 
 

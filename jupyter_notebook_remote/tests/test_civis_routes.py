@@ -249,14 +249,20 @@ async def test_usage_per_day_from_deployments(
 async def test_bad_ids_are_400_and_send_nothing(
     jp_fetch: Any, fake_civis: FakeCivis, bad: str
 ) -> None:
-    for method, parts in [
-        ("GET", ("notebooks", bad)),
-        ("DELETE", ("notebooks", bad)),
-        ("POST", ("notebooks", bad, "executions")),
-        ("GET", ("notebooks", bad, "usage")),
-        ("POST", ("notebooks", "7001", "executions", bad, "cancel")),
+    for method, parts, body in [
+        ("GET", ("notebooks", bad), None),
+        ("PATCH", ("notebooks", bad), {"name": "x"}),
+        ("DELETE", ("notebooks", bad), None),
+        ("POST", ("notebooks", bad, "push"), {"path": "a.ipynb"}),
+        ("POST", ("notebooks", bad, "executions"), None),
+        ("GET", ("notebooks", bad, "executions"), None),
+        ("GET", ("notebooks", bad, "usage"), None),
+        ("POST", ("notebooks", bad, "executions", "7001", "cancel"), None),
+        ("POST", ("notebooks", "7001", "executions", bad, "cancel"), None),
+        ("GET", ("notebooks", bad, "executions", "7001", "files", "result.log"), None),
+        ("GET", ("notebooks", "7001", "executions", bad, "files", "result.log"), None),
     ]:
-        r, err = await call(jp_fetch, method, *parts)
+        r, err = await call(jp_fetch, method, *parts, body=body)
         assert r.code == 400, (method, parts, err)
         assert err["reason"] == "invalid_input"
         assert set(err["fields"]) <= {"notebookId", "executionId"}

@@ -73,9 +73,15 @@ async def test_connections_describe_4pointx_and_what_it_lacks(
         "rename",
         "delete",
         "execute",
+    }
+    assert set(conn["unsupported"]) == {
+        "push",
+        "cancel",
+        "logs",
+        "usage",
+        "inputExport",
         "schedule",
     }
-    assert set(conn["unsupported"]) == {"push", "cancel", "logs", "usage", "inputExport"}
     assert all(text for text in conn["unsupported"].values())
     assert_no_secret(response, fake_fourpointx)
     assert fake_fourpointx.requests == []

@@ -35,6 +35,7 @@ from ..providers.base import (
     ProviderContext,
 )
 from ..providers.losant import LosantProvider, losant_error_message
+from ..providers.remote import MAX_STORAGE_CLIENTS
 from .fakes.losant import SCHEMA_DIR, parse_multipart_field
 
 TOKEN = "losant_tok_5d1e2f3a4b5c6d7e8f90a1b2c3d4e5f6"
@@ -839,3 +840,18 @@ async def test_the_token_is_redacted_from_errors_and_logs(caplog: pytest.LogCapt
     assert TOKEN not in caplog.text
     assert any("-> 401 in" in r.getMessage() for r in caplog.records)
     assert remote.last.headers["Authorization"] == f"Bearer {TOKEN}"
+
+
+async def test_storage_clients_are_kept_per_origin_and_the_oldest_is_closed() -> None:
+    """One client per storage host, reused call after call; a few hosts at most."""
+    losant = provider(Remote((200, {})))
+    first = await losant.storage_client("https://files-0.losant.test", service="storage")
+    assert await losant.storage_client("https://files-0.losant.test", service="storage") is first
+    others = [
+        await losant.storage_client(f"https://files-{i}.losant.test", service="storage")
+        for i in range(1, MAX_STORAGE_CLIENTS + 1)
+    ]
+    assert first.client.is_closed  # the least recently used went
+    assert not any(client.client.is_closed for client in others)
+    await losant.aclose()
+    assert all(client.client.is_closed for client in others)

@@ -210,7 +210,7 @@ async def test_a_file_changed_during_the_push_is_a_conflict(manager: Any) -> Non
 async def test_a_file_cut_short_while_it_is_sent_is_a_conflict(manager: Any) -> None:
     text = notebook_text(cells=1, source="x = '" + "a" * (3 * CHUNK_SIZE) + "'")
     path = save(Path(manager.root_dir), "long.ipynb", text)
-    upload = await resolve_upload(manager, "long.ipynb", max_bytes=LIMIT)
+    upload = await resolve_upload(manager, "long.ipynb", max_bytes=len(text) + 1)
     stream = upload.stream()
     first = await stream.__anext__()
     assert len(first) == CHUNK_SIZE
