@@ -152,7 +152,7 @@ async def test_a_notebook_runs_from_the_jupyter_root_to_its_results(
     assert done == {"success": True}
 
 
-async def test_bad_requests_get_clear_errors(jp_fetch: Any, jp_root_dir: Path) -> None:
+async def test_bad_requests_get_clear_errors(jp_fetch: Any) -> None:
     response, created = await call(
         jp_fetch, "POST", "connections", "local", "notebooks", body={"name": "empty"}
     )
@@ -163,24 +163,23 @@ async def test_bad_requests_get_clear_errors(jp_fetch: Any, jp_root_dir: Path) -
     assert response.code == 409
     assert error["reason"] == "not_pushed"
 
-    (jp_root_dir / "broken.ipynb").write_text('{"cells": 7}', encoding="utf-8")
-    response, error = await call(
-        jp_fetch,
-        "POST",
-        "connections",
-        "local",
-        "notebooks",
-        nb,
-        "push",
-        body={"path": "broken.ipynb"},
-    )
-    assert response.code == 400
-    assert error["reason"] == "invalid_input"
-    assert "path" in error["fields"]
-    response, error = await call(
-        jp_fetch, "POST", "connections", "local", "notebooks", nb, "executions"
-    )
-    assert error["reason"] == "not_pushed"  # the refused file was not kept
+    # Ids, limits and ranges are checked before the local connection is asked.
+    day = 24 * 3600 * 1000
+    now = int(time.time() * 1000)
+    for parts, params, field in [
+        (("not-an-id",), None, "notebookId"),
+        ((nb, "executions", "not-an-id", "cancel"), None, "executionId"),
+        ((nb, "executions"), {"limit": "0"}, "limit"),
+        ((nb, "usage"), {"start": str(now), "end": str(now - day)}, "start"),
+        ((nb, "usage"), {"start": str(now - 1000 * day), "end": str(now)}, "start"),
+    ]:
+        method = "POST" if parts[-1] == "cancel" else "GET"
+        response, error = await call(
+            jp_fetch, method, "connections", "local", "notebooks", *parts, params=params
+        )
+        assert response.code == 400, (parts, params, error)
+        assert error["reason"] == "invalid_input"
+        assert field in error["fields"], (parts, params, error)
 
 
 async def test_a_run_is_canceled_through_the_api(jp_fetch: Any, jp_root_dir: Path) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from jupyter_notebook_remote.errors import Conflict, NotFound
-from jupyter_notebook_remote.models import ExecuteBody
+from jupyter_notebook_remote.models import ExecuteBody, NotebookCreate
 
 from .local_support import (
     LOOP_FOREVER,
@@ -21,6 +21,7 @@ from .local_support import (
     read_file,
     read_text,
     running,
+    upload,
     wait_for,
     wait_for_file,
     wait_gone,
@@ -225,6 +226,21 @@ async def test_a_missing_kernel_ends_errored_saying_which(tmp_path: Path) -> Non
         assert "'no-such-kernel'" in done.errors[0].message
         assert "python3" in done.errors[0].message  # what is installed instead
         assert "NoSuchKernel" in (await read_file(local, nb, ex, "result.error.log")).decode()
+
+
+async def test_a_file_that_is_not_a_notebook_ends_errored_saying_so(tmp_path: Path) -> None:
+    # The push route refuses such a file; a provider called directly keeps it,
+    # and the run says what is wrong instead of failing somewhere inside.
+    async with running(tmp_path) as local:
+        nb = (await local.create_notebook(NotebookCreate(name="n"))).id
+        await local.push(nb, upload(b"{not json", "broken.ipynb"))
+        ex = await local.execute(nb, ExecuteBody())
+        done = await wait_for(local, nb, ex, FINISHED)
+        assert done.status == "errored"
+        assert done.errors[0].name == "InvalidNotebook"
+        assert "push it again" in done.errors[0].message
+        assert [o.name for o in done.outputs] == ["result.log", "result.error.log"]
+        assert "InvalidNotebook" in (await read_file(local, nb, ex, "result.error.log")).decode()
 
 
 async def test_huge_outputs_stop_the_run_and_the_others_go_on(tmp_path: Path) -> None:

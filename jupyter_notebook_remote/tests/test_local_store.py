@@ -7,7 +7,8 @@ import os
 import signal
 import sqlite3
 import sys
-from datetime import datetime, timedelta, timezone
+from collections.abc import AsyncIterator
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,6 @@ from jupyter_notebook_remote.errors import (
     InvalidInput,
     LocalRunError,
     NotFound,
-    TooLarge,
     Unsupported,
 )
 from jupyter_notebook_remote.models import (
@@ -27,6 +27,7 @@ from jupyter_notebook_remote.models import (
     NotebookCreate,
     NotebookPatch,
 )
+from jupyter_notebook_remote.providers.base import NotebookUpload
 from jupyter_notebook_remote.providers.local import LocalProvider
 from jupyter_notebook_remote.providers.local.provider import RESTART_MESSAGE
 from jupyter_notebook_remote.providers.local.store import MIGRATIONS, SCHEMA_VERSION
@@ -102,13 +103,11 @@ async def test_notebooks_are_created_listed_renamed_and_deleted(tmp_path: Path) 
         with pytest.raises(NotFound) as err:
             await local.get_notebook(b.id)
         assert err.value.reason == "notebook_not_found"
-        with pytest.raises(InvalidInput):
-            await local.get_notebook("not-an-id")
         with pytest.raises(Unsupported):
             await local.input_export(a.id, InputExportBody())
 
 
-async def test_push_keeps_a_copy_and_refuses_what_is_not_a_notebook(tmp_path: Path) -> None:
+async def test_push_keeps_a_copy_and_a_failed_push_leaves_the_last_one(tmp_path: Path) -> None:
     async with running(tmp_path) as local:
         nb = (await local.create_notebook(NotebookCreate(name="n"))).id
         with pytest.raises(Conflict) as err:
@@ -122,35 +121,24 @@ async def test_push_keeps_a_copy_and_refuses_what_is_not_a_notebook(tmp_path: Pa
         stored = tmp_path / "notebooks" / nb / "notebook.ipynb"
         assert await asyncio.to_thread(stored.read_bytes) == good
 
-        padding = "x" * (9 * 1024 * 1024)  # big enough to be checked in a child process
-        for bad, why in (
-            (b"{not json", "is not valid JSON"),
-            (
-                b'{"cells": "nope", "nbformat": 4, "nbformat_minor": 5, "metadata": {}}',
-                "is not a valid notebook",
-            ),
-            (b"", "is not valid JSON"),
-            (b'{"nbformat": 99}', "uses nbformat version 99"),
-            (
-                b'{"cells": 1, "nbformat": 4, "nbformat_minor": 5, "metadata": {"pad": "%s"}}'
-                % padding.encode(),
-                "is not a valid notebook",
-            ),
-        ):
-            with pytest.raises(InvalidInput) as bad_push:
-                await local.push(nb, upload(bad, "broken.ipynb", chunk=1024 * 1024))
-            assert f"'broken.ipynb' {why}" in bad_push.value.message
-            assert "push again" in bad_push.value.message
-            assert bad_push.value.status == 400
-            assert "path" in bad_push.value.fields
+        # The file changes on disk while it is read (the upload says so part-way).
+        async def changing() -> AsyncIterator[bytes]:
+            yield b'{"cells": ['
+            raise Conflict("changed while it was being pushed", reason="file_changed")
+
+        changed = NotebookUpload(file_name="changed.ipynb", size=len(good), chunks=changing)
+        with pytest.raises(Conflict) as err:
+            await local.push(nb, changed)
+        assert err.value.reason == "file_changed"
         # The last good copy is untouched and no temporary file is left behind.
         assert await asyncio.to_thread(stored.read_bytes) == good
         assert sorted(p.name for p in stored.parent.iterdir()) == ["notebook.ipynb"]
         assert (await local.get_notebook(nb)).file_name == "report.ipynb"
 
-        big = notebook_bytes([f"print({len(padding)})  # {padding}"])
+        big = notebook_bytes([f"print(1)  # {'x' * (9 * 1024 * 1024)}"])
         await local.push(nb, upload(big, "big.ipynb", chunk=1024 * 1024))
         assert (await local.get_notebook(nb)).file_name == "big.ipynb"
+        assert await asyncio.to_thread(stored.read_bytes) == big
 
 
 async def test_a_run_uses_the_pushed_copy_not_a_later_push(tmp_path: Path) -> None:
@@ -166,16 +154,6 @@ async def test_a_run_uses_the_pushed_copy_not_a_later_push(tmp_path: Path) -> No
         log = read_text(tmp_path / "runs" / queued / "result" / "result.log")
         assert "first version" in log
         assert "second version" not in log
-
-
-async def test_a_push_over_the_size_limit_is_refused(tmp_path: Path) -> None:
-    async with running(tmp_path) as local:
-        nb = (await local.create_notebook(NotebookCreate(name="n"))).id
-        huge = upload(b"x", "huge.ipynb")
-        object.__setattr__(huge, "size", 10**12)
-        with pytest.raises(TooLarge) as err:
-            await local.push(nb, huge)
-        assert err.value.status == 413
 
 
 async def test_delete_waits_for_runs_and_then_removes_their_files(tmp_path: Path) -> None:
@@ -205,16 +183,9 @@ async def test_history_is_filtered_by_time_and_limited(tmp_path: Path) -> None:
         third = await local.execute(nb, ExecuteBody())
         assert [e.id for e in await local.list_executions(nb, limit=2)] == [third, second]
         assert [e.id for e in await local.list_executions(nb, since=middle)] == [third, second]
-        with pytest.raises(InvalidInput):
-            await local.list_executions(nb, limit=0)
         for ex in (third, second, first):
             await local.cancel(nb, ex)
         await wait_for(local, nb, first, FINISHED, timeout=15)
-        now = datetime.now(timezone.utc)
-        with pytest.raises(InvalidInput):
-            await local.usage(nb, start=now, end=now - timedelta(days=1))
-        with pytest.raises(InvalidInput):
-            await local.usage(nb, start=now - timedelta(days=1000), end=now)
 
 
 async def test_stopping_the_server_ends_its_runs_and_their_processes(tmp_path: Path) -> None:

@@ -12,6 +12,10 @@ never the file being edited. Runs execute in child processes
 and its kernel within seconds. Statuses, times, errors and outputs are those
 of Losant's execution logs.
 
+What the handlers already checked (ids, page and limit bounds, the usage
+range, the pushed file: a valid notebook, within ``max_push_bytes``) is not
+checked again here.
+
 Options (``ConnectionConfig.options``): ``max_parallel`` (2),
 ``max_run_minutes`` (60), ``db_path`` ("" = ``<data_dir>/local.sqlite3``),
 ``max_output_mb`` (200: what one run may write to OUTPUT_DIR and its working
@@ -36,14 +40,12 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, ClassVar, Optional
 
-from ... import nbcheck
-from ...errors import Conflict, LocalRunError, NotFound, TooLarge, invalid
+from ...errors import Conflict, LocalRunError, NotFound, invalid
 from ...models import (
-    MAX_USAGE_DAYS,
     ExecuteBody,
     Execution,
     ExecutionError,
@@ -60,7 +62,6 @@ from ...models import (
     iso,
     usage_days,
 )
-from ...nbcheck import file_problem
 from ..base import ConnectionConfig, ExecutionFile, NotebookUpload, Provider, ProviderContext
 from . import runner
 from . import store as q
@@ -71,13 +72,6 @@ from .store import ExecutionRow, NotebookRow, Store
 DEFAULT_MAX_PARALLEL = 2
 DEFAULT_MAX_RUN_MINUTES = 60.0
 DEFAULT_MAX_OUTPUT_MB = 200.0
-#: A pushed notebook larger than this is refused (413).
-MAX_NOTEBOOK_BYTES = 100 * 1024 * 1024
-#: A pushed notebook up to this size is checked in a thread, a bigger one in a child.
-IN_PROCESS_CHECK_BYTES = 8 * 1024 * 1024
-CHECK_TIMEOUT_SECONDS = 120.0
-#: Where this package is imported from, for ``python -m`` in a child process.
-_PACKAGE_ROOT = str(Path(nbcheck.__file__).resolve().parent.parent)
 #: Seconds a stopped runner gets to leave before it is killed outright.
 STOP_GRACE_SECONDS = 3.0
 #: How often a running run's limits (disk use) are checked.
@@ -160,6 +154,8 @@ class LocalProvider(Provider):
 
     kind = "local"
     needs_token = False
+    default_label = "This machine"
+    keeps_state = True
     capabilities = frozenset(
         {"list", "create", "rename", "delete", "push", "execute", "cancel", "logs", "usage"}
     )
@@ -377,7 +373,6 @@ class LocalProvider(Provider):
         )
 
     async def _notebook_row(self, notebook_id: str) -> NotebookRow:
-        self.validate_notebook_id(notebook_id)
         await self._ready()
         row = await self._store.call(q.get_notebook, notebook_id, _month_start_ms())
         if row is None:
@@ -390,7 +385,6 @@ class LocalProvider(Provider):
         return row
 
     async def _execution_row(self, notebook_id: str, execution_id: str) -> ExecutionRow:
-        self.validate_execution_id(execution_id)
         await self._notebook_row(notebook_id)
         row = await self._store.call(q.get_execution, execution_id)
         if row is None or row.notebook_id != notebook_id:
@@ -406,10 +400,6 @@ class LocalProvider(Provider):
     async def list_notebooks(
         self, *, filter: Optional[str] = None, page: int = 0, per_page: int = 100
     ) -> NotebookPage:
-        if page < 0:
-            raise invalid("page", "must be 0 or more", connection=self.connection.id)
-        if not 1 <= per_page <= 1000:
-            raise invalid("perPage", "must be between 1 and 1000", connection=self.connection.id)
         await self._ready()
         rows, total = await self._store.call(
             q.list_notebooks,
@@ -466,47 +456,27 @@ class LocalProvider(Provider):
             self._run_dir(execution_id).remove()
 
     async def push(self, notebook_id: str, upload: NotebookUpload) -> Notebook:
+        """Keep the uploaded bytes as the notebook's copy, replacing the last one at once."""
         await self._notebook_row(notebook_id)
-        if upload.size > MAX_NOTEBOOK_BYTES:
-            raise self._too_large(upload.file_name)
         target = self._notebook_file(notebook_id)
         await asyncio.to_thread(target.parent.mkdir, parents=True, exist_ok=True)
         tmp = target.with_name(f".upload-{secrets.token_hex(6)}.tmp")
-        size = 0
         try:
             handle = await asyncio.to_thread(open, tmp, "wb")
             try:
-                async for chunk in upload.chunks():
-                    size += len(chunk)
-                    if size > MAX_NOTEBOOK_BYTES:
-                        raise self._too_large(upload.file_name)
+                async for chunk in upload.stream():
                     await asyncio.to_thread(handle.write, chunk)
                 await asyncio.to_thread(_flush_and_sync, handle)
             finally:
                 await asyncio.to_thread(handle.close)
-            problem = await _notebook_problem(tmp, size)
-            if problem is not None:
-                raise invalid(
-                    "path",
-                    f"'{upload.file_name}' {problem}. Open it in JupyterLab, fix or save it "
-                    "again, and push again.",
-                    connection=self.connection.id,
-                )
             await asyncio.to_thread(os.replace, tmp, target)
         except OSError as exc:
             raise self._disk_error(exc, "storing the pushed notebook") from exc
         finally:
             with contextlib.suppress(OSError):
                 await asyncio.to_thread(tmp.unlink, missing_ok=True)
-        await self._store.call(q.record_push, notebook_id, upload.file_name, size, _now_ms())
+        await self._store.call(q.record_push, notebook_id, upload.file_name, upload.size, _now_ms())
         return self._notebook_model(await self._notebook_row(notebook_id))
-
-    def _too_large(self, file_name: str) -> TooLarge:
-        return TooLarge(
-            f"'{file_name}' is larger than {MAX_NOTEBOOK_BYTES // (1024 * 1024)} MiB. Clear "
-            "big outputs (Edit > Clear Outputs of All Cells), save and push again.",
-            connection=self.connection.id,
-        )
 
     def _disk_error(self, exc: OSError, doing: str) -> LocalRunError:
         if is_disk_full(exc):
@@ -582,8 +552,6 @@ class LocalProvider(Provider):
     async def list_executions(
         self, notebook_id: str, *, limit: int = 20, since: Optional[datetime] = None
     ) -> list[Execution]:
-        if not 1 <= limit <= 1000:
-            raise invalid("limit", "must be between 1 and 1000", connection=self.connection.id)
         await self._notebook_row(notebook_id)
         rows = await self._store.call(
             q.list_executions, notebook_id, limit, None if since is None else _ms(since)
@@ -632,14 +600,6 @@ class LocalProvider(Provider):
 
     async def usage(self, notebook_id: str, *, start: datetime, end: datetime) -> Usage:
         start, end = as_utc(start), as_utc(end)
-        if end < start:
-            raise invalid("end", "must not be before start", connection=self.connection.id)
-        if end - start > timedelta(days=MAX_USAGE_DAYS):
-            raise invalid(
-                "start",
-                f"the range may span at most {MAX_USAGE_DAYS} days",
-                connection=self.connection.id,
-            )
         start_ms, end_ms = _ms(start), _ms(end)
         await self._notebook_row(notebook_id)
         rows = await self._store.call(q.finished_runs, notebook_id, start_ms, end_ms)
@@ -884,46 +844,6 @@ class LocalProvider(Provider):
 def _flush_and_sync(handle: Any) -> None:
     handle.flush()
     os.fsync(handle.fileno())
-
-
-async def _notebook_problem(path: Path, size: int) -> Optional[str]:
-    """What is wrong with the notebook file at ``path`` (nbformat schema), or None.
-
-    The same check as before any push (:mod:`jupyter_notebook_remote.nbcheck`):
-    in a thread for a small file, in a child process for a big one, so that
-    parsing it never holds the server's interpreter lock for long.
-    """
-    if size <= IN_PROCESS_CHECK_BYTES:
-        return await asyncio.to_thread(file_problem, str(path))
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH")) if p)
-    child = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        nbcheck.__name__,
-        str(path),
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=env,
-    )
-    try:
-        out, err = await asyncio.wait_for(child.communicate(), CHECK_TIMEOUT_SECONDS)
-    except asyncio.TimeoutError:
-        child.kill()
-        await child.wait()
-        raise LocalRunError(
-            f"Checking the pushed notebook took longer than {CHECK_TIMEOUT_SECONDS:.0f} s; "
-            "clear large outputs, save and push again."
-        ) from None
-    if child.returncode == 0:
-        return None
-    if child.returncode == 1 and out.strip():
-        return out.decode("utf-8", "replace").strip()
-    detail = err.decode("utf-8", "replace").strip()[-200:] or "no message"
-    raise LocalRunError(
-        f"The pushed notebook could not be checked (exit code {child.returncode}: {detail})."
-    )
 
 
 def _regular_file_size(path: Path) -> int:
