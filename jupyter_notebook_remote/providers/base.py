@@ -27,6 +27,7 @@ from urllib.parse import quote
 from ..errors import Conflict, TokenMissing, Unsupported, invalid
 from ..http.settings import HttpSettings
 from ..models import (
+    ALL_CAPABILITIES,
     OBJECT_ID_RE,
     ConnectionInfo,
     ExecuteBody,
@@ -219,10 +220,16 @@ class Provider(abc.ABC):
 
     #: The ``kind`` in configuration (``losant``, ``civis``, ``local``...).
     kind: ClassVar[str]
-    #: What this kind can do, from :data:`~jupyter_notebook_remote.models.ALL_CAPABILITIES`.
-    capabilities: ClassVar[frozenset[str]]
     #: capability -> why this kind cannot do it, for each one it lacks.
     unsupported: ClassVar[Mapping[str, str]] = {}
+    #: What this kind can do: every capability of
+    #: :data:`~jupyter_notebook_remote.models.ALL_CAPABILITIES` it does not say
+    #: ``unsupported`` (a kind lacking one always says why).
+    capabilities: ClassVar[frozenset[str]] = frozenset(ALL_CAPABILITIES)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.capabilities = frozenset(ALL_CAPABILITIES) - frozenset(cls.unsupported)
     #: Whether the kind needs a token at all (``local`` does not).
     needs_token: ClassVar[bool] = True
     #: Default base URL when the configuration gives none.

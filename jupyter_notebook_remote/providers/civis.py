@@ -138,9 +138,6 @@ class CivisProvider(RemoteProvider):
     """Notebooks of one Civis Platform user, over the Civis REST API."""
 
     kind: ClassVar[str] = "civis"
-    capabilities: ClassVar[frozenset[str]] = frozenset(
-        {"list", "create", "rename", "delete", "push", "execute", "cancel", "logs", "usage"}
-    )
     unsupported: ClassVar[Mapping[str, str]] = {
         "inputExport": (
             "Civis has no export of a run's input data: a notebook deployment reads "

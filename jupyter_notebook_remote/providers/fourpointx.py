@@ -145,9 +145,6 @@ class FourPointXProvider(RemoteProvider):
     """Notebooks of one 4pointx site."""
 
     kind: ClassVar[str] = "fourpointx"
-    capabilities: ClassVar[frozenset[str]] = frozenset(
-        {"list", "create", "rename", "delete", "execute"}
-    )
     unsupported: ClassVar[Mapping[str, str]] = {
         "push": (
             "4pointx's API has no endpoint to upload a notebook's content; edit the "

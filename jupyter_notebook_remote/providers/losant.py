@@ -170,20 +170,6 @@ class LosantProvider(RemoteProvider):
     """A Losant application's notebooks, over Losant's REST API."""
 
     kind: ClassVar[str] = "losant"
-    capabilities: ClassVar[frozenset[str]] = frozenset(
-        {
-            "list",
-            "create",
-            "rename",
-            "delete",
-            "push",
-            "execute",
-            "cancel",
-            "logs",
-            "usage",
-            "inputExport",
-        }
-    )
     unsupported: ClassVar[Mapping[str, str]] = {
         "schedule": (
             "Losant schedules notebook runs from a workflow (a Timer trigger with the "

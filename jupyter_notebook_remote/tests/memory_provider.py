@@ -15,7 +15,6 @@ from typing import Any, ClassVar, Optional
 
 from jupyter_notebook_remote.errors import Conflict, NotFound
 from jupyter_notebook_remote.models import (
-    ALL_CAPABILITIES,
     ExecuteBody,
     Execution,
     ExecutionOutput,
@@ -42,7 +41,6 @@ def new_id() -> str:
 
 class MemoryProvider(Provider):
     kind = "memory"
-    capabilities = frozenset(ALL_CAPABILITIES) - {"schedule"}
     unsupported: ClassVar[dict[str, str]] = {"schedule": "the memory service has no scheduler"}
     needs_token = True
     default_base_url = "https://memory.invalid"
