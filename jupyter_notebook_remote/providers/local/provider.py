@@ -63,10 +63,10 @@ from ...models import (
     usage_days,
 )
 from ..base import ConnectionConfig, ExecutionFile, NotebookUpload, Provider, ProviderContext
-from . import runner
 from . import store as q
 from .ownership import ServerLock, owner_alive
-from .rundir import RunDir, is_disk_full, is_our_runner, kill_group
+from .rundir import RunDir, is_our_runner
+from .shared import EXIT_DISK_FULL, is_disk_full, kill_group
 from .store import ExecutionRow, NotebookRow, Store
 
 DEFAULT_MAX_PARALLEL = 2
@@ -84,6 +84,8 @@ SECRET_ENV = frozenset(
 RESTART_MESSAGE = "The Jupyter server stopped while this run was in progress; run it again."
 RESTART_QUEUED_MESSAGE = "The Jupyter server stopped before this run started; run it again."
 
+#: The child process's program, run by file path (see :mod:`.runner`).
+RUNNER = Path(__file__).with_name("runner.py")
 #: Starts the runner by file path without putting its directory on sys.path.
 _BOOTSTRAP = (
     "import runpy, sys; del sys.path[0]; sys.argv = sys.argv[1:]; "
@@ -696,7 +698,7 @@ class LocalProvider(Provider):
                 sys.executable,
                 "-c",
                 _BOOTSTRAP,
-                runner.__file__,
+                str(RUNNER),
                 str(run.run_dir.root),
                 cwd=str(run.run_dir.root),
                 env=self._run_env(run.run_dir),
@@ -822,7 +824,7 @@ class LocalProvider(Provider):
             return outcome, errors
         assert run.process is not None
         code = run.process.returncode
-        if code == runner.EXIT_DISK_FULL:
+        if code == EXIT_DISK_FULL:
             message = (
                 "No space left on the device while writing the run's results; free some "
                 "disk space and run it again."

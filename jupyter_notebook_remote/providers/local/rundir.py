@@ -21,17 +21,16 @@ execution result. Each skipped file is noted in ``result.log``.
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import json
 import mimetypes
 import os
 import re
 import shutil
-import signal
 import stat
 from pathlib import Path
 from typing import Any, Optional
+
+from .shared import KERNEL_PID_FILE, SPEC_FILE, STATUS_FILE
 
 RESULT_FILES = ("result.ipynb", "result.html", "result.log", "result.error.log")
 #: At most this many files of OUTPUT_DIR are listed as outputs of one run.
@@ -57,23 +56,19 @@ def content_type(name: str) -> str:
     return guessed or "application/octet-stream"
 
 
-def is_disk_full(exc: BaseException) -> bool:
-    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1))
-
-
 class RunDir:
     """Paths of one run."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self.notebook = root / "notebook.ipynb"
-        self.spec = root / "run.json"
+        self.spec = root / SPEC_FILE
         self.input = root / "input"
         self.output = root / "output"
         self.work = root / "work"
         self.result = root / "result"
-        self.status = root / "status.json"
-        self.kernel_pid_file = root / "kernel.pid"
+        self.status = root / STATUS_FILE
+        self.kernel_pid_file = root / KERNEL_PID_FILE
         self.runner_log = root / "runner.log"
 
     def prepare(
@@ -245,14 +240,6 @@ def unique_name(name: str, taken: set[str]) -> str:
         if candidate not in taken:
             return candidate
         n += 1
-
-
-def kill_group(pid: Optional[int], sig: int = signal.SIGKILL) -> None:
-    """Signal the process group led by ``pid``; a group already gone is fine."""
-    if pid is None or pid <= 0:
-        return
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, sig)
 
 
 def is_our_runner(pid: int, run_root: Path) -> bool:

@@ -1,12 +1,14 @@
 """The child process that runs one notebook for the ``local`` connection.
 
-Started by :mod:`jupyter_notebook_remote.providers.local` with the server's
-Python, by file path (it imports nothing from this package, so a run does not
-pay for loading the server's modules; ``python -m
-jupyter_notebook_remote.providers.local.runner RUN_DIR`` works too), in its
+Started by :mod:`.provider` with the server's Python, by file path, in its
 own session so the server can stop it (and everything it started) with one
-signal to its process group. ``RUN_DIR/run.json`` says what to run and where;
-the runner then behaves like a Losant notebook run:
+signal to its process group. It does not import this package (that would
+load the server's modules, pydantic and the providers, which take longer to
+import than a short run takes to execute): the one module of ours it needs,
+:mod:`.shared`, it loads from the file next to it. ``python -m
+jupyter_notebook_remote.providers.local.runner RUN_DIR`` works too.
+``RUN_DIR/run.json`` says what to run and where; the runner then behaves
+like a Losant notebook run:
 
 * the kernel named in the notebook's metadata (``python3`` when none) runs it
   with nbclient, in the run's working directory, with ``INPUT_DIR`` and
@@ -33,7 +35,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import errno
+import importlib.util
 import json
 import os
 import re
@@ -43,30 +45,35 @@ import threading
 import time
 import traceback
 from pathlib import Path
-from typing import Any, Optional
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Optional
 
-#: Exit code when even ``status.json`` could not be written for lack of space.
-EXIT_DISK_FULL = 3
-#: Exit code for a malformed ``run.json`` (a bug of the server, not the user).
-EXIT_BAD_SPEC = 4
+
+def _load_shared() -> ModuleType:
+    """:mod:`.shared` from the file next to this one, without importing the package."""
+    path = Path(__file__).with_name("shared.py")
+    spec = importlib.util.spec_from_file_location("_notebook_remote_local_shared", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+if TYPE_CHECKING or __package__:
+    from . import shared
+else:  # run by file path, the server's way
+    shared = _load_shared()
+
 #: result.log stops copying cell output after this many bytes (the full output
 #: is still in result.ipynb).
 LOG_OUTPUT_LIMIT = 5 * 1024 * 1024
 
-STATUS_FILE = "status.json"
-KERNEL_PID_FILE = "kernel.pid"
-SPEC_FILE = "run.json"
-
 _ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
-_DISK_FULL_ERRNOS = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
 
 
 def strip_ansi(text: str) -> str:
     return _ANSI_RE.sub("", text)
-
-
-def is_disk_full(exc: BaseException) -> bool:
-    return isinstance(exc, OSError) and exc.errno in _DISK_FULL_ERRNOS
 
 
 class DiskFull(Exception):
@@ -126,7 +133,7 @@ def write_atomic(path: Path, data: bytes) -> None:
     except OSError as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
-        if is_disk_full(exc):
+        if shared.is_disk_full(exc):
             raise DiskFull(
                 f"No space left on the device while writing {path.name}; free some disk "
                 "space and run the notebook again."
@@ -148,12 +155,6 @@ def _output_size(content: dict[str, Any]) -> int:
         elif isinstance(value, list):
             size += sum(len(str(v)) for v in value)
     return size
-
-
-def kill_group(pid: int, sig: int) -> None:
-    """Signal the process group led by ``pid``, tolerating that it is gone."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, sig)
 
 
 class Runner:
@@ -188,8 +189,7 @@ class Runner:
         self.log.line(f"error: {name}: {message}")
 
     def _kill_kernel(self) -> None:
-        if self.kernel_pid is not None:
-            kill_group(self.kernel_pid, signal.SIGKILL)
+        shared.kill_group(self.kernel_pid, signal.SIGKILL)
 
     async def _watch_parent(self, parent: int) -> None:
         """Leave (with the kernel) when the server that started us is gone."""
@@ -290,7 +290,7 @@ class Runner:
             )
         elif isinstance(exc, NoSuchKernel):
             self.fail("NoSuchKernel", str(exc))
-        elif is_disk_full(exc):
+        elif shared.is_disk_full(exc):
             self.fail(
                 "DiskFull",
                 "No space left on the device while running the notebook; free some disk "
@@ -316,7 +316,7 @@ class Runner:
                 pid = getattr(getattr(self.km, "provisioner", None), "pid", None)
                 if isinstance(pid, int):
                     runner.kernel_pid = pid
-                    write_atomic(runner.run_dir / KERNEL_PID_FILE, str(pid).encode())
+                    write_atomic(runner.run_dir / shared.KERNEL_PID_FILE, str(pid).encode())
 
             def output(
                 self, outs: list[Any], msg: dict[str, Any], display_id: Any, cell_index: int
@@ -422,7 +422,7 @@ class Runner:
 
     def write_status(self, outcome: str) -> None:
         status = {"outcome": outcome, "errors": self.errors, "finishedAt": time.time()}
-        write_atomic(self.run_dir / STATUS_FILE, json.dumps(status).encode("utf-8"))
+        write_atomic(self.run_dir / shared.STATUS_FILE, json.dumps(status).encode("utf-8"))
 
 
 def _prepare_environment(runner: Runner) -> None:
@@ -449,13 +449,13 @@ def main(argv: Optional[list[str]] = None) -> int:
     args = parser.parse_args(argv)
     run_dir: Path = args.run_dir.resolve()
     try:
-        spec = json.loads((run_dir / SPEC_FILE).read_text(encoding="utf-8"))
+        spec = json.loads((run_dir / shared.SPEC_FILE).read_text(encoding="utf-8"))
         runner = Runner(run_dir, spec)
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        if is_disk_full(exc):
-            return EXIT_DISK_FULL
+        if shared.is_disk_full(exc):
+            return shared.EXIT_DISK_FULL
         print(f"cannot start the run in {run_dir}: {exc}", file=sys.stderr)
-        return EXIT_BAD_SPEC
+        return shared.EXIT_BAD_SPEC
     _prepare_environment(runner)
 
     outcome = "errored"
@@ -474,7 +474,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     try:
         runner.write_status(outcome)
     except DiskFull:
-        return EXIT_DISK_FULL
+        return shared.EXIT_DISK_FULL
     return 0
 
 
