@@ -29,7 +29,7 @@ from jupyter_notebook_remote.models import (
 )
 from jupyter_notebook_remote.providers.base import NotebookUpload
 from jupyter_notebook_remote.providers.local import LocalProvider
-from jupyter_notebook_remote.providers.local.provider import RESTART_MESSAGE
+from jupyter_notebook_remote.providers.local.outcome import RESTART_MESSAGE
 from jupyter_notebook_remote.providers.local.store import MIGRATIONS, SCHEMA_VERSION
 
 from .local_support import (

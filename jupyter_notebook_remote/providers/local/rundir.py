@@ -1,6 +1,15 @@
-"""Files and processes of one ``local`` run (blocking helpers: call them in a thread).
+"""The ``local`` connection's data directory and the files of one run.
 
-A run lives in ``<data_dir>/runs/<execution id>/``::
+Blocking helpers: call them in a thread. The data directory
+(``c.NotebookRemote.local_data_dir``) holds::
+
+    local.sqlite3               notebooks and runs (see :mod:`.store`; may live
+                                elsewhere, ``db_path``)
+    servers/<owner>.lock        one per running server (see :mod:`.ownership`)
+    notebooks/<id>/notebook.ipynb   the last pushed copy of each notebook
+    runs/<execution id>/        one directory per run, below
+
+A run lives in ``runs/<execution id>/``::
 
     notebook.ipynb   the pushed copy it runs (taken when the run was queued)
     run.json         what the runner needs (paths, limits)
@@ -30,7 +39,8 @@ import stat
 from pathlib import Path
 from typing import Any, Optional
 
-from .shared import KERNEL_PID_FILE, SPEC_FILE, STATUS_FILE
+from ...errors import LocalRunError
+from .shared import KERNEL_PID_FILE, SPEC_FILE, STATUS_FILE, is_disk_full
 
 RESULT_FILES = ("result.ipynb", "result.html", "result.log", "result.error.log")
 #: At most this many files of OUTPUT_DIR are listed as outputs of one run.
@@ -56,6 +66,47 @@ def content_type(name: str) -> str:
     return guessed or "application/octet-stream"
 
 
+class DataDir:
+    """Paths of the data directory."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.notebooks = root / "notebooks"
+        self.runs = root / "runs"
+        self.servers = root / "servers"
+
+    def make(self) -> None:
+        self.notebooks.mkdir(parents=True, exist_ok=True)
+        self.runs.mkdir(parents=True, exist_ok=True)
+
+    def notebook_file(self, notebook_id: str) -> Path:
+        return self.notebooks / notebook_id / "notebook.ipynb"
+
+    def run(self, execution_id: str) -> RunDir:
+        return RunDir(self.runs / execution_id)
+
+    def remove_notebook(self, notebook_id: str, execution_ids: list[str]) -> None:
+        """Remove a deleted notebook's pushed copy and the files of its runs."""
+        shutil.rmtree(self.notebook_file(notebook_id).parent, ignore_errors=True)
+        for execution_id in execution_ids:
+            self.run(execution_id).remove()
+
+    def write_failure(self, exc: OSError, doing: str, connection: str) -> LocalRunError:
+        """The error to answer when writing here failed while ``doing`` something."""
+        if is_disk_full(exc):
+            return LocalRunError(
+                f"No space left on the device while {doing} in {self.root}. Free some "
+                "disk space and try again.",
+                reason="disk_full",
+                connection=connection,
+            )
+        return LocalRunError(
+            f"The local store could not be written while {doing}: {exc.strerror or exc}. "
+            f"Check that {self.root} is writable.",
+            connection=connection,
+        )
+
+
 class RunDir:
     """Paths of one run."""
 
@@ -77,7 +128,7 @@ class RunDir:
         template_context: Optional[str],
         cell_timeout: float,
         max_output_bytes: int,
-        file_name: str = "notebook.ipynb",
+        file_name: str,
     ) -> list[dict[str, Any]]:
         """Create the run's directories and files; return its inputs."""
         for path in (self.input, self.output, self.work, self.result):
@@ -240,14 +291,3 @@ def unique_name(name: str, taken: set[str]) -> str:
         if candidate not in taken:
             return candidate
         n += 1
-
-
-def is_our_runner(pid: int, run_root: Path) -> bool:
-    """Whether ``pid`` is still the runner of this run (not a reused pid)."""
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return False
-    args = cmdline.split(b"\0")
-    runner = str(Path(__file__).with_name("runner.py")).encode()
-    return runner in args and str(run_root).encode() in args

@@ -1,6 +1,6 @@
 """The child process that runs one notebook for the ``local`` connection.
 
-Started by :mod:`.provider` with the server's Python, by file path, in its
+Started by :mod:`.lifecycle` with the server's Python, by file path, in its
 own session so the server can stop it (and everything it started) with one
 signal to its process group. It does not import this package (that would
 load the server's modules, pydantic and the providers, which take longer to

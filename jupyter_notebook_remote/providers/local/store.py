@@ -2,9 +2,10 @@
 
 Plain synchronous code on one connection; :class:`Store` runs every call on
 its own single worker thread, so the server's event loop never waits on the
-disk and calls never interleave. Times are milliseconds since the epoch (UTC).
-The schema carries a version; :data:`MIGRATIONS` brings an older file up to
-date when the server starts.
+disk and calls never interleave. Times are milliseconds since the epoch (UTC,
+see :func:`now_ms`); ids are 24 hexadecimal characters like Losant's (see
+:func:`new_id`). The schema carries a version; :data:`MIGRATIONS` brings an
+older file up to date when the server starts.
 """
 
 from __future__ import annotations
@@ -12,14 +13,18 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import secrets
 import sqlite3
+import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Optional, TypeVar
 
 from ...errors import LocalRunError
+from ...models import as_utc
 
 T = TypeVar("T")
 
@@ -64,6 +69,19 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 ACTIVE = ("queued", "inProgress", "canceling")
 TERMINAL = ("completed", "errored", "timeout", "canceled")
+
+
+def now_ms() -> float:
+    return time.time() * 1000.0
+
+
+def to_ms(value: datetime) -> float:
+    return as_utc(value).timestamp() * 1000.0
+
+
+def new_id() -> str:
+    """A 24-hex id shaped like a MongoDB ObjectId (time first, then random)."""
+    return f"{int(time.time()) & 0xFFFFFFFF:08x}{secrets.token_hex(8)}"
 
 
 @dataclass
