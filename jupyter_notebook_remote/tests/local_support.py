@@ -51,10 +51,21 @@ def upload(data: bytes, file_name: str = "analysis.ipynb", chunk: int = 1000) ->
     return NotebookUpload(file_name=file_name, size=len(data), chunks=chunks)
 
 
+#: The kinds' credential variables, which the connection registry puts in
+#: every provider's ``ProviderContext.secret_env`` (with each ``token_env``).
+KIND_SECRET_ENV = frozenset({"LOSANT_API_TOKEN", "CIVIS_API_KEY"})
+
+
 def make_provider(data_dir: Path, **options: Any) -> LocalProvider:
+    """A ``local`` provider built the way the connection registry builds it."""
     return LocalProvider(
         ConnectionConfig(id="local", kind="local", label="This machine", options=options),
-        ProviderContext(tokens=lambda: None, data_dir=data_dir, server_base_url="/base/"),
+        ProviderContext(
+            tokens=lambda: None,
+            data_dir=data_dir,
+            server_base_url="/base/",
+            secret_env=KIND_SECRET_ENV,
+        ),
     )
 
 

@@ -39,15 +39,17 @@ WRITES_OUTPUT = [
     "open(os.path.join(os.environ['OUTPUT_DIR'], 'plots', 'a b.png'), 'wb').write(b'png')\n"
     "open('scratch.txt', 'w').write('working directory file')\n"
     "print(os.getcwd())\n"
-    "print('token visible:', 'LOSANT_API_TOKEN' in os.environ)",
+    "secrets = ('LOSANT_API_TOKEN', 'JUPYTER_TOKEN')\n"
+    "print('secrets visible:', [k for k in secrets if k in os.environ])",
 ]
 
 
 async def test_a_run_reads_its_context_writes_outputs_and_completes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The server's credentials never reach the notebook's environment.
+    # The server's credentials (a kind's, Jupyter's) never reach the notebook's environment.
     monkeypatch.setenv("LOSANT_API_TOKEN", "server-side-secret")
+    monkeypatch.setenv("JUPYTER_TOKEN", "jupyter-server-secret")
     async with running(tmp_path) as local:
         nb = await pushed_notebook(local, WRITES_OUTPUT)
         ex = await local.execute(nb, ExecuteBody(template_context={"site": "plant-a"}))
@@ -93,7 +95,7 @@ async def test_a_run_reads_its_context_writes_outputs_and_completes(
         # The kernel ran in the run's own working directory, not in OUTPUT_DIR.
         printed = "".join(executed["cells"][2]["outputs"][0]["text"]).splitlines()
         cwd = printed[0]
-        assert printed[1] == "token visible: False"
+        assert printed[1] == "secrets visible: []"
         assert read_text(Path(cwd, "scratch.txt")) == "working directory file"
         assert "scratch.txt" not in names
         log = (await read_file(local, nb, ex, "result.log")).decode()

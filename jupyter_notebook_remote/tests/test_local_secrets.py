@@ -1,9 +1,10 @@
-"""A local run never sees the credentials of the server's other connections.
+"""A local run never sees the server's credentials.
 
 A notebook run on this machine is code the user pushed, but the Jupyter
-server's environment also holds the tokens of its remote connections
-(``token_env``). Those variables are dropped from every run's environment,
-whatever they are called.
+server's environment also holds credentials: the tokens of its remote
+connections (``token_env``, whatever they are called), the variables each
+kind reads its credentials from, and Jupyter's own tokens. All of them are
+dropped from every run's environment; everything else is passed on.
 """
 
 from __future__ import annotations
@@ -17,6 +18,14 @@ import pytest
 from .test_local_routes import call, create_and_push, wait_for_run
 
 SECRET = "plant-a-token-that-must-stay-on-the-server"
+#: Each kind's credential variables, and Jupyter's own.
+SERVER_SECRETS = (
+    "LOSANT_API_TOKEN",
+    "CIVIS_API_KEY",
+    "JUPYTER_TOKEN",
+    "JPY_API_TOKEN",
+    "JUPYTERHUB_API_TOKEN",
+)
 
 
 @pytest.fixture
@@ -37,12 +46,16 @@ def notebook_remote_config(
     }
 
 
-async def test_token_env_of_other_connections_is_not_in_a_run(
-    jp_fetch: Any, jp_root_dir: Path
+async def test_no_credential_of_the_server_is_in_a_run(
+    jp_fetch: Any, jp_root_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Set once the server runs, so that none of them configures anything.
+    for name in SERVER_SECRETS:
+        monkeypatch.setenv(name, f"secret-of-{name}")
+    names = ("PLANT_A_TOKEN", "HARMLESS_SETTING", *SERVER_SECRETS)
     cells = [
         "import json, os\n"
-        "seen = {k: k in os.environ for k in ('PLANT_A_TOKEN', 'HARMLESS_SETTING')}\n"
+        f"seen = {{k: k in os.environ for k in {names!r}}}\n"
         "json.dump(seen, open(os.path.join(os.environ['OUTPUT_DIR'], 'env.json'), 'w'))"
     ]
     nb = await create_and_push(jp_fetch, jp_root_dir, "env-check", cells)
@@ -65,4 +78,5 @@ async def test_token_env_of_other_connections_is_not_in_a_run(
         "env.json",
     )
     assert response.code == 200
-    assert json.loads(response.body) == {"PLANT_A_TOKEN": False, "HARMLESS_SETTING": True}
+    seen = json.loads(response.body)
+    assert seen == {name: name == "HARMLESS_SETTING" for name in names}

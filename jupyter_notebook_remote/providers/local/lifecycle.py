@@ -14,8 +14,9 @@
   were queued.
 * A run is a child process, :mod:`.runner`, started by file path in its own
   session, with the server's environment minus every secret
-  (:data:`SECRET_ENV` and the context's ``secret_env``: each connection's
-  ``token_env``), plus ``INPUT_DIR`` and ``OUTPUT_DIR``.
+  (:data:`JUPYTER_SECRET_ENV` and the context's ``secret_env``: each kind's
+  credential variables and each connection's ``token_env``), plus
+  ``INPUT_DIR`` and ``OUTPUT_DIR``.
 * While it runs it is watched: it exits; the server asks it to stop (cancel,
   shutdown); another server on the same store asks to cancel it; it goes
   over ``max_run_minutes`` (timeout) or writes more than
@@ -54,10 +55,9 @@ from .rundir import DataDir, RunDir
 from .shared import kill_group
 from .store import ExecutionRow, Store, now_ms
 
-#: Environment variables a run never sees: the extension's and the server's secrets.
-SECRET_ENV = frozenset(
-    {"LOSANT_API_TOKEN", "CIVIS_API_KEY", "JUPYTER_TOKEN", "JPY_API_TOKEN", "JUPYTERHUB_API_TOKEN"}
-)
+#: Environment variables of Jupyter's own that hold its credentials; no run sees
+#: them. (The kinds' credential variables come in the context's ``secret_env``.)
+JUPYTER_SECRET_ENV = frozenset({"JUPYTER_TOKEN", "JPY_API_TOKEN", "JUPYTERHUB_API_TOKEN"})
 #: Seconds a stopped runner gets to leave before it is killed outright.
 STOP_GRACE_SECONDS = 3.0
 #: How often a running run's limits (disk use) are checked.
@@ -132,7 +132,7 @@ class RunLifecycle:
         self.max_output_bytes = max_output_bytes
         self.log = log
         self._store = store
-        self._hidden_env = SECRET_ENV | secret_env
+        self._hidden_env = JUPYTER_SECRET_ENV | secret_env
         #: Written on the runs this server queues; see :mod:`.ownership`.
         self._owner = f"{os.getpid():x}-{secrets.token_hex(4)}"
         self._lock = ServerLock(data.servers, self._owner)
