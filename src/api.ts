@@ -25,7 +25,7 @@ import {
 } from './types';
 
 /** The URL namespace of the server extension, under Jupyter's base URL. */
-export const API_NAMESPACE = 'notebook-remote';
+const API_NAMESPACE = 'notebook-remote';
 
 /**
  * Reasons the client itself gives, next to the server's own
@@ -88,27 +88,8 @@ type Query = { [key: string]: string | number | undefined };
 /** The REST client. One instance per application, shared by model and commands. */
 export class RemoteNotebookApi {
   constructor(options: RemoteNotebookApi.IOptions = {}) {
-    this.serverSettings =
+    this._serverSettings =
       options.serverSettings ?? ServerConnection.makeSettings();
-  }
-
-  readonly serverSettings: ServerConnection.ISettings;
-
-  /** The URL of an API path; each segment is URL-encoded. */
-  url(segments: string[], query?: Query): string {
-    const path = URLExt.join(
-      this.serverSettings.baseUrl,
-      API_NAMESPACE,
-      ...segments.map(s => encodeURIComponent(s))
-    );
-    const params: { [key: string]: string } = {};
-    for (const [key, value] of Object.entries(query ?? {})) {
-      if (value !== undefined && value !== '') {
-        params[key] = String(value);
-      }
-    }
-    const search = URLExt.objectToQueryString(params);
-    return search && search !== '?' ? path + search : path;
   }
 
   // ---------------------------------------------------------------- connections
@@ -166,17 +147,12 @@ export class RemoteNotebookApi {
   ): Promise<IRemoteNotebook> {
     return this._json<IRemoteNotebook>(
       ['connections', connection, 'notebooks'],
-      { method: 'POST', body: JSON.stringify(body) }
+      post(body)
     );
   }
 
   getNotebook(connection: string, notebook: string): Promise<IRemoteNotebook> {
-    return this._json<IRemoteNotebook>([
-      'connections',
-      connection,
-      'notebooks',
-      notebook
-    ]);
+    return this._json<IRemoteNotebook>(notebookPath(connection, notebook));
   }
 
   updateNotebook(
@@ -184,15 +160,9 @@ export class RemoteNotebookApi {
     notebook: string,
     patch: INotebookPatch
   ): Promise<IRemoteNotebook> {
-    return this._json<IRemoteNotebook>(
-      ['connections', connection, 'notebooks', notebook],
-      { method: 'PATCH', body: JSON.stringify(patch) }
-    );
-  }
-
-  async deleteNotebook(connection: string, notebook: string): Promise<void> {
-    await this._request(['connections', connection, 'notebooks', notebook], {
-      method: 'DELETE'
+    return this._json<IRemoteNotebook>(notebookPath(connection, notebook), {
+      method: 'PATCH',
+      body: JSON.stringify(patch)
     });
   }
 
@@ -203,8 +173,8 @@ export class RemoteNotebookApi {
     path: string
   ): Promise<IRemoteNotebook> {
     return this._json<IRemoteNotebook>(
-      ['connections', connection, 'notebooks', notebook, 'push'],
-      { method: 'POST', body: JSON.stringify({ path }) }
+      notebookPath(connection, notebook, 'push'),
+      post({ path })
     );
   }
 
@@ -216,8 +186,8 @@ export class RemoteNotebookApi {
     body: IExecuteBody = {}
   ): Promise<IExecutionStarted> {
     return this._json<IExecutionStarted>(
-      ['connections', connection, 'notebooks', notebook, 'executions'],
-      { method: 'POST', body: JSON.stringify(body) }
+      notebookPath(connection, notebook, 'executions'),
+      post(body)
     );
   }
 
@@ -227,7 +197,7 @@ export class RemoteNotebookApi {
     options: { limit?: number; since?: number } = {}
   ): Promise<IExecution[]> {
     const list = await this._json<IExecutionList>(
-      ['connections', connection, 'notebooks', notebook, 'executions'],
+      notebookPath(connection, notebook, 'executions'),
       {},
       { limit: options.limit, since: options.since }
     );
@@ -240,36 +210,9 @@ export class RemoteNotebookApi {
     execution: string
   ): Promise<void> {
     await this._request(
-      [
-        'connections',
-        connection,
-        'notebooks',
-        notebook,
-        'executions',
-        execution,
-        'cancel'
-      ],
+      notebookPath(connection, notebook, 'executions', execution, 'cancel'),
       { method: 'POST' }
     );
-  }
-
-  /** The URL of an output file of a run, served by the extension itself. */
-  executionFileUrl(
-    connection: string,
-    notebook: string,
-    execution: string,
-    name: string
-  ): string {
-    return this.url([
-      'connections',
-      connection,
-      'notebooks',
-      notebook,
-      'executions',
-      execution,
-      'files',
-      name
-    ]);
   }
 
   /** The text of an output file of a run (result.log, result.ipynb...). */
@@ -280,16 +223,14 @@ export class RemoteNotebookApi {
     name: string
   ): Promise<string> {
     const response = await this._request(
-      [
-        'connections',
+      notebookPath(
         connection,
-        'notebooks',
         notebook,
         'executions',
         execution,
         'files',
         name
-      ],
+      ),
       {}
     );
     return response.text();
@@ -301,7 +242,7 @@ export class RemoteNotebookApi {
     range: { start: number; end: number }
   ): Promise<IUsage> {
     return this._json<IUsage>(
-      ['connections', connection, 'notebooks', notebook, 'usage'],
+      notebookPath(connection, notebook, 'usage'),
       {},
       { start: range.start, end: range.end }
     );
@@ -313,12 +254,29 @@ export class RemoteNotebookApi {
     body: IInputExportBody
   ): Promise<IJobQueued> {
     return this._json<IJobQueued>(
-      ['connections', connection, 'notebooks', notebook, 'input-export'],
-      { method: 'POST', body: JSON.stringify(body) }
+      notebookPath(connection, notebook, 'input-export'),
+      post(body)
     );
   }
 
   // ---------------------------------------------------------------- plumbing
+
+  /** The URL of an API path; each segment is URL-encoded. */
+  private _url(segments: string[], query?: Query): string {
+    const path = URLExt.join(
+      this._serverSettings.baseUrl,
+      API_NAMESPACE,
+      ...segments.map(s => encodeURIComponent(s))
+    );
+    const params: { [key: string]: string } = {};
+    for (const [key, value] of Object.entries(query ?? {})) {
+      if (value !== undefined && value !== '') {
+        params[key] = String(value);
+      }
+    }
+    const search = URLExt.objectToQueryString(params);
+    return search && search !== '?' ? path + search : path;
+  }
 
   private async _json<T>(
     segments: string[],
@@ -350,7 +308,7 @@ export class RemoteNotebookApi {
     init: RequestInit,
     query?: Query
   ): Promise<Response> {
-    const url = this.url(segments, query);
+    const url = this._url(segments, query);
     const headers = new Headers(init.headers);
     if (init.body !== undefined && !headers.has('Content-Type')) {
       headers.set('Content-Type', 'application/json');
@@ -360,7 +318,7 @@ export class RemoteNotebookApi {
       response = await ServerConnection.makeRequest(
         url,
         { ...init, headers },
-        this.serverSettings
+        this._serverSettings
       );
     } catch (error) {
       throw new RemoteApiError({
@@ -375,6 +333,22 @@ export class RemoteNotebookApi {
     }
     return response;
   }
+
+  private _serverSettings: ServerConnection.ISettings;
+}
+
+/** The path segments of a remote notebook, or of something under it. */
+function notebookPath(
+  connection: string,
+  notebook: string,
+  ...rest: string[]
+): string[] {
+  return ['connections', connection, 'notebooks', notebook, ...rest];
+}
+
+/** A POST with a JSON body. */
+function post(body: unknown): RequestInit {
+  return { method: 'POST', body: JSON.stringify(body) };
 }
 
 export namespace RemoteNotebookApi {

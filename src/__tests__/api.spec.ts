@@ -2,13 +2,14 @@ import { CLIENT_REASONS, RemoteApiError } from '../api';
 import { fakeApi, json, NB_ID, noContent, route } from './fakes';
 
 describe('RemoteNotebookApi', () => {
-  it('builds URLs under the Jupyter base URL, encoding each segment', () => {
-    const { api } = fakeApi(() => json({}));
-    expect(api.url(['connections', 'plant a/b', 'notebooks'])).toBe(
-      'http://localhost:8888/lab-base/notebook-remote/connections/plant%20a%2Fb/notebooks'
+  it('builds URLs under the Jupyter base URL, encoding each segment', async () => {
+    const { api, requests } = fakeApi(() =>
+      json({ items: [], count: 0, totalCount: 0, page: 0, perPage: 50 })
     );
-    expect(api.executionFileUrl('local', NB_ID, 'e1', 'result#1.html')).toBe(
-      `http://localhost:8888/lab-base/notebook-remote/connections/local/notebooks/${NB_ID}/executions/e1/files/result%231.html`
+    await api.listNotebooks('plant a/b');
+    const url = new URL(requests[0].url);
+    expect(url.origin + url.pathname).toBe(
+      'http://localhost:8888/lab-base/notebook-remote/connections/plant%20a%2Fb/notebooks'
     );
   });
 
@@ -207,15 +208,15 @@ describe('RemoteNotebookApi', () => {
     expect(error.reason).toBe(CLIENT_REASONS.badResponse);
   });
 
-  it('returns the text of an output file', async () => {
+  it('returns the text of an output file, its name encoded', async () => {
     const { api, requests } = fakeApi(
       () => new Response('line 1\nline 2', { status: 200 })
     );
     await expect(
-      api.fetchExecutionFile('local', NB_ID, 'ex1', 'result.log')
+      api.fetchExecutionFile('local', NB_ID, 'ex1', 'result#1.log')
     ).resolves.toBe('line 1\nline 2');
     expect(route(requests[0])).toBe(
-      `connections/local/notebooks/${NB_ID}/executions/ex1/files/result.log`
+      `connections/local/notebooks/${NB_ID}/executions/ex1/files/result%231.log`
     );
   });
 });
