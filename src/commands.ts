@@ -176,7 +176,7 @@ export function addCommands(context: ICommandContext): void {
     isEnabled: enabled(CommandIDs.link),
     execute: () => {
       openPanel();
-      model.openChooser();
+      model.chooser.open();
     }
   });
 

@@ -135,11 +135,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
           openPanel();
         }
       }
-      model.showExecution(
-        event.connection,
-        event.notebookId,
-        event.execution.id
-      );
+      model.showExecution(event, event.execution.id);
     });
 
     if (settingRegistry) {

@@ -64,6 +64,11 @@ export function parseLink(value: unknown): INotebookLink | null {
   return null;
 }
 
+/** Whether two links point at the same remote notebook. */
+export function sameLink(a: INotebookLink, b: INotebookLink): boolean {
+  return a.connection === b.connection && a.notebookId === b.notebookId;
+}
+
 /** An {@link INotebookHandle} over a JupyterLab notebook panel. */
 export class PanelNotebookHandle implements INotebookHandle {
   constructor(panel: NotebookPanel) {

@@ -5,7 +5,8 @@ import { Notification } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 
 import { statusVerb } from './format';
-import { IRunFinished, RemoteModel } from './model';
+import { RemoteModel } from './model';
+import { IRunFinished } from './tokens';
 
 /** The message and type of the notification for a finished run. */
 export function finishedMessage(

@@ -1,6 +1,7 @@
 /**
  * Names other parts of the application (and the UI tests) rely on.
  */
+import { IExecution } from './types';
 
 /** The plugin id; `schema/plugin.json` is this plugin's settings schema. */
 export const PLUGIN_ID = 'jupyter-notebook-remote:plugin';
@@ -91,4 +92,13 @@ export function normalizeSettings(
     usageDays: int(raw.usageDays, DEFAULT_SETTINGS.usageDays, 1, 366),
     notifyOnFinish: bool(raw.notifyOnFinish, DEFAULT_SETTINGS.notifyOnFinish)
   };
+}
+
+/** A run started from this session that finished. */
+export interface IRunFinished {
+  execution: IExecution;
+  connection: string;
+  notebookId: string;
+  /** The name of the remote notebook when the run started. */
+  notebookName: string;
 }

@@ -1,5 +1,5 @@
 import { CLIENT_REASONS, RemoteApiError } from '../api';
-import { fakeApi, json, NB_ID, noContent, route } from './fakes';
+import { fakeApi, json, LOCAL, LOSANT, NB_ID, noContent, route } from './fakes';
 
 describe('RemoteNotebookApi', () => {
   it('builds URLs under the Jupyter base URL, encoding each segment', async () => {
@@ -14,19 +14,7 @@ describe('RemoteNotebookApi', () => {
   });
 
   it('lists connections', async () => {
-    const body = {
-      default: 'local',
-      connections: [
-        {
-          id: 'local',
-          kind: 'local',
-          label: 'This machine',
-          authConfigured: true,
-          needsToken: false,
-          capabilities: ['push', 'execute']
-        }
-      ]
-    };
+    const body = { default: 'local', connections: [LOCAL, LOSANT] };
     const { api, requests } = fakeApi(() => json(body));
     await expect(api.listConnections()).resolves.toEqual(body);
     expect(requests[0].method).toBe('GET');

@@ -4,53 +4,47 @@ import { nullTranslator } from '@jupyterlab/translation';
 import { CommandRegistry } from '@lumino/commands';
 
 import { addCommands, isCommandEnabled } from '../commands';
-import { RemoteModel } from '../model';
 import { connectNotifications, finishedMessage } from '../notifications';
 import { CommandIDs } from '../tokens';
-import { execution, FakeNotebook, fakeApi, json, NB_ID, route } from './fakes';
+import { Capability } from '../types';
+import {
+  connection,
+  execution,
+  FakeNotebook,
+  FakeServer,
+  linkedNotebook,
+  modelOf,
+  NB_ID,
+  settle
+} from './fakes';
 
 const trans = nullTranslator.load('jupyter_notebook_remote');
 
-function connections(capabilities: string[]) {
-  return {
-    default: 'c1',
-    connections: [
-      {
-        id: 'c1',
-        kind: 'losant',
-        label: 'C1',
-        authConfigured: true,
-        needsToken: true,
-        capabilities,
-        unsupported: {}
-      }
-    ]
-  };
-}
-
+/** A model of one connection `c1` that can do `capabilities`. */
 async function modelWith(
-  capabilities: string[],
+  capabilities: Capability[],
   runs = [execution('e1', 'completed')]
-): Promise<RemoteModel> {
-  const { api } = fakeApi(request => {
-    const path = route(request);
-    if (path === 'connections') {
-      return json(connections(capabilities));
-    }
-    if (path.endsWith('/executions')) {
-      return json({ items: runs });
-    }
-    return json({ id: NB_ID, name: 'n', description: '' });
-  });
-  const model = new RemoteModel({ api });
+) {
+  const server = new FakeServer();
+  server.connections = [
+    connection('c1', 'losant', capabilities, { label: 'C1' })
+  ];
+  server.defaultConnection = 'c1';
+  server.runs.set(NB_ID, runs);
+  const model = modelOf(server);
   model.setVisible(true);
   await model.loadConnections();
-  return model;
+  return { model, server };
+}
+
+/** A notebook linked to the test notebook on `c1`. */
+function linked(): FakeNotebook {
+  return linkedNotebook('a.ipynb', NB_ID, 'c1');
 }
 
 describe('isCommandEnabled', () => {
   it('offers only link and open-panel for an unlinked notebook', async () => {
-    const model = await modelWith([
+    const { model } = await modelWith([
       'list',
       'create',
       'push',
@@ -72,17 +66,15 @@ describe('isCommandEnabled', () => {
   });
 
   it('offers nothing for the notebook when there is none', async () => {
-    const model = await modelWith(['list', 'create', 'push', 'execute']);
+    const { model } = await modelWith(['list', 'create', 'push', 'execute']);
     expect(isCommandEnabled(model, CommandIDs.link)).toBe(false);
     expect(isCommandEnabled(model, CommandIDs.push)).toBe(false);
     model.dispose();
   });
 
   it('follows the capabilities of the linked connection', async () => {
-    const model = await modelWith(['list', 'execute']);
-    model.setNotebook(
-      new FakeNotebook('a.ipynb', { connection: 'c1', notebookId: NB_ID })
-    );
+    const { model } = await modelWith(['list', 'execute']);
+    model.setNotebook(linked());
     expect(isCommandEnabled(model, CommandIDs.run)).toBe(true);
     expect(isCommandEnabled(model, CommandIDs.push)).toBe(false);
     expect(isCommandEnabled(model, CommandIDs.pushAndRun)).toBe(false);
@@ -92,16 +84,14 @@ describe('isCommandEnabled', () => {
   });
 
   it('enables cancel only while a run is going', async () => {
-    const model = await modelWith(
+    const { model } = await modelWith(
       ['list', 'push', 'execute', 'cancel'],
       [execution('e2', 'inProgress'), execution('e1', 'completed')]
     );
-    model.setNotebook(
-      new FakeNotebook('a.ipynb', { connection: 'c1', notebookId: NB_ID })
-    );
+    model.setNotebook(linked());
     expect(isCommandEnabled(model, CommandIDs.cancel)).toBe(false);
     await model.refresh();
-    await new Promise(resolve => setTimeout(resolve, 30));
+    await settle();
     expect(model.executions).toHaveLength(2);
     expect(isCommandEnabled(model, CommandIDs.cancel)).toBe(true);
     model.dispose();
@@ -110,7 +100,7 @@ describe('isCommandEnabled', () => {
 
 describe('addCommands', () => {
   it('registers every command, follows the model and opens the link chooser', async () => {
-    const model = await modelWith(['list', 'create', 'push', 'execute']);
+    const { model } = await modelWith(['list', 'create', 'push', 'execute']);
     const commands = new CommandRegistry();
     let opened = 0;
     addCommands({ commands, model, trans, openPanel: () => opened++ });
@@ -126,7 +116,7 @@ describe('addCommands', () => {
     expect(commands.isEnabled(CommandIDs.push)).toBe(false);
     await commands.execute(CommandIDs.link);
     expect(opened).toBe(1);
-    expect(model.chooser).not.toBeNull();
+    expect(model.chooser.state).not.toBeNull();
     await commands.execute(CommandIDs.openPanel);
     expect(opened).toBe(2);
     model.dispose();
@@ -162,21 +152,31 @@ describe('notifications', () => {
   });
 
   it('emits one notification per finished run with a Show details action', async () => {
-    const model = await modelWith(['execute']);
+    const { model, server } = await modelWith(['execute']);
+    model.setNotebook(linked());
+    await settle();
     const emit = jest.spyOn(Notification, 'emit').mockReturnValue('id');
     const shown: string[] = [];
     connectNotifications(model, trans, e => shown.push(e.execution.id));
-    (model.runFinished as any).emit(event('completed'));
+    const finish = async (status: 'completed' | 'errored') => {
+      const id = (await model.run())!;
+      server.setStatus(NB_ID, id, status);
+      await model.refresh();
+      await settle();
+      return id;
+    };
+    const id = await finish('completed');
     expect(emit).toHaveBeenCalledTimes(1);
     const [message, type, options] = emit.mock.calls[0];
-    expect(message).toBe('Run of Sales completed');
+    expect(message).toBe('Run of sales completed');
     expect(type).toBe('success');
     expect(options?.actions?.[0].label).toBe('Show details');
     options!.actions![0].callback(new MouseEvent('click'));
-    expect(shown).toEqual(['e1']);
+    expect(shown).toEqual([id]);
 
     model.updateSettings({ ...model.settings, notifyOnFinish: false });
-    (model.runFinished as any).emit(event('errored'));
+    server.nextExecutionId = 'aaaaaaaaaaaaaaaaaaaaaa02';
+    await finish('errored');
     expect(emit).toHaveBeenCalledTimes(1);
     emit.mockRestore();
     model.dispose();

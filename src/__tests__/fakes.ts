@@ -1,13 +1,22 @@
 /**
  * Test helpers: a scripted `fetch` behind real ServerConnection settings,
- * and an in-memory notebook handle.
+ * a scripted server extension, connections, runs, and an in-memory
+ * notebook handle.
  */
 import { ServerConnection } from '@jupyterlab/services';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { RemoteNotebookApi } from '../api';
+import { RemoteModel } from '../model';
 import { INotebookHandle } from '../notebook';
-import { IExecution, INotebookLink } from '../types';
+import {
+  Capability,
+  IConnection,
+  IExecution,
+  INotebookLink,
+  IRemoteNotebook,
+  IUsage
+} from '../types';
 
 export interface IRecordedRequest {
   method: string;
@@ -24,6 +33,7 @@ export type Responder = (
 export function fakeApi(respond: Responder): {
   api: RemoteNotebookApi;
   requests: IRecordedRequest[];
+  serverSettings: ServerConnection.ISettings;
 } {
   const requests: IRecordedRequest[] = [];
   const fetchImpl = async (input: RequestInfo | URL, init?: RequestInit) => {
@@ -45,7 +55,11 @@ export function fakeApi(respond: Responder): {
     appendToken: false,
     fetch: fetchImpl as typeof fetch
   });
-  return { api: new RemoteNotebookApi({ serverSettings }), requests };
+  return {
+    api: new RemoteNotebookApi({ serverSettings }),
+    requests,
+    serverSettings
+  };
 }
 
 export function json(
@@ -72,6 +86,44 @@ export function route(request: IRecordedRequest): string {
 export const NB_ID = '0123456789abcdef01234567';
 export const OTHER_NB_ID = 'abcdefabcdefabcdefabcdef';
 
+/** A connection as `GET connections` lists it. */
+export function connection(
+  id: string,
+  kind: string,
+  capabilities: Capability[],
+  extra: Partial<IConnection> = {}
+): IConnection {
+  return {
+    id,
+    kind,
+    label: id,
+    authConfigured: true,
+    needsToken: kind !== 'local',
+    capabilities,
+    unsupported: {},
+    ...extra
+  };
+}
+
+/** The embedded `local` connection: no token, no input data. */
+export const LOCAL = connection(
+  'local',
+  'local',
+  ['list', 'create', 'rename', 'push', 'execute', 'cancel', 'logs', 'usage'],
+  {
+    label: 'This machine',
+    unsupported: { inputExport: 'runs on this machine get no data inputs' }
+  }
+);
+
+/** A Losant connection without a token yet. */
+export const LOSANT = connection(
+  'plant-a',
+  'losant',
+  ['list', 'push', 'execute', 'cancel', 'logs', 'usage', 'inputExport'],
+  { label: 'Plant A', authConfigured: false }
+);
+
 export function execution(
   id: string,
   status: IExecution['status'],
@@ -91,6 +143,157 @@ export function execution(
     inputs: [],
     outputs: [],
     ...extra
+  };
+}
+
+/** The result notebook every run of the fake server leaves. */
+export const RESULT_NOTEBOOK = {
+  cells: [],
+  metadata: {
+    kernelspec: { name: 'python3' },
+    notebook_remote: { connection: 'local', notebookId: NB_ID }
+  },
+  nbformat: 4,
+  nbformat_minor: 5
+};
+
+/** A scripted server extension: runs per notebook, answers per route. */
+export class FakeServer {
+  constructor() {
+    const { api, requests, serverSettings } = fakeApi(request =>
+      this._respond(request)
+    );
+    this.api = api;
+    this.requests = requests;
+    this.serverSettings = serverSettings;
+  }
+
+  readonly api: RemoteNotebookApi;
+  /** Settings whose `fetch` goes to this server. */
+  readonly serverSettings: ServerConnection.ISettings;
+  readonly requests: IRecordedRequest[];
+  connections: IConnection[] = [LOCAL, LOSANT];
+  defaultConnection = 'local';
+  notebooks = new Map<string, IRemoteNotebook>([
+    [NB_ID, remoteNotebook(NB_ID, 'sales')],
+    [OTHER_NB_ID, remoteNotebook(OTHER_NB_ID, 'other')]
+  ]);
+  runs = new Map<string, IExecution[]>([
+    [NB_ID, []],
+    [OTHER_NB_ID, []]
+  ]);
+  usage: IUsage = { start: 's', end: 'e', totalMinutes: 0, days: [] };
+  nextExecutionId = 'aaaaaaaaaaaaaaaaaaaaaa01';
+  log = '';
+
+  /**
+   * Answer `response` to the requests whose route ends with `where` (or
+   * that `where` accepts) until {@link heal} is called.
+   */
+  fail(where: string | ((route: string) => boolean), response: Response): void {
+    const matches =
+      typeof where === 'string'
+        ? (path: string) => path.endsWith(where)
+        : where;
+    this._failure = { matches, response };
+  }
+
+  heal(): void {
+    this._failure = null;
+  }
+
+  /** Set the status of a run of a notebook. */
+  setStatus(
+    notebookId: string,
+    id: string,
+    status: IExecution['status']
+  ): void {
+    const runs = this.runs.get(notebookId)!;
+    const index = runs.findIndex(r => r.id === id);
+    runs[index] = execution(id, status);
+  }
+
+  /** How many times the runs of a notebook were checked. */
+  runChecks(notebookId = NB_ID, connection = 'local'): number {
+    return this.count(
+      'GET',
+      `connections/${connection}/notebooks/${notebookId}/executions`
+    );
+  }
+
+  /** How many requests went to a route (an exact one, or ending with it). */
+  count(method: string, path: string): number {
+    return this.requests.filter(
+      r => r.method === method && route(r).endsWith(path)
+    ).length;
+  }
+
+  private _respond(request: IRecordedRequest): Response {
+    const path = route(request);
+    if (this._failure?.matches(path)) {
+      return this._failure.response.clone();
+    }
+    const parts = path.split('/');
+    if (path === 'connections') {
+      return json({
+        default: this.defaultConnection,
+        connections: this.connections
+      });
+    }
+    if (parts[3] === undefined && request.method === 'POST') {
+      const body = JSON.parse(request.body!);
+      return json(remoteNotebook(OTHER_NB_ID, body.name), 201);
+    }
+    if (parts[3] === undefined) {
+      const items = [...this.notebooks.values()].slice(0, 1);
+      return json({
+        items,
+        count: items.length,
+        totalCount: items.length,
+        page: 0,
+        perPage: 50
+      });
+    }
+    const notebookId = parts[3];
+    const rest = parts.slice(4).join('/');
+    if (rest === '' || rest === 'push') {
+      return json(this.notebooks.get(notebookId));
+    }
+    if (rest === 'usage') {
+      return json(this.usage);
+    }
+    if (rest === 'executions' && request.method === 'POST') {
+      const id = this.nextExecutionId;
+      this.runs.get(notebookId)!.unshift(execution(id, 'queued'));
+      return json({ executionId: id }, 202);
+    }
+    if (rest === 'executions') {
+      return json({ items: this.runs.get(notebookId) ?? [] });
+    }
+    if (rest.endsWith('/cancel')) {
+      return json({ success: true });
+    }
+    if (rest.includes('/files/')) {
+      const name = decodeURIComponent(parts[parts.length - 1]);
+      return new Response(
+        name === 'result.log' ? this.log : JSON.stringify(RESULT_NOTEBOOK)
+      );
+    }
+    return noContent();
+  }
+
+  private _failure: {
+    matches: (route: string) => boolean;
+    response: Response;
+  } | null = null;
+}
+
+function remoteNotebook(id: string, name: string): IRemoteNotebook {
+  return {
+    id,
+    name,
+    description: '',
+    updatedAt: '2026-11-22T03:00:00.000Z'
   };
 }
 
@@ -137,4 +340,31 @@ export class FakeNotebook implements INotebookHandle {
 
   private _link: INotebookLink | null;
   private _changed = new Signal<INotebookHandle, void>(this);
+}
+
+/** A notebook at `path` linked to `notebookId` on `connection`. */
+export function linkedNotebook(
+  path = 'work/sales.ipynb',
+  notebookId = NB_ID,
+  connection = 'local'
+): FakeNotebook {
+  return new FakeNotebook(path, { connection, notebookId });
+}
+
+/** A model of the fake server's extension. */
+export function modelOf(
+  server: FakeServer,
+  options: Partial<RemoteModel.IOptions> = {}
+): RemoteModel {
+  return new RemoteModel({ api: server.api, ...options });
+}
+
+/** Let timers up to `ms` fire and promises settle (with fake timers). */
+export async function advance(ms: number): Promise<void> {
+  await jest.advanceTimersByTimeAsync(ms);
+}
+
+/** Let real time pass for answers to arrive (without fake timers). */
+export async function settle(ms = 30): Promise<void> {
+  await new Promise(resolve => setTimeout(resolve, ms));
 }

@@ -5,31 +5,36 @@ import { IPanelActions } from '../components/actions';
 import { RemoteModel } from '../model';
 import { CommandIDs } from '../tokens';
 import { RemotePanel } from '../widgets/RemotePanel';
-import { execution, FakeNotebook, fakeApi, json, NB_ID, route } from './fakes';
+import { IUsageDay } from '../types';
+import {
+  connection,
+  execution,
+  FakeServer,
+  json,
+  linkedNotebook,
+  modelOf,
+  NB_ID,
+  settle
+} from './fakes';
 
-const CONNECTIONS = {
-  default: 'local',
-  connections: [
+/** `local` that cannot cancel here, and a Losant connection without a token. */
+const CONNECTIONS = [
+  connection(
+    'local',
+    'local',
+    ['list', 'create', 'push', 'execute', 'logs', 'usage'],
     {
-      id: 'local',
-      kind: 'local',
       label: 'This machine',
-      authConfigured: true,
-      needsToken: false,
-      capabilities: ['list', 'create', 'push', 'execute', 'logs', 'usage'],
       unsupported: { cancel: 'this test connection cannot cancel' }
-    },
-    {
-      id: 'plant-a',
-      kind: 'losant',
-      label: 'Plant A',
-      authConfigured: false,
-      needsToken: true,
-      capabilities: ['list', 'push', 'execute', 'cancel', 'logs', 'usage'],
-      unsupported: {}
     }
-  ]
-};
+  ),
+  connection(
+    'plant-a',
+    'losant',
+    ['list', 'push', 'execute', 'cancel', 'logs', 'usage'],
+    { label: 'Plant A', authConfigured: false }
+  )
+];
 
 const RUNS = [
   execution('bbbbbbbbbbbbbbbbbbbbbb02', 'inProgress'),
@@ -45,68 +50,54 @@ const RUNS = [
   })
 ];
 
-function serve(failUsage = false) {
-  return fakeApi(request => {
-    const path = route(request);
-    if (path === 'connections') {
-      return json(CONNECTIONS);
-    }
-    if (path.endsWith('/executions')) {
-      return json({ items: RUNS });
-    }
-    if (path.endsWith('/usage')) {
-      if (failUsage) {
-        return json(
-          {
-            message: 'The remote service refused the token.',
-            reason: 'remote_auth'
-          },
-          403
-        );
-      }
-      return json({
-        start: '2026-11-20T00:00:00Z',
-        end: '2026-11-22T00:00:00Z',
-        totalMinutes: 12.5,
-        days: [
-          {
-            date: '2026-11-20',
-            minutes: 10,
-            completed: 3,
-            errored: 1,
-            canceled: 0,
-            timeout: 0
-          },
-          {
-            date: '2026-11-21',
-            minutes: 0,
-            completed: 0,
-            errored: 0,
-            canceled: 0,
-            timeout: 0
-          },
-          {
-            date: '2026-11-22',
-            minutes: 2.5,
-            completed: 1,
-            errored: 0,
-            canceled: 1,
-            timeout: 0
-          }
-        ]
-      });
-    }
-    return json({
-      id: NB_ID,
-      name: 'Sales forecast',
-      description: 'Daily',
-      imageVersion: 'v3'
-    });
-  });
+const USAGE = {
+  start: '2026-11-20T00:00:00Z',
+  end: '2026-11-22T00:00:00Z',
+  totalMinutes: 12.5,
+  days: [
+    day('2026-11-20', 10, { completed: 3, errored: 1 }),
+    day('2026-11-21', 0, {}),
+    day('2026-11-22', 2.5, { completed: 1, canceled: 1 })
+  ]
+};
+
+function day(
+  date: string,
+  minutes: number,
+  runs: Partial<Omit<IUsageDay, 'date' | 'minutes'>>
+): IUsageDay {
+  return {
+    date,
+    minutes,
+    completed: 0,
+    errored: 0,
+    canceled: 0,
+    timeout: 0,
+    ...runs
+  };
 }
 
-async function settle(ms = 30): Promise<void> {
-  await new Promise(resolve => setTimeout(resolve, ms));
+const REFUSED = json(
+  {
+    message: 'The remote service refused the token.',
+    reason: 'remote_auth'
+  },
+  403
+);
+
+/** The fake server of these tests: a linked "Sales forecast" with runs and usage. */
+function serve(): FakeServer {
+  const server = new FakeServer();
+  server.connections = CONNECTIONS;
+  server.runs.set(NB_ID, RUNS);
+  server.usage = USAGE;
+  server.notebooks.set(NB_ID, {
+    id: NB_ID,
+    name: 'Sales forecast',
+    description: 'Daily',
+    imageVersion: 'v3'
+  });
+  return server;
 }
 
 async function render(panel: RemotePanel): Promise<void> {
@@ -133,18 +124,14 @@ describe('RemotePanel', () => {
     executed.length = 0;
   });
 
-  async function mount(failUsage = false): Promise<RemotePanel> {
-    const { api } = serve(failUsage);
-    model = new RemoteModel({ api });
-    const notebook = new FakeNotebook('sales.ipynb', {
-      connection: 'local',
-      notebookId: NB_ID
-    });
+  /** Show the panel of a model of `server` following a linked notebook. */
+  async function mount(server = serve()): Promise<RemotePanel> {
+    model = modelOf(server);
     panel = new RemotePanel({ model, actions });
     Widget.attach(panel, document.body);
     model.setVisible(true);
     await model.start();
-    model.setNotebook(notebook);
+    model.setNotebook(linkedNotebook('sales.ipynb'));
     await settle();
     await render(panel);
     return panel;
@@ -229,7 +216,9 @@ describe('RemotePanel', () => {
   });
 
   it('shows an error in place with the server message and a hint by reason', async () => {
-    const { node } = await mount(true);
+    const server = serve();
+    server.fail('/usage', REFUSED);
+    const { node } = await mount(server);
     const alert = node.querySelector(
       '.jp-NotebookRemote-usageSection [role="alert"]'
     )!;
@@ -242,79 +231,45 @@ describe('RemotePanel', () => {
   });
 
   it('says a refused token once, not in every section', async () => {
-    const refused = {
-      message: "Losant refused the token of connection 'local'.",
-      reason: 'remote_auth'
-    };
-    const { api } = fakeApi(request =>
-      route(request) === 'connections' ? json(CONNECTIONS) : json(refused, 403)
+    const server = serve();
+    server.fail(
+      path => path !== 'connections',
+      json(
+        {
+          message: "Losant refused the token of connection 'local'.",
+          reason: 'remote_auth'
+        },
+        403
+      )
     );
-    model = new RemoteModel({ api });
-    panel = new RemotePanel({ model, actions });
-    Widget.attach(panel, document.body);
-    model.setVisible(true);
-    await model.start();
-    model.setNotebook(
-      new FakeNotebook('sales.ipynb', {
-        connection: 'local',
-        notebookId: NB_ID
-      })
-    );
-    await settle();
-    await render(panel);
-    expect(model.error('runs')?.reason).toBe('remote_auth');
-    expect(model.error('usage')?.reason).toBe('remote_auth');
-    expect(model.error('notebook')?.reason).toBe('remote_auth');
-    const alerts = panel.node.querySelectorAll('[role="alert"]');
+    await mount(server);
+    expect(model!.error('runs')?.reason).toBe('remote_auth');
+    expect(model!.error('usage')?.reason).toBe('remote_auth');
+    expect(model!.error('notebook')?.reason).toBe('remote_auth');
+    const alerts = panel!.node.querySelectorAll('[role="alert"]');
     expect(alerts).toHaveLength(1);
     expect(alerts[0].closest('.jp-NotebookRemote-runsSection')).not.toBeNull();
     expect(alerts[0].textContent).toContain('refused the token');
   });
 
   it('does not claim there are no runs when the runs could not be read', async () => {
-    let refuse = false;
-    const { api } = fakeApi(request => {
-      const path = route(request);
-      if (path === 'connections') {
-        return json(CONNECTIONS);
-      }
-      if (refuse) {
-        return json(
-          {
-            message: 'The remote service refused the token.',
-            reason: 'remote_auth'
-          },
-          403
-        );
-      }
-      return path.endsWith('/executions') ? json({ items: [] }) : json({}, 404);
-    });
-    model = new RemoteModel({ api });
-    panel = new RemotePanel({ model, actions });
-    Widget.attach(panel, document.body);
-    model.setVisible(true);
-    await model.start();
-    model.setNotebook(
-      new FakeNotebook('sales.ipynb', {
-        connection: 'local',
-        notebookId: NB_ID
-      })
-    );
-    await settle();
-    await render(panel);
-    expect(panel.node.textContent).toContain('No runs yet');
+    const server = serve();
+    server.runs.set(NB_ID, []);
+    await mount(server);
+    expect(panel!.node.textContent).toContain('No runs yet');
 
-    refuse = true;
-    await model.refresh();
+    server.fail(path => path !== 'connections', REFUSED);
+    await model!.refresh();
     await settle();
-    await render(panel);
-    expect(model.error('runs')?.reason).toBe('remote_auth');
-    expect(panel.node.textContent).not.toContain('No runs yet');
+    await render(panel!);
+    expect(model!.error('runs')?.reason).toBe('remote_auth');
+    expect(panel!.node.textContent).not.toContain('No runs yet');
   });
 
   it('says plainly when the server extension is missing', async () => {
-    const { api } = fakeApi(() => new Response('Not Found', { status: 404 }));
-    model = new RemoteModel({ api });
+    const server = new FakeServer();
+    server.fail(() => true, new Response('Not Found', { status: 404 }));
+    model = modelOf(server);
     panel = new RemotePanel({ model, actions });
     Widget.attach(panel, document.body);
     await model.start();

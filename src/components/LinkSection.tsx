@@ -78,7 +78,7 @@ export function LinkSection(props: {
           <span className="jp-NotebookRemote-grow jp-NotebookRemote-muted">
             {trans.__('Not linked to a remote notebook.')}
           </span>
-          {!model.chooser && (
+          {!model.chooser.state && (
             <Button
               small
               className="jp-NotebookRemote-button"
@@ -90,7 +90,7 @@ export function LinkSection(props: {
             </Button>
           )}
         </div>
-        {model.chooser && <LinkChooser model={model} trans={trans} />}
+        {model.chooser.state && <LinkChooser model={model} trans={trans} />}
       </>
     );
   }
@@ -123,7 +123,7 @@ export function LinkChooser(props: {
   trans: TranslationBundle;
 }): JSX.Element | null {
   const { model, trans } = props;
-  const chooser = model.chooser;
+  const chooser = model.chooser.state;
   const [name, setName] = React.useState(model.defaultRemoteName);
   const searchRef = React.useRef<HTMLInputElement>(null);
   React.useEffect(() => {
@@ -142,7 +142,7 @@ export function LinkChooser(props: {
       onKeyDown={event => {
         if (event.key === 'Escape') {
           event.stopPropagation();
-          model.closeChooser();
+          model.chooser.close();
         }
       }}
     >
@@ -155,7 +155,7 @@ export function LinkChooser(props: {
             aria-label={trans.__('Search remote notebooks')}
             placeholder={trans.__('Search remote notebooks')}
             value={chooser.filter}
-            onChange={event => model.setChooserFilter(event.target.value)}
+            onChange={event => model.chooser.setFilter(event.target.value)}
           />
           <ul
             className="jp-NotebookRemote-chooserList"
@@ -169,7 +169,7 @@ export function LinkChooser(props: {
                   className="jp-NotebookRemote-chooserItem"
                   title={item.description || item.name}
                   data-notebook-id={item.id}
-                  onClick={() => model.linkTo(item)}
+                  onClick={() => model.chooser.linkTo(item)}
                 >
                   <span className="jp-NotebookRemote-ellipsis">
                     {item.name}
@@ -214,7 +214,7 @@ export function LinkChooser(props: {
         className="jp-NotebookRemote-row"
         onSubmit={event => {
           event.preventDefault();
-          void model.createAndLink(name);
+          void model.chooser.createAndLink(name);
         }}
       >
         <input
@@ -243,7 +243,7 @@ export function LinkChooser(props: {
           small
           minimal
           className="jp-NotebookRemote-button"
-          onClick={() => model.closeChooser()}
+          onClick={() => model.chooser.close()}
         >
           {trans.__('Close')}
         </Button>

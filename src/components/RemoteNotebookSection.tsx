@@ -3,7 +3,8 @@ import { Button, editIcon } from '@jupyterlab/ui-components';
 import React from 'react';
 
 import { formatTimestamp } from '../format';
-import { EMAIL_PATTERN, RemoteModel } from '../model';
+import { RemoteModel } from '../model';
+import { EMAIL_PATTERN } from '../models/remote';
 import { ErrorMessage, Section } from './common';
 
 /** The remote notebook in brief; rename it; request an input-data export. */

@@ -3,7 +3,7 @@ import React from 'react';
 
 import { statusLabel } from '../format';
 import { errorHint } from '../messages';
-import { IShownError } from '../model';
+import { IShownError } from '../models/errors';
 
 /** An error in place: the server's message, then what to do. */
 export function ErrorMessage(props: {

@@ -1,0 +1,149 @@
+/**
+ * The remote notebook the active notebook is linked to: what the remote
+ * says about it, renaming it, and asking for an export of its input data.
+ */
+import { ISignal, Signal } from '@lumino/signaling';
+
+import { IRemoteNotebook } from '../types';
+import { ConnectionModel } from './connections';
+import { IModelContext } from './context';
+import { LinkModel } from './link';
+
+/** Email addresses the input export accepts (the server's rule). */
+export const EMAIL_PATTERN = /^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$/;
+
+export class RemoteNotebookModel {
+  constructor(options: RemoteNotebookModel.IOptions) {
+    this._context = options.context;
+    this._link = options.link;
+    this._connections = options.connections;
+  }
+
+  /** Emitted when the remote notebook is loaded, replaced or dropped. */
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  /** The linked remote notebook, once loaded. */
+  get notebook(): IRemoteNotebook | null {
+    return this._notebook;
+  }
+
+  /** Take what is already known of the linked notebook (a push's answer). */
+  set(notebook: IRemoteNotebook | null): void {
+    this._notebook = notebook;
+    this._changed.emit();
+  }
+
+  /** Drop the remote notebook of the previous link. */
+  reset(): void {
+    if (this._notebook) {
+      this.set(null);
+    }
+  }
+
+  /** Load the linked remote notebook. */
+  async load(): Promise<void> {
+    const link = this._link.link;
+    if (!link || this._connections.extensionMissing) {
+      return;
+    }
+    const { api, errors } = this._context;
+    const generation = this._link.generation;
+    try {
+      const notebook = await api.getNotebook(link.connection, link.notebookId);
+      if (generation === this._link.generation) {
+        errors.clear('notebook');
+        this.set(notebook);
+      }
+    } catch (error) {
+      if (generation === this._link.generation) {
+        errors.set('notebook', error);
+      }
+    }
+  }
+
+  /** Rename the remote notebook. */
+  async rename(name: string): Promise<boolean> {
+    const link = this._link.link;
+    const value = name.trim();
+    if (!link) {
+      return false;
+    }
+    const { api, errors, activity, trans } = this._context;
+    if (!value) {
+      errors.show('notebook', {
+        message: trans.__('The name cannot be empty.'),
+        reason: 'invalid_input',
+        fields: { name: 'is required' }
+      });
+      return false;
+    }
+    return activity.run('rename', 'notebook', async () => {
+      this.set(
+        await api.updateNotebook(link.connection, link.notebookId, {
+          name: value
+        })
+      );
+    });
+  }
+
+  /** Ask the remote to email an export of the notebook's input data. */
+  async requestInputExport(email: string): Promise<boolean> {
+    const link = this._link.link;
+    const value = email.trim();
+    if (!link) {
+      return false;
+    }
+    const { api, errors, activity, trans } = this._context;
+    if (value && !EMAIL_PATTERN.test(value)) {
+      errors.show('notebook', {
+        message: trans.__(
+          '"%1" is not an email address (name@example.com).',
+          value
+        ),
+        reason: 'invalid_input',
+        fields: { email: 'is not an email address' }
+      });
+      return false;
+    }
+    activity.notice = null;
+    let jobId = '';
+    const ok = await activity.run('export', 'notebook', async () => {
+      const job = await api.inputExport(
+        link.connection,
+        link.notebookId,
+        value ? { email: value } : {}
+      );
+      jobId = job.jobId;
+    });
+    if (ok) {
+      activity.notice = value
+        ? trans.__(
+            'Input data export queued (job %1); a link will be emailed to %2.',
+            jobId,
+            value
+          )
+        : trans.__('Input data export queued (job %1).', jobId);
+    }
+    return ok;
+  }
+
+  dispose(): void {
+    Signal.clearData(this);
+  }
+
+  private _context: IModelContext;
+  private _link: LinkModel;
+  private _connections: ConnectionModel;
+  private _notebook: IRemoteNotebook | null = null;
+  private _changed = new Signal<this, void>(this);
+}
+
+export namespace RemoteNotebookModel {
+  export interface IOptions {
+    context: IModelContext;
+    link: LinkModel;
+    connections: ConnectionModel;
+  }
+}
