@@ -3,7 +3,7 @@
  * Confirmations live here so that every way of starting an action asks the
  * same questions.
  */
-import { Dialog, showDialog } from '@jupyterlab/apputils';
+import { Dialog, ICommandPalette, showDialog } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import {
   fileUploadIcon,
@@ -17,7 +17,7 @@ import { CommandRegistry } from '@lumino/commands';
 import { formatTime, statusLabel } from './format';
 import { pushAndRunIcon, remoteNotebookIcon } from './icons';
 import { RemoteModel } from './model';
-import { CommandIDs } from './tokens';
+import { CommandIDs, PALETTE_CATEGORY } from './tokens';
 
 export interface ICommandContext {
   commands: CommandRegistry;
@@ -235,4 +235,20 @@ async function confirmRun(
     ]
   });
   return result.button.accept;
+}
+
+/** Put the commands in the palette, under one category. */
+export function addToPalette(palette: ICommandPalette): void {
+  for (const command of [
+    CommandIDs.push,
+    CommandIDs.run,
+    CommandIDs.pushAndRun,
+    CommandIDs.cancel,
+    CommandIDs.link,
+    CommandIDs.unlink,
+    CommandIDs.refresh,
+    CommandIDs.openPanel
+  ]) {
+    palette.addItem({ command, category: PALETTE_CATEGORY });
+  }
 }

@@ -1,5 +1,6 @@
 /**
- * Wiring: the sidebar panel, its model, the commands and the settings.
+ * Wiring: the model (provided to other plugins as INotebookRemote), the
+ * sidebar panel, the commands, the notifications and the settings.
  */
 import {
   ILayoutRestorer,
@@ -7,20 +8,18 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
-import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import { INotebookTracker } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { RemoteNotebookApi } from './api';
-import { addCommands, isCommandEnabled } from './commands';
+import { addCommands, addToPalette, isCommandEnabled } from './commands';
 import { RemoteModel } from './model';
-import { PanelNotebookHandle, parseLink } from './notebook';
+import { findLinkedNotebook, followActiveNotebook, sameLink } from './notebook';
 import { connectNotifications } from './notifications';
 import {
-  CommandIDs,
-  METADATA_KEY,
+  INotebookRemote,
   normalizeSettings,
-  PALETTE_CATEGORY,
   PANEL_ID,
   PLUGIN_ID,
   TRANSLATION_DOMAIN
@@ -28,13 +27,14 @@ import {
 import { IExecution, IExecutionOutput } from './types';
 import { RemotePanel } from './widgets/RemotePanel';
 
-const plugin: JupyterFrontEndPlugin<void> = {
+const plugin: JupyterFrontEndPlugin<INotebookRemote> = {
   id: PLUGIN_ID,
   description:
     'Push, run, cancel and watch notebooks on a remote notebook service.',
   autoStart: true,
   requires: [INotebookTracker],
   optional: [ICommandPalette, ILayoutRestorer, ISettingRegistry, ITranslator],
+  provides: INotebookRemote,
   activate: (
     app: JupyterFrontEnd,
     tracker: INotebookTracker,
@@ -42,38 +42,17 @@ const plugin: JupyterFrontEndPlugin<void> = {
     restorer: ILayoutRestorer | null,
     settingRegistry: ISettingRegistry | null,
     translator: ITranslator | null
-  ): void => {
+  ): INotebookRemote => {
     const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
-    const api = new RemoteNotebookApi({
-      serverSettings: app.serviceManager.serverSettings
-    });
     const model = new RemoteModel({
-      api,
+      api: new RemoteNotebookApi({
+        serverSettings: app.serviceManager.serverSettings
+      }),
       trans,
       contents: app.serviceManager.contents,
       openPath: path => void app.commands.execute('docmanager:open', { path })
     });
-
-    const handles = new WeakMap<NotebookPanel, PanelNotebookHandle>();
-    const follow = (widget: NotebookPanel | null) => {
-      if (!widget) {
-        model.setNotebook(null);
-        return;
-      }
-      let handle = handles.get(widget);
-      if (!handle) {
-        handle = new PanelNotebookHandle(widget);
-        handles.set(widget, handle);
-      }
-      const target = handle;
-      void widget.context.ready.then(() => {
-        if (tracker.currentWidget === widget) {
-          model.setNotebook(target);
-        }
-      });
-    };
-    tracker.currentChanged.connect((_, widget) => follow(widget));
-    follow(tracker.currentWidget);
+    followActiveNotebook(tracker, notebook => model.setNotebook(notebook));
 
     const openPanel = () => app.shell.activateById(PANEL_ID);
     const openOutput = (execution: IExecution, output: IExecutionOutput) => {
@@ -83,7 +62,6 @@ const plugin: JupyterFrontEndPlugin<void> = {
         window.open(output.url, '_blank', 'noopener');
       }
     };
-
     const panel = new RemotePanel({
       model,
       translator: translator ?? nullTranslator,
@@ -98,42 +76,20 @@ const plugin: JupyterFrontEndPlugin<void> = {
 
     addCommands({ commands: app.commands, model, trans, openPanel });
     if (palette) {
-      for (const command of [
-        CommandIDs.push,
-        CommandIDs.run,
-        CommandIDs.pushAndRun,
-        CommandIDs.cancel,
-        CommandIDs.link,
-        CommandIDs.unlink,
-        CommandIDs.refresh,
-        CommandIDs.openPanel
-      ]) {
-        palette.addItem({ command, category: PALETTE_CATEGORY });
-      }
+      addToPalette(palette);
     }
 
+    // "Show details" of a finished run: its notebook, if open, and the run.
     connectNotifications(model, trans, event => {
       openPanel();
       const link = model.link;
-      if (
-        !link ||
-        link.connection !== event.connection ||
-        link.notebookId !== event.notebookId
-      ) {
-        const owner = tracker.find(widget => {
-          const other = parseLink(
-            widget.context.model.getMetadata(METADATA_KEY)
-          );
-          return (
-            !!other &&
-            other.connection === event.connection &&
-            other.notebookId === event.notebookId
-          );
-        });
-        if (owner) {
-          app.shell.activateById(owner.id);
-          openPanel();
-        }
+      const owner =
+        link && sameLink(link, event)
+          ? null
+          : findLinkedNotebook(tracker, event);
+      if (owner) {
+        app.shell.activateById(owner.id);
+        openPanel();
       }
       model.showExecution(event, event.execution.id);
     });
@@ -156,6 +112,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     }
 
     void app.restored.then(() => model.start());
+    return model;
   }
 };
 

@@ -3,7 +3,8 @@
  * in `models/`, each of one concern and with its own signal.
  *
  * Components render this model and call its methods; only the parts
- * (through the REST client) talk to the server.
+ * (through the REST client) talk to the server. The model provides
+ * {@link INotebookRemote} to other plugins.
  *
  * Signals: `connectionsChanged`, `linkChanged`, `runsChanged`,
  * `usageChanged` and `activityChanged` (actions in flight) say what
@@ -34,7 +35,12 @@ import { ResultNotebooks } from './models/results';
 import { RunsModel } from './models/runs';
 import { UsageModel } from './models/usage';
 import { baseName, INotebookHandle } from './notebook';
-import { DEFAULT_SETTINGS, IRemoteSettings, IRunFinished } from './tokens';
+import {
+  DEFAULT_SETTINGS,
+  INotebookRemote,
+  IRemoteSettings,
+  IRunFinished
+} from './tokens';
 import {
   Capability,
   IConnection,
@@ -44,7 +50,7 @@ import {
   IUsage
 } from './types';
 
-export class RemoteModel extends VDomModel {
+export class RemoteModel extends VDomModel implements INotebookRemote {
   constructor(options: RemoteModel.IOptions) {
     super();
     this._settings = { ...DEFAULT_SETTINGS, ...(options.settings ?? {}) };

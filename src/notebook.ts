@@ -4,7 +4,7 @@
  * saved, and a way to save it. Keeping this behind an interface lets the
  * model be tested without a live notebook widget.
  */
-import { NotebookPanel } from '@jupyterlab/notebook';
+import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { METADATA_KEY } from './tokens';
@@ -45,7 +45,7 @@ export function stem(path: string): string {
 }
 
 /** Read a link out of notebook metadata, or null when absent or malformed. */
-export function parseLink(value: unknown): INotebookLink | null {
+function parseLink(value: unknown): INotebookLink | null {
   if (!value || typeof value !== 'object') {
     return null;
   }
@@ -70,7 +70,7 @@ export function sameLink(a: INotebookLink, b: INotebookLink): boolean {
 }
 
 /** An {@link INotebookHandle} over a JupyterLab notebook panel. */
-export class PanelNotebookHandle implements INotebookHandle {
+class PanelNotebookHandle implements INotebookHandle {
   constructor(panel: NotebookPanel) {
     this._panel = panel;
     const context = panel.context;
@@ -79,10 +79,6 @@ export class PanelNotebookHandle implements INotebookHandle {
     context.model.stateChanged.connect(this._onStateChanged, this);
     context.model.metadataChanged.connect(this._onMetadataChanged, this);
     panel.disposed.connect(this._onDisposed, this);
-  }
-
-  get panel(): NotebookPanel {
-    return this._panel;
   }
 
   get path(): string {
@@ -157,4 +153,45 @@ export class PanelNotebookHandle implements INotebookHandle {
   private _panel: NotebookPanel;
   private _isDisposed = false;
   private _changed = new Signal<INotebookHandle, void>(this);
+}
+
+/**
+ * Call `follow` with a handle on the active notebook once its file is read,
+ * and with null when no notebook is active, now and whenever that changes.
+ */
+export function followActiveNotebook(
+  tracker: INotebookTracker,
+  follow: (notebook: INotebookHandle | null) => void
+): void {
+  const handles = new WeakMap<NotebookPanel, PanelNotebookHandle>();
+  const onCurrent = (widget: NotebookPanel | null) => {
+    if (!widget) {
+      follow(null);
+      return;
+    }
+    let handle = handles.get(widget);
+    if (!handle) {
+      handle = new PanelNotebookHandle(widget);
+      handles.set(widget, handle);
+    }
+    const target = handle;
+    void widget.context.ready.then(() => {
+      if (tracker.currentWidget === widget) {
+        follow(target);
+      }
+    });
+  };
+  tracker.currentChanged.connect((_, widget) => onCurrent(widget));
+  onCurrent(tracker.currentWidget);
+}
+
+/** The open notebook linked to `link`, if any. */
+export function findLinkedNotebook(
+  tracker: INotebookTracker,
+  link: INotebookLink
+): NotebookPanel | undefined {
+  return tracker.find(widget => {
+    const other = parseLink(widget.context.model.getMetadata(METADATA_KEY));
+    return !!other && sameLink(other, link);
+  });
 }

@@ -1,7 +1,12 @@
 /**
- * Names other parts of the application (and the UI tests) rely on.
+ * What other parts of the application (and the UI tests) rely on: ids and
+ * names, the settings, and the {@link INotebookRemote} service this
+ * extension provides to other plugins.
  */
-import { IExecution } from './types';
+import { Token } from '@lumino/coreutils';
+import { ISignal } from '@lumino/signaling';
+
+import { IConnection, IExecution, INotebookLink, IUsage } from './types';
 
 /** The plugin id; `schema/plugin.json` is this plugin's settings schema. */
 export const PLUGIN_ID = 'jupyter-notebook-remote:plugin';
@@ -102,3 +107,48 @@ export interface IRunFinished {
   /** The name of the remote notebook when the run started. */
   notebookName: string;
 }
+
+/**
+ * Remote runs of the active notebook, for other plugins: the connections,
+ * the active notebook's link, its runs and usage, and a way to push and run.
+ *
+ * `push`, `run` and `cancel` act at once; the `notebook-remote:*` commands
+ * ({@link CommandIDs}) ask the user's confirmation first where the panel
+ * does.
+ */
+export interface INotebookRemote {
+  /** The connections the server offers (none until they are loaded). */
+  readonly connections: readonly IConnection[];
+  /** Emitted when the connections, the picked one or a token state change. */
+  readonly connectionsChanged: ISignal<INotebookRemote, void>;
+  /** The link of the active notebook (null without one, or unlinked). */
+  readonly link: INotebookLink | null;
+  /** Emitted when another notebook becomes active, or its link changes. */
+  readonly linkChanged: ISignal<INotebookRemote, void>;
+  /** The runs of the linked notebook, newest first. */
+  readonly executions: readonly IExecution[];
+  /** Emitted when the runs are checked, a run starts or one is selected. */
+  readonly runsChanged: ISignal<INotebookRemote, void>;
+  /** The usage of the linked notebook, once loaded. */
+  readonly usage: IUsage | null;
+  /** Emitted when the usage is loaded or dropped. */
+  readonly usageChanged: ISignal<INotebookRemote, void>;
+  /** Emitted once when a run started from this session finishes. */
+  readonly runFinished: ISignal<INotebookRemote, IRunFinished>;
+  /** Save the active notebook and push it; resolves whether it worked. */
+  push(): Promise<boolean>;
+  /** Run what was last pushed; resolves the execution id, or null. */
+  run(): Promise<string | null>;
+  /** Push, then run if the push worked. */
+  pushAndRun(): Promise<string | null>;
+  /** Ask the remote to cancel a run; resolves whether it accepted. */
+  cancel(executionId: string): Promise<boolean>;
+  /** Check the linked notebook, its runs and usage now. */
+  refresh(): Promise<void>;
+}
+
+/** The {@link INotebookRemote} service. */
+export const INotebookRemote = new Token<INotebookRemote>(
+  'jupyter-notebook-remote:INotebookRemote',
+  'Remote runs of the active notebook: connections, link, runs, push and run.'
+);
