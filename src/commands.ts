@@ -13,6 +13,7 @@ import {
   stopIcon
 } from '@jupyterlab/ui-components';
 import { CommandRegistry } from '@lumino/commands';
+import { ISignal } from '@lumino/signaling';
 
 import { formatTime, statusLabel } from './format';
 import { pushAndRunIcon, remoteNotebookIcon } from './icons';
@@ -77,73 +78,70 @@ export function isCommandEnabled(model: RemoteModel, id: string): boolean {
 
 export function addCommands(context: ICommandContext): void {
   const { commands, model, trans, openPanel } = context;
-  const enabled = (id: string) => () => isCommandEnabled(model, id);
+  const add = (
+    id: string,
+    options: Omit<CommandRegistry.ICommandOptions, 'isEnabled'>
+  ) =>
+    commands.addCommand(id, {
+      isEnabled: () => isCommandEnabled(model, id),
+      ...options
+    });
 
-  commands.addCommand(CommandIDs.push, {
+  /** Start a run after the confirmations; with `push`, push first. */
+  const startRun = async (push: boolean): Promise<string | null> => {
+    if (!(await confirmRun(model, trans))) {
+      return null;
+    }
+    if (!push && model.localChangedSincePush && model.can('push')) {
+      const choice = await showDialog({
+        title: trans.__('The notebook changed since the last push'),
+        body: trans.__(
+          'The remote run uses the version that was last pushed. Push the current notebook first?'
+        ),
+        buttons: [
+          Dialog.cancelButton({ label: trans.__("Don't run") }),
+          Dialog.okButton({
+            label: trans.__('Run pushed version'),
+            displayType: 'default',
+            actions: ['run-pushed']
+          }),
+          Dialog.okButton({ label: trans.__('Push and run') })
+        ]
+      });
+      if (!choice.button.accept) {
+        return null;
+      }
+      push = !choice.button.actions.includes('run-pushed');
+    }
+    openPanel();
+    return push ? model.pushAndRun() : model.run();
+  };
+
+  add(CommandIDs.push, {
     label: trans.__('Push Notebook to Remote'),
     caption: trans.__('Save the notebook and push it to its remote notebook'),
     icon: fileUploadIcon,
-    isEnabled: enabled(CommandIDs.push),
     execute: () => model.push()
   });
 
-  commands.addCommand(CommandIDs.run, {
+  add(CommandIDs.run, {
     label: trans.__('Run Remote Notebook'),
     caption: trans.__('Run what was last pushed to the remote notebook'),
     icon: runIcon,
-    isEnabled: enabled(CommandIDs.run),
-    execute: async () => {
-      if (!(await confirmRun(model, trans))) {
-        return null;
-      }
-      if (model.localChangedSincePush && model.can('push')) {
-        const choice = await showDialog({
-          title: trans.__('The notebook changed since the last push'),
-          body: trans.__(
-            'The remote run uses the version that was last pushed. Push the current notebook first?'
-          ),
-          buttons: [
-            Dialog.cancelButton({ label: trans.__("Don't run") }),
-            Dialog.okButton({
-              label: trans.__('Run pushed version'),
-              displayType: 'default',
-              actions: ['run-pushed']
-            }),
-            Dialog.okButton({ label: trans.__('Push and run') })
-          ]
-        });
-        if (!choice.button.accept) {
-          return null;
-        }
-        if (!choice.button.actions.includes('run-pushed')) {
-          openPanel();
-          return model.pushAndRun();
-        }
-      }
-      openPanel();
-      return model.run();
-    }
+    execute: () => startRun(false)
   });
 
-  commands.addCommand(CommandIDs.pushAndRun, {
+  add(CommandIDs.pushAndRun, {
     label: trans.__('Push and Run on Remote'),
     caption: trans.__('Push and run on the remote notebook'),
     icon: pushAndRunIcon,
-    isEnabled: enabled(CommandIDs.pushAndRun),
-    execute: async () => {
-      if (!(await confirmRun(model, trans))) {
-        return null;
-      }
-      openPanel();
-      return model.pushAndRun();
-    }
+    execute: () => startRun(true)
   });
 
-  commands.addCommand(CommandIDs.cancel, {
+  add(CommandIDs.cancel, {
     label: trans.__('Cancel Remote Run'),
     caption: trans.__('Cancel the selected or running remote run'),
     icon: stopIcon,
-    isEnabled: enabled(CommandIDs.cancel),
     execute: async () => {
       const target = model.cancelTarget;
       if (!target) {
@@ -169,28 +167,25 @@ export function addCommands(context: ICommandContext): void {
     }
   });
 
-  commands.addCommand(CommandIDs.link, {
+  add(CommandIDs.link, {
     label: trans.__('Link Notebook to a Remote Notebook'),
     caption: trans.__('Choose or create the remote notebook of this notebook'),
     icon: linkIcon,
-    isEnabled: enabled(CommandIDs.link),
     execute: () => {
       openPanel();
       model.chooser.open();
     }
   });
 
-  commands.addCommand(CommandIDs.unlink, {
+  add(CommandIDs.unlink, {
     label: trans.__('Unlink Notebook from its Remote Notebook'),
-    isEnabled: enabled(CommandIDs.unlink),
     execute: () => model.unlink()
   });
 
-  commands.addCommand(CommandIDs.refresh, {
+  add(CommandIDs.refresh, {
     label: trans.__('Refresh Remote Runs'),
     caption: trans.__('Check the runs and usage now'),
     icon: refreshIcon,
-    isEnabled: enabled(CommandIDs.refresh),
     execute: async () => {
       if (!model.connectionsLoaded || model.error('connections')) {
         await model.loadConnections();
@@ -199,21 +194,30 @@ export function addCommands(context: ICommandContext): void {
     }
   });
 
-  commands.addCommand(CommandIDs.openPanel, {
+  add(CommandIDs.openPanel, {
     label: trans.__('Open Remote Notebooks Panel'),
     icon: remoteNotebookIcon,
     execute: () => openPanel()
   });
 
-  // Buttons, menus and the palette follow the state of the active notebook.
-  const ids = Object.values(CommandIDs) as string[];
-  model.stateChanged.connect(() => {
-    for (const id of ids) {
-      commands.notifyCommandChanged(id);
-    }
-  });
+  // Buttons, menus and the palette follow what their enabled state reads.
+  const { push, run, pushAndRun, cancel, link, unlink, refresh } = CommandIDs;
+  const follows: [ISignal<RemoteModel, void>, string[]][] = [
+    [model.connectionsChanged, [push, run, pushAndRun, cancel, link, refresh]],
+    [model.linkChanged, [push, run, pushAndRun, cancel, link, unlink]],
+    [model.runsChanged, [cancel]],
+    [model.activityChanged, [push, run, pushAndRun, cancel]]
+  ];
+  for (const [signal, ids] of follows) {
+    signal.connect(() => {
+      for (const id of ids) {
+        commands.notifyCommandChanged(id);
+      }
+    });
+  }
 }
 
+/** Ask before a run when the settings say so. */
 async function confirmRun(
   model: RemoteModel,
   trans: TranslationBundle

@@ -121,6 +121,26 @@ describe('addCommands', () => {
     expect(opened).toBe(2);
     model.dispose();
   });
+
+  it('re-notifies only the commands a change affects', async () => {
+    const { model } = await modelWith(
+      ['list', 'push', 'execute', 'cancel'],
+      [execution('e2', 'inProgress')]
+    );
+    const commands = new CommandRegistry();
+    addCommands({ commands, model, trans, openPanel: () => undefined });
+    const notebook = linked();
+    model.setNotebook(notebook);
+    await settle();
+    const changed = new Set<string>();
+    commands.commandChanged.connect((_, args) => changed.add(args.id ?? ''));
+    notebook.edit();
+    expect([...changed]).toEqual([]);
+    await model.refresh();
+    await settle();
+    expect([...changed]).toEqual([CommandIDs.cancel]);
+    model.dispose();
+  });
 });
 
 describe('notifications', () => {
