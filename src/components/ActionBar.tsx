@@ -1,6 +1,5 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import {
-  Button,
   fileUploadIcon,
   LabIcon,
   runIcon,
@@ -10,11 +9,10 @@ import React from 'react';
 
 import { formatDuration, formatSize } from '../format';
 import { pushAndRunIcon } from '../icons';
-import { RemoteModel } from '../model';
 import { CommandIDs } from '../tokens';
 import { Capability } from '../types';
 import { IPanelActions } from './actions';
-import { ErrorMessage } from './common';
+import { ButtonIcon, ErrorMessage, ISectionProps, PanelButton } from './common';
 
 interface IActionSpec {
   command: string;
@@ -26,12 +24,9 @@ interface IActionSpec {
 }
 
 /** Push, Run, Push and run, Cancel and Refresh, with why one is missing. */
-export function ActionBar(props: {
-  model: RemoteModel;
-  actions: IPanelActions;
-  trans: TranslationBundle;
-  now: number;
-}): JSX.Element | null {
+export function ActionBar(
+  props: ISectionProps & { actions: IPanelActions; now: number }
+): JSX.Element | null {
   const { model, actions, trans, now } = props;
   if (!model.notebook || !model.link) {
     return null;
@@ -91,23 +86,19 @@ export function ActionBar(props: {
             .find(Boolean);
           const enabled = actions.isEnabled(spec.command);
           return (
-            <Button
+            <PanelButton
               key={spec.command}
-              small
-              className={`jp-NotebookRemote-button jp-NotebookRemote-action${
+              className={`jp-NotebookRemote-action${
                 spec.accent ? ' jp-mod-accept' : ''
               }`}
-              aria-label={spec.label}
+              label={spec.label}
               title={why ? `${spec.label}: ${why}` : spec.title}
               disabled={!enabled}
               onClick={() => actions.execute(spec.command)}
             >
-              <spec.icon.react
-                tag="span"
-                className="jp-NotebookRemote-buttonIcon"
-              />
+              <ButtonIcon icon={spec.icon} />
               <span>{spec.label}</span>
-            </Button>
+            </PanelButton>
           );
         })}
       </div>

@@ -1,15 +1,16 @@
-import { TranslationBundle } from '@jupyterlab/translation';
-import { Button, HTMLSelect } from '@jupyterlab/ui-components';
+import { HTMLSelect } from '@jupyterlab/ui-components';
 import React from 'react';
 
-import { RemoteModel } from '../model';
-import { ErrorMessage, Section } from './common';
+import {
+  ErrorMessage,
+  ISectionProps,
+  PanelButton,
+  Section,
+  TextField
+} from './common';
 
 /** Pick a connection; set or forget its token (sent once, never shown). */
-export function ConnectionSection(props: {
-  model: RemoteModel;
-  trans: TranslationBundle;
-}): JSX.Element {
+export function ConnectionSection(props: ISectionProps): JSX.Element {
   const { model, trans } = props;
   const [token, setToken] = React.useState('');
   const connection = model.connection;
@@ -77,10 +78,9 @@ export function ConnectionSection(props: {
             </span>
           </div>
           <div className="jp-NotebookRemote-row">
-            <input
-              className="jp-mod-styled jp-NotebookRemote-grow"
+            <TextField
               type="password"
-              aria-label={trans.__('Token')}
+              label={trans.__('Token')}
               placeholder={
                 connection.authConfigured
                   ? trans.__('New token')
@@ -89,27 +89,20 @@ export function ConnectionSection(props: {
               autoComplete="new-password"
               spellCheck={false}
               value={token}
-              onChange={event => setToken(event.target.value)}
+              onChange={setToken}
             />
-            <Button
-              type="submit"
-              small
-              className="jp-NotebookRemote-button"
-              disabled={busy || token.trim() === ''}
-            >
+            <PanelButton type="submit" disabled={busy || token.trim() === ''}>
               {trans.__('Save token')}
-            </Button>
+            </PanelButton>
             {connection.authConfigured && (
-              <Button
+              <PanelButton
                 type="button"
-                small
                 minimal
-                className="jp-NotebookRemote-button"
                 disabled={busy}
                 onClick={() => void model.forgetToken()}
               >
                 {trans.__('Forget token')}
-              </Button>
+              </PanelButton>
             )}
           </div>
         </form>

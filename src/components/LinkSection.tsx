@@ -1,19 +1,21 @@
-import { TranslationBundle } from '@jupyterlab/translation';
-import { Button, linkIcon } from '@jupyterlab/ui-components';
+import { linkIcon } from '@jupyterlab/ui-components';
 import React from 'react';
 
-import { CommandIDs } from '../tokens';
 import { baseName } from '../notebook';
-import { RemoteModel } from '../model';
-import { ErrorMessage, Section } from './common';
+import { CommandIDs } from '../tokens';
 import { IPanelActions } from './actions';
+import {
+  ErrorMessage,
+  ISectionProps,
+  PanelButton,
+  Section,
+  TextField
+} from './common';
 
 /** The active notebook and its link to a remote notebook. */
-export function LinkSection(props: {
-  model: RemoteModel;
-  actions: IPanelActions;
-  trans: TranslationBundle;
-}): JSX.Element {
+export function LinkSection(
+  props: ISectionProps & { actions: IPanelActions }
+): JSX.Element {
   const { model, actions, trans } = props;
   const notebook = model.notebook;
   const link = model.link;
@@ -47,14 +49,12 @@ export function LinkSection(props: {
               {trans.__('on %1', link.connection)}
             </span>
           </span>
-          <Button
-            small
+          <PanelButton
             minimal
-            className="jp-NotebookRemote-button"
             onClick={() => actions.execute(CommandIDs.unlink)}
           >
             {trans.__('Unlink')}
-          </Button>
+          </PanelButton>
         </div>
         {unknown && (
           <ErrorMessage
@@ -79,15 +79,13 @@ export function LinkSection(props: {
             {trans.__('Not linked to a remote notebook.')}
           </span>
           {!model.chooser.state && (
-            <Button
-              small
-              className="jp-NotebookRemote-button"
+            <PanelButton
               disabled={!actions.isEnabled(CommandIDs.link)}
               title={why ?? trans.__('Link this notebook to a remote notebook')}
               onClick={() => actions.execute(CommandIDs.link)}
             >
               {trans.__('Link')}
-            </Button>
+            </PanelButton>
           )}
         </div>
         {model.chooser.state && <LinkChooser model={model} trans={trans} />}
@@ -118,10 +116,7 @@ export function LinkSection(props: {
 }
 
 /** Choose an existing remote notebook, or create one, to link. */
-export function LinkChooser(props: {
-  model: RemoteModel;
-  trans: TranslationBundle;
-}): JSX.Element | null {
+function LinkChooser(props: ISectionProps): JSX.Element | null {
   const { model, trans } = props;
   const chooser = model.chooser.state;
   const [name, setName] = React.useState(model.defaultRemoteName);
@@ -217,19 +212,16 @@ export function LinkChooser(props: {
           void model.chooser.createAndLink(name);
         }}
       >
-        <input
-          className="jp-mod-styled jp-NotebookRemote-grow"
+        <TextField
           type="text"
-          aria-label={trans.__('New notebook name')}
+          label={trans.__('New notebook name')}
           placeholder={trans.__('New notebook name')}
           value={name}
           disabled={!canCreate}
-          onChange={event => setName(event.target.value)}
+          onChange={setName}
         />
-        <Button
+        <PanelButton
           type="submit"
-          small
-          className="jp-NotebookRemote-button"
           disabled={!canCreate || busy || name.trim() === ''}
           title={
             model.whyNot('create', model.connection) ??
@@ -237,16 +229,14 @@ export function LinkChooser(props: {
           }
         >
           {trans.__('Create')}
-        </Button>
-        <Button
+        </PanelButton>
+        <PanelButton
           type="button"
-          small
           minimal
-          className="jp-NotebookRemote-button"
           onClick={() => model.chooser.close()}
         >
           {trans.__('Close')}
-        </Button>
+        </PanelButton>
       </form>
     </div>
   );

@@ -1,5 +1,5 @@
 import { TranslationBundle } from '@jupyterlab/translation';
-import { Button, refreshIcon } from '@jupyterlab/ui-components';
+import { refreshIcon } from '@jupyterlab/ui-components';
 import React from 'react';
 
 import { RemoteModel } from '../model';
@@ -7,7 +7,7 @@ import { CommandIDs } from '../tokens';
 import { ActionBar } from './ActionBar';
 import { IPanelActions } from './actions';
 import { ConnectionSection } from './ConnectionSection';
-import { ErrorMessage } from './common';
+import { ErrorMessage, IconButton } from './common';
 import { LinkSection } from './LinkSection';
 import { RemoteNotebookSection } from './RemoteNotebookSection';
 import { RunDetails } from './RunDetails';
@@ -80,20 +80,14 @@ function TitleBar(props: {
       <h2 className="jp-NotebookRemote-title">
         {trans.__('Remote Notebooks')}
       </h2>
-      <Button
-        small
-        minimal
-        className="jp-NotebookRemote-button jp-NotebookRemote-refresh"
-        aria-label={trans.__('Refresh')}
+      <IconButton
+        icon={refreshIcon}
+        className="jp-NotebookRemote-refresh"
+        label={trans.__('Refresh')}
         title={trans.__('Check connections, runs and usage now')}
         disabled={!actions.isEnabled(CommandIDs.refresh)}
         onClick={() => actions.execute(CommandIDs.refresh)}
-      >
-        <refreshIcon.react
-          tag="span"
-          className="jp-NotebookRemote-buttonIcon"
-        />
-      </Button>
+      />
     </div>
   );
 }

@@ -1,17 +1,21 @@
-import { TranslationBundle } from '@jupyterlab/translation';
-import { Button, editIcon } from '@jupyterlab/ui-components';
+import { editIcon } from '@jupyterlab/ui-components';
 import React from 'react';
 
 import { formatTimestamp } from '../format';
-import { RemoteModel } from '../model';
 import { EMAIL_PATTERN } from '../models/remote';
-import { ErrorMessage, Section } from './common';
+import {
+  ErrorMessage,
+  IconButton,
+  ISectionProps,
+  PanelButton,
+  Section,
+  TextField
+} from './common';
 
 /** The remote notebook in brief; rename it; request an input-data export. */
-export function RemoteNotebookSection(props: {
-  model: RemoteModel;
-  trans: TranslationBundle;
-}): JSX.Element | null {
+export function RemoteNotebookSection(
+  props: ISectionProps
+): JSX.Element | null {
   const { model, trans } = props;
   const remote = model.remoteNotebook;
   const [renaming, setRenaming] = React.useState(false);
@@ -53,53 +57,37 @@ export function RemoteNotebookSection(props: {
             }
           }}
         >
-          <input
-            className="jp-mod-styled jp-NotebookRemote-grow"
-            aria-label={trans.__('Remote notebook name')}
+          <TextField
+            label={trans.__('Remote notebook name')}
             value={name}
             autoFocus
-            onChange={event => setName(event.target.value)}
+            onChange={setName}
           />
-          <Button
+          <PanelButton
             type="submit"
-            small
-            className="jp-NotebookRemote-button"
             disabled={model.isBusy('rename') || name.trim() === ''}
           >
             {trans.__('Rename')}
-          </Button>
-          <Button
-            type="button"
-            small
-            minimal
-            className="jp-NotebookRemote-button"
-            onClick={() => setRenaming(false)}
-          >
+          </PanelButton>
+          <PanelButton type="button" minimal onClick={() => setRenaming(false)}>
             {trans.__('Close')}
-          </Button>
+          </PanelButton>
         </form>
       ) : (
         <div className="jp-NotebookRemote-row">
           <strong className="jp-NotebookRemote-grow jp-NotebookRemote-ellipsis">
             {remote.name}
           </strong>
-          <Button
-            small
-            minimal
-            className="jp-NotebookRemote-button"
-            aria-label={trans.__('Rename remote notebook')}
+          <IconButton
+            icon={editIcon}
+            label={trans.__('Rename remote notebook')}
             title={whyRename ?? trans.__('Rename the remote notebook')}
             disabled={!!whyRename}
             onClick={() => {
               setName(remote.name);
               setRenaming(true);
             }}
-          >
-            <editIcon.react
-              tag="span"
-              className="jp-NotebookRemote-buttonIcon"
-            />
-          </Button>
+          />
         </div>
       )}
       {remote && (
@@ -167,23 +155,20 @@ export function RemoteNotebookSection(props: {
                   }
                 }}
               >
-                <input
-                  className="jp-mod-styled jp-NotebookRemote-grow"
+                <TextField
                   type="email"
-                  aria-label={trans.__('Email for the export link')}
-                  aria-invalid={emailInvalid}
+                  label={trans.__('Email for the export link')}
+                  invalid={emailInvalid}
                   placeholder="name@example.com"
                   value={email}
-                  onChange={event => setEmail(event.target.value)}
+                  onChange={setEmail}
                 />
-                <Button
+                <PanelButton
                   type="submit"
-                  small
-                  className="jp-NotebookRemote-button"
                   disabled={emailInvalid || model.isBusy('export')}
                 >
                   {trans.__('Request export')}
-                </Button>
+                </PanelButton>
               </form>
               {emailInvalid && (
                 <p className="jp-NotebookRemote-fieldError">

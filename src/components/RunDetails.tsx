@@ -1,21 +1,25 @@
-import { TranslationBundle } from '@jupyterlab/translation';
-import { Button, closeIcon } from '@jupyterlab/ui-components';
+import { closeIcon } from '@jupyterlab/ui-components';
 import React from 'react';
 
 import { formatSize, formatTimestamp, runDuration } from '../format';
-import { RemoteModel } from '../model';
 import { IExecution, IExecutionOutput } from '../types';
 import { IPanelActions } from './actions';
-import { ErrorMessage, StatusBadge } from './common';
+import {
+  ErrorMessage,
+  IconButton,
+  ISectionProps,
+  PanelButton,
+  StatusBadge
+} from './common';
 
 /** Times, errors, inputs and outputs of one run. */
-export function RunDetails(props: {
-  model: RemoteModel;
-  execution: IExecution;
-  actions: IPanelActions;
-  trans: TranslationBundle;
-  now: number;
-}): JSX.Element {
+export function RunDetails(
+  props: ISectionProps & {
+    execution: IExecution;
+    actions: IPanelActions;
+    now: number;
+  }
+): JSX.Element {
   const { model, execution, actions, trans, now } = props;
   const errors = execution.errors ?? [];
   const inputs = execution.inputs ?? [];
@@ -43,19 +47,11 @@ export function RunDetails(props: {
         >
           {execution.id}
         </code>
-        <Button
-          small
-          minimal
-          className="jp-NotebookRemote-button"
-          aria-label={trans.__('Close details')}
-          title={trans.__('Close details')}
+        <IconButton
+          icon={closeIcon}
+          label={trans.__('Close details')}
           onClick={() => model.selectExecution(null)}
-        >
-          <closeIcon.react
-            tag="span"
-            className="jp-NotebookRemote-buttonIcon"
-          />
-        </Button>
+        />
       </div>
       <dl className="jp-NotebookRemote-times">
         {times.map(([label, value]) => (
@@ -129,15 +125,13 @@ export function RunDetails(props: {
       </div>
       {hasLog && (
         <div className="jp-NotebookRemote-log">
-          <Button
-            small
+          <PanelButton
             minimal
-            className="jp-NotebookRemote-button"
             disabled={model.isBusy('log')}
             onClick={() => void model.loadLog(execution.id)}
           >
             {log ? trans.__('Reload log') : trans.__('Show log')}
-          </Button>
+          </PanelButton>
           {log && (
             <pre
               className="jp-NotebookRemote-logText"
@@ -154,13 +148,13 @@ export function RunDetails(props: {
   );
 }
 
-function OutputItem(props: {
-  output: IExecutionOutput;
-  execution: IExecution;
-  actions: IPanelActions;
-  model: RemoteModel;
-  trans: TranslationBundle;
-}): JSX.Element {
+function OutputItem(
+  props: ISectionProps & {
+    output: IExecutionOutput;
+    execution: IExecution;
+    actions: IPanelActions;
+  }
+): JSX.Element {
   const { output, execution, actions, model, trans } = props;
   const isNotebook = output.name.endsWith('.ipynb');
   return (
@@ -183,10 +177,8 @@ function OutputItem(props: {
       )}
       <span className="jp-NotebookRemote-muted">{formatSize(output.size)}</span>
       {isNotebook && (
-        <Button
-          small
+        <PanelButton
           minimal
-          className="jp-NotebookRemote-button"
           disabled={model.isBusy('open-result')}
           title={trans.__('Save a copy next to the local notebook and open it')}
           onClick={() =>
@@ -194,7 +186,7 @@ function OutputItem(props: {
           }
         >
           {trans.__('Open in JupyterLab')}
-        </Button>
+        </PanelButton>
       )}
     </li>
   );

@@ -1,4 +1,3 @@
-import { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
 
 import {
@@ -7,17 +6,13 @@ import {
   runDuration,
   sourceLabel
 } from '../format';
-import { RemoteModel } from '../model';
 import { IExecution } from '../types';
-import { ErrorMessage, Section, StatusBadge } from './common';
+import { ErrorMessage, ISectionProps, Section, StatusBadge } from './common';
 
 /** The runs of the linked notebook, newest first; select one for details. */
-export function RunsList(props: {
-  model: RemoteModel;
-  trans: TranslationBundle;
-  now: number;
-  details?: React.ReactNode;
-}): JSX.Element | null {
+export function RunsList(
+  props: ISectionProps & { now: number; details?: React.ReactNode }
+): JSX.Element | null {
   const { model, trans, now } = props;
   if (!model.link) {
     return null;

@@ -2,9 +2,8 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
 
 import { formatMinutes } from '../format';
-import { RemoteModel } from '../model';
 import { IUsage } from '../types';
-import { ErrorMessage, Section } from './common';
+import { ErrorMessage, ISectionProps, Section } from './common';
 
 const CHART_HEIGHT = 64;
 /** A range without any minute gets a flat strip, not an empty box. */
@@ -155,10 +154,7 @@ export function UsageChart(props: {
 }
 
 /** The usage section of the panel. */
-export function UsageSection(props: {
-  model: RemoteModel;
-  trans: TranslationBundle;
-}): JSX.Element | null {
+export function UsageSection(props: ISectionProps): JSX.Element | null {
   const { model, trans } = props;
   if (!model.link) {
     return null;

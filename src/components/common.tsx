@@ -1,9 +1,17 @@
 import { TranslationBundle } from '@jupyterlab/translation';
+import { Button, LabIcon } from '@jupyterlab/ui-components';
 import React from 'react';
 
 import { statusLabel } from '../format';
 import { errorHint } from '../messages';
+import { RemoteModel } from '../model';
 import { IShownError } from '../models/errors';
+
+/** What every section of the panel renders from. */
+export interface ISectionProps {
+  model: RemoteModel;
+  trans: TranslationBundle;
+}
 
 /** An error in place: the server's message, then what to do. */
 export function ErrorMessage(props: {
@@ -74,5 +82,100 @@ export function Section(props: {
       </header>
       {props.children}
     </section>
+  );
+}
+
+/** A button of the panel (small; `minimal` ones are borderless). */
+export function PanelButton(props: {
+  children: React.ReactNode;
+  onClick?: () => void;
+  /** 'submit' or 'button' inside a form; none elsewhere. */
+  type?: 'submit' | 'button';
+  minimal?: boolean;
+  disabled?: boolean;
+  title?: string;
+  /** The accessible name, when the text does not say it. */
+  label?: string;
+  /** Classes besides `jp-NotebookRemote-button`. */
+  className?: string;
+}): JSX.Element {
+  return (
+    <Button
+      type={props.type}
+      small
+      minimal={props.minimal}
+      className={
+        props.className
+          ? `jp-NotebookRemote-button ${props.className}`
+          : 'jp-NotebookRemote-button'
+      }
+      aria-label={props.label}
+      title={props.title}
+      disabled={props.disabled}
+      onClick={props.onClick}
+    >
+      {props.children}
+    </Button>
+  );
+}
+
+/** The icon inside a button. */
+export function ButtonIcon(props: { icon: LabIcon }): JSX.Element {
+  return (
+    <props.icon.react tag="span" className="jp-NotebookRemote-buttonIcon" />
+  );
+}
+
+/** A minimal button that shows only an icon. */
+export function IconButton(props: {
+  icon: LabIcon;
+  label: string;
+  /** The tooltip; the label by default. */
+  title?: string;
+  disabled?: boolean;
+  onClick: () => void;
+  className?: string;
+}): JSX.Element {
+  return (
+    <PanelButton
+      minimal
+      label={props.label}
+      title={props.title ?? props.label}
+      disabled={props.disabled}
+      onClick={props.onClick}
+      className={props.className}
+    >
+      <ButtonIcon icon={props.icon} />
+    </PanelButton>
+  );
+}
+
+/** A text field that takes the rest of its row. */
+export function TextField(props: {
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  type?: 'text' | 'password' | 'email';
+  placeholder?: string;
+  disabled?: boolean;
+  invalid?: boolean;
+  autoFocus?: boolean;
+  autoComplete?: string;
+  spellCheck?: boolean;
+}): JSX.Element {
+  return (
+    <input
+      className="jp-mod-styled jp-NotebookRemote-grow"
+      type={props.type}
+      aria-label={props.label}
+      aria-invalid={props.invalid}
+      placeholder={props.placeholder}
+      autoComplete={props.autoComplete}
+      spellCheck={props.spellCheck}
+      autoFocus={props.autoFocus}
+      disabled={props.disabled}
+      value={props.value}
+      onChange={event => props.onChange(event.target.value)}
+    />
   );
 }
