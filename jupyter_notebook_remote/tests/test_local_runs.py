@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import subprocess
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -13,6 +14,9 @@ import pytest
 
 from jupyter_notebook_remote.errors import Conflict, NotFound
 from jupyter_notebook_remote.models import ExecuteBody, NotebookCreate
+from jupyter_notebook_remote.providers.local.lifecycle import runner_command
+from jupyter_notebook_remote.providers.local.rundir import RunDir
+from jupyter_notebook_remote.providers.local.shared import EXIT_BAD_SPEC
 
 from .local_support import (
     LOOP_FOREVER,
@@ -380,3 +384,28 @@ async def test_a_runner_that_cannot_start_ends_errored_saying_why(tmp_path: Path
         assert "run.json" in done.errors[0].message
         after = await local.execute(nb, ExecuteBody())
         assert (await wait_for(local, nb, after, FINISHED)).status == "completed"
+
+
+def test_the_runner_starts_without_the_servers_modules(tmp_path: Path) -> None:
+    # Each run pays for what its child process imports before it gets going:
+    # the server's modules (and pydantic, httpx, tornado) would make every run slower.
+    run_dir = RunDir(tmp_path / "run")  # no run.json: the runner stops after its imports
+    run_dir.root.mkdir()
+    result = subprocess.run(
+        runner_command(run_dir),
+        cwd=run_dir.root,
+        env={**os.environ, "PYTHONPROFILEIMPORTTIME": "1"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == EXIT_BAD_SPEC, result.stderr
+    assert "cannot start the run" in result.stderr
+    imported = {
+        line.rsplit("|", 1)[1].strip()
+        for line in result.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+    assert "asyncio" in imported  # the runner's own imports are listed
+    heavy = {"jupyter_notebook_remote", "pydantic", "httpx", "tornado"}
+    assert {name for name in imported if name.split(".")[0] in heavy} == set()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sqlite3
@@ -251,25 +252,36 @@ async def test_runs_in_flight_when_the_server_dies_are_errored_after_restart(
     try:
         line = await asyncio.wait_for(server.stdout.readline(), 60)
         nb, ex = line.decode().split()
-        pids = await wait_for_file(tmp_path / "runs" / ex / "output" / "pids")
+        pids_text = await wait_for_file(tmp_path / "runs" / ex / "output" / "pids")
+        pids = [int(p) for p in pids_text.split()]
+        # Freeze the runner, so that it cannot see its server go and leave by
+        # itself: the next server has to recognise it as this run's and stop it.
+        runner = pids[1]
+        os.kill(runner, signal.SIGSTOP)
     finally:
         server.send_signal(signal.SIGKILL)
         await server.wait()
 
-    async with running(tmp_path) as after:
-        [lost] = await after.list_executions(nb)
-        assert lost.id == ex
-        assert lost.status == "errored"
-        assert [(e.name, e.message) for e in lost.errors] == [("ServerRestart", RESTART_MESSAGE)]
-        assert lost.finished_at is not None
-        assert lost.started_at is not None
-        assert lost.finished_at >= lost.started_at
-        assert "result.log" in [o.name for o in lost.outputs]
-        await wait_gone([int(p) for p in pids.split()], timeout=5)
-        # What ended before is still there, unchanged.
-        kept = await execution(after, quick, finished)
-        assert kept.status == "completed"
-        assert "result.html" in [o.name for o in kept.outputs]
+    try:
+        async with running(tmp_path) as after:
+            [lost] = await after.list_executions(nb)
+            assert lost.id == ex
+            assert lost.status == "errored"
+            assert [(e.name, e.message) for e in lost.errors] == [
+                ("ServerRestart", RESTART_MESSAGE)
+            ]
+            assert lost.finished_at is not None
+            assert lost.started_at is not None
+            assert lost.finished_at >= lost.started_at
+            assert "result.log" in [o.name for o in lost.outputs]
+            await wait_gone(pids, timeout=5)
+            # What ended before is still there, unchanged.
+            kept = await execution(after, quick, finished)
+            assert kept.status == "completed"
+            assert "result.html" in [o.name for o in kept.outputs]
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(runner, signal.SIGKILL)
 
 
 async def test_two_servers_on_one_store_leave_each_others_runs_alone(tmp_path: Path) -> None:
