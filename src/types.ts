@@ -30,7 +30,7 @@ export type ExecutionStatus =
   | 'canceled';
 
 /** Statuses after which a run never changes again. */
-export const FINISHED_STATUSES: ReadonlySet<ExecutionStatus> = new Set([
+const FINISHED_STATUSES: ReadonlySet<ExecutionStatus> = new Set([
   'completed',
   'errored',
   'timeout',
@@ -38,7 +38,7 @@ export const FINISHED_STATUSES: ReadonlySet<ExecutionStatus> = new Set([
 ]);
 
 /** Statuses of a run that is still going (polling is quick meanwhile). */
-export const ACTIVE_STATUSES: ReadonlySet<ExecutionStatus> = new Set([
+const ACTIVE_STATUSES: ReadonlySet<ExecutionStatus> = new Set([
   'queued',
   'inProgress',
   'canceling'

@@ -143,7 +143,7 @@ export function ActionBar(
   );
 }
 
-export function capabilityLabel(
+function capabilityLabel(
   capability: Capability,
   trans: TranslationBundle
 ): string {

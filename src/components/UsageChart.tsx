@@ -11,7 +11,7 @@ const EMPTY_CHART_HEIGHT = 12;
 const BAR_GAP = 1;
 
 /** Totals of a usage range. */
-export function usageTotals(usage: IUsage): {
+function usageTotals(usage: IUsage): {
   minutes: number;
   completed: number;
   errored: number;
