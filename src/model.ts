@@ -435,6 +435,10 @@ export class RemoteModel extends VDomModel implements INotebookRemote {
 
   /** Drop what belongs to the previous link and load the new one. */
   private _onLinkChanged(): void {
+    if (!this._link.notebook) {
+      // The notebook was closed.
+      this.chooser.reset();
+    }
     this._remote.reset();
     this._runs.reset();
     this._usage.reset();
