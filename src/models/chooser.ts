@@ -91,12 +91,11 @@ export class ChooserModel {
     }
     const { api, errors, activity, trans } = this._context;
     if (!value) {
-      errors.show('link', {
-        message: trans.__('Give the new remote notebook a name.'),
-        reason: 'invalid_input',
-        fields: { name: 'is required' }
-      });
-      return false;
+      return errors.refuse(
+        'link',
+        trans.__('Give the new remote notebook a name.'),
+        { name: 'is required' }
+      );
     }
     let created: IRemoteNotebook | null = null;
     const ok = await activity.run('link', 'link', async () => {

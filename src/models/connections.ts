@@ -107,11 +107,7 @@ export class ConnectionModel {
       return false;
     }
     if (!value) {
-      errors.show('token', {
-        message: trans.__('Enter a token first.'),
-        reason: 'invalid_input'
-      });
-      return false;
+      return errors.refuse('token', trans.__('Enter a token first.'));
     }
     return this._changeToken(() => api.setToken(connection, value));
   }

@@ -85,7 +85,7 @@ export class ErrorBoard {
 
   /** Show what went wrong: a REST error in the server's words, else its text. */
   set(area: ErrorArea, error: unknown): void {
-    this.show(
+    this._show(
       area,
       error instanceof RemoteApiError
         ? { message: error.message, reason: error.reason, fields: error.fields }
@@ -96,10 +96,17 @@ export class ErrorBoard {
     );
   }
 
-  /** Show an error the panel found itself (e.g. an empty name). */
-  show(area: ErrorArea, error: IShownError): void {
-    this._errors.set(area, error);
-    this._changed.emit();
+  /**
+   * Refuse what the user entered, before asking the server: an
+   * `invalid_input` error like the server's, resolving false.
+   */
+  refuse(
+    area: ErrorArea,
+    message: string,
+    fields?: { [field: string]: string }
+  ): false {
+    this._show(area, { message, reason: 'invalid_input', fields });
+    return false;
   }
 
   clear(...areas: ErrorArea[]): void {
@@ -114,6 +121,11 @@ export class ErrorBoard {
 
   dispose(): void {
     Signal.clearData(this);
+  }
+
+  private _show(area: ErrorArea, error: IShownError): void {
+    this._errors.set(area, error);
+    this._changed.emit();
   }
 
   private _errors = new Map<ErrorArea, IShownError>();

@@ -72,12 +72,9 @@ export class RemoteNotebookModel {
     }
     const { api, errors, activity, trans } = this._context;
     if (!value) {
-      errors.show('notebook', {
-        message: trans.__('The name cannot be empty.'),
-        reason: 'invalid_input',
-        fields: { name: 'is required' }
+      return errors.refuse('notebook', trans.__('The name cannot be empty.'), {
+        name: 'is required'
       });
-      return false;
     }
     return activity.run('rename', 'notebook', async () => {
       this.set(
@@ -97,15 +94,11 @@ export class RemoteNotebookModel {
     }
     const { api, errors, activity, trans } = this._context;
     if (value && !EMAIL_PATTERN.test(value)) {
-      errors.show('notebook', {
-        message: trans.__(
-          '"%1" is not an email address (name@example.com).',
-          value
-        ),
-        reason: 'invalid_input',
-        fields: { email: 'is not an email address' }
-      });
-      return false;
+      return errors.refuse(
+        'notebook',
+        trans.__('"%1" is not an email address (name@example.com).', value),
+        { email: 'is not an email address' }
+      );
     }
     activity.notice = null;
     let jobId = '';
