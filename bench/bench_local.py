@@ -10,7 +10,7 @@ written to OUTPUT_DIR), then times, alternately, N runs of
   file, as a fresh process, with INPUT_DIR / OUTPUT_DIR set the same way;
 * ``nbclient``: for scale, the floor: a fresh Python that reads the file,
   runs it with nbclient and writes it back, nothing else (with the same
-  import shortcut as the local runner, see _local_runner._skip_slow_imports).
+  import shortcut as the local runner, see providers/local/runner.py).
 
 Prints each median (and min / max) and the ratios local / nbconvert (the
 number asked for) and local / nbclient (what the queue, the store, the

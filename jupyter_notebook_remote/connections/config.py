@@ -286,26 +286,14 @@ def env_connections(
 
 
 def local_connection(
-    provider_classes: Mapping[str, Union[str, type[Provider]]],
-    options: Mapping[str, Any],
-    log: logging.Logger,
+    kinds: Mapping[str, type[Provider]], options: Mapping[str, Any]
 ) -> Optional[ConnectionSpec]:
-    """The embedded ``local`` connection, or None (with a warning) if unavailable."""
-    spec = provider_classes.get(LOCAL_KIND)
-    try:
-        if spec is None:
-            raise ImportError("no such kind is registered")
-        load_provider_class(spec)
-    except ImportError as exc:
-        log.warning(
-            "The '%s' kind cannot be loaded (%s); the '%s' connection is not offered.",
-            LOCAL_KIND,
-            exc,
-            LOCAL_ID,
-        )
+    """The embedded ``local`` connection, or None when its kind did not load
+    (:func:`load_kinds` said why)."""
+    if LOCAL_KIND not in kinds:
         return None
     return parse_connection(
-        LOCAL_ID, {"kind": LOCAL_KIND}, provider_classes, origin="default", extra_options=options
+        LOCAL_ID, {"kind": LOCAL_KIND}, kinds, origin="default", extra_options=options
     )
 
 
@@ -344,7 +332,7 @@ def build_specs(
     specs.extend(env_connections(environ, kinds, [s.id for s in specs], log))
     if local_enabled and all(s.id != LOCAL_ID for s in specs):
         options = {**kind_options.get(LOCAL_KIND, {}), **local_options}
-        local = local_connection(provider_classes, options, log)
+        local = local_connection(kinds, options)
         if local is not None:
             specs.append(local)
     for spec in specs:

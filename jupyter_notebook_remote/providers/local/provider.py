@@ -95,9 +95,6 @@ class LocalProvider(Provider):
     needs_token = False
     default_label = "This machine"
     keeps_state = True
-    capabilities = frozenset(
-        {"list", "create", "rename", "delete", "push", "execute", "cancel", "logs", "usage"}
-    )
     unsupported = {
         "inputExport": "runs on this machine get no Losant data inputs, so there is nothing "
         "to export; put the files the notebook needs next to it instead",
