@@ -230,6 +230,7 @@ class Provider(abc.ABC):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls.capabilities = frozenset(ALL_CAPABILITIES) - frozenset(cls.unsupported)
+
     #: Whether the kind needs a token at all (``local`` does not).
     needs_token: ClassVar[bool] = True
     #: Default base URL when the configuration gives none.

@@ -150,18 +150,14 @@ class RunLifecycle:
                 return
             if self._closing:
                 raise LocalRunError("The local connection is shutting down.")
+            doing = "cannot be created"
             try:
                 await asyncio.to_thread(self.data.make)
-            except OSError as exc:
-                raise LocalRunError(
-                    f"The local data directory {self.data.root} cannot be created: {exc}. Set "
-                    "c.NotebookRemote.local_data_dir to a writable directory."
-                ) from exc
-            try:
+                doing = "is not writable"
                 await asyncio.to_thread(self._lock.acquire)
             except OSError as exc:
                 raise LocalRunError(
-                    f"The local data directory {self.data.root} is not writable: {exc}. Set "
+                    f"The local data directory {self.data.root} {doing}: {exc}. Set "
                     "c.NotebookRemote.local_data_dir to a writable directory."
                 ) from exc
             try:
