@@ -128,6 +128,15 @@ class ExecutionFile:
     size: Optional[int]
     chunks: Callable[[], AsyncIterator[bytes]]
 
+    @classmethod
+    def from_bytes(cls, name: str, content_type: str, data: bytes) -> ExecutionFile:
+        """A file made here, already in memory (a log rendered from the remote's entries)."""
+
+        async def chunks() -> AsyncIterator[bytes]:
+            yield data
+
+        return cls(name=name, content_type=content_type, size=len(data), chunks=chunks)
+
 
 @dataclass(frozen=True)
 class IdFormat:

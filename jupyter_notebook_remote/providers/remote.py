@@ -13,15 +13,17 @@ everything else about its dialect to itself.
 from __future__ import annotations
 
 import abc
+import mimetypes
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, ClassVar, Optional, TypeVar
+from urllib.parse import urlsplit
 
 import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from ..errors import RemoteError
+from ..errors import InvalidInput, RemoteAuthError, RemoteError, RemoteUnreachable
 from ..http import (
     ErrorMessageHook,
     NotFoundHint,
@@ -31,12 +33,16 @@ from ..http import (
     truncate,
 )
 from ..models import iso, parse_time
-from .base import ConnectionConfig, Provider, ProviderContext
+from .base import ConnectionConfig, ExecutionFile, Provider, ProviderContext
 
 WireT = TypeVar("WireT", bound="WireModel")
 
 #: Storage hosts (pre-signed URLs' origins) a provider keeps a client for.
 MAX_STORAGE_CLIENTS = 4
+#: Bytes handed on at a time when a stored file streams through.
+FILE_CHUNK = 64 * 1024
+#: Content types that say nothing (a storage's default): the remote's own is better.
+_GENERIC_TYPES = frozenset({"application/octet-stream", "binary/octet-stream"})
 
 
 class WireModel(BaseModel):
@@ -203,6 +209,65 @@ class RemoteProvider(Provider):
             await old.aclose()
         return client
 
+    async def signed_file(
+        self, url: str, *, name: str, service: str, content_type: Optional[str] = None
+    ) -> ExecutionFile:
+        """A file at a pre-signed storage ``url``, streamed through without the token.
+
+        ``content_type`` is what the remote said the file is, used when the
+        storage says nothing better. The body passes through in chunks and
+        is never held whole; reading it to the end releases the response.
+        """
+        conn = self.connection.id
+        parts = urlsplit(url)
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or parts.username is not None
+            or parts.password is not None
+        ):
+            raise RemoteError(
+                f"{self.service_name} at {self.http.host} gave a link for '{name}' that is "
+                "not a plain http(s) URL; this extension does not follow it.",
+                connection=conn,
+            )
+        storage = await self.storage_client(f"{parts.scheme}://{parts.netloc}", service=service)
+        # Path and query exactly as the remote signed them.
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        try:
+            remote = await storage.open_stream(
+                target,
+                not_found=(
+                    "file_not_found",
+                    f"{service} at {storage.host} no longer has '{name}'. Refresh and try again.",
+                ),
+            )
+        except (RemoteAuthError, InvalidInput) as exc:
+            # The storage refused the signed link (expired, or altered on the
+            # way), not the user's token: the remote signs a new one on asking.
+            raise RemoteError(
+                f"{service} at {storage.host} refused the link {self.service_name} gave for "
+                f"'{name}' ({exc.remote_status}); it may have expired. Refresh and try again.",
+                connection=conn,
+                remote_status=exc.remote_status,
+            ) from None
+        kind = _file_type(remote.headers.get("Content-Type"), content_type, name)
+        host = storage.host
+
+        async def chunks() -> AsyncIterator[bytes]:
+            try:
+                async for piece in remote.aiter_bytes(FILE_CHUNK):
+                    yield piece
+            except httpx.HTTPError:
+                raise RemoteUnreachable(
+                    f"{service} at {host} broke off while sending '{name}'. Try again.",
+                    connection=conn,
+                ) from None
+            finally:
+                await remote.aclose()
+
+        return ExecutionFile(name=name, content_type=kind, size=_length(remote), chunks=chunks)
+
     def secrets(self) -> list[str]:
         """What redaction must remove from every text that leaves: the token."""
         token = self.context.tokens()
@@ -213,3 +278,21 @@ class RemoteProvider(Provider):
         while self._storage:
             _, client = self._storage.popitem()
             await client.aclose()
+
+
+def _file_type(storage: Optional[str], remote: Optional[str], name: str) -> str:
+    """The storage's Content-Type, unless it says nothing; then the remote's, then the name's."""
+    if storage and storage.split(";")[0].strip().lower() not in _GENERIC_TYPES:
+        return storage
+    if remote and remote.strip():
+        return remote.strip()
+    guessed, _ = mimetypes.guess_type(name)
+    return guessed or storage or "application/octet-stream"
+
+
+def _length(response: httpx.Response) -> Optional[int]:
+    """The body's size as it will be passed on, when the storage says it."""
+    if response.headers.get("Content-Encoding", "identity").strip().lower() != "identity":
+        return None  # httpx decodes it: the header counts the encoded bytes
+    raw = response.headers.get("Content-Length", "")
+    return int(raw) if raw.isdigit() else None

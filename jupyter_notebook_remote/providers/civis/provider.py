@@ -44,18 +44,17 @@ How this extension maps onto it:
 from __future__ import annotations
 
 import base64
-import re
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, ClassVar, Optional
 from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 import httpx
 
-from ..errors import InvalidInput, NotFound, RemoteAuthError, RemoteError, invalid
-from ..http import NotFoundHint, truncate
-from ..models import (
+from ...errors import InvalidInput, NotFound, RemoteAuthError, RemoteError, invalid
+from ...http import NotFoundHint, truncate
+from ...models import (
     ExecuteBody,
     Execution,
     ExecutionError,
@@ -71,8 +70,18 @@ from ..models import (
     iso,
     usage_days,
 )
-from .base import EnvConnection, ExecutionFile, IdFormat, NotebookUpload, name_matches
-from .remote import RemoteProvider, WireModel
+from ..base import EnvConnection, ExecutionFile, IdFormat, NotebookUpload, name_matches
+from ..remote import RemoteProvider
+from .wire import (
+    CIVIS_ID_RE,
+    STATES,
+    WireDeployment,
+    WireLinks,
+    WireLogEntry,
+    WireNotebook,
+    civis_error_message,
+    total_count,
+)
 
 #: Civis answers at most this many items per page.
 MAX_LIMIT = 50
@@ -84,54 +93,6 @@ LOG_FILE = "result.log"
 MAX_LOG_LINES = 10000
 #: Cancelled deployments remembered (to tell "canceled" from "terminated").
 MAX_REMEMBERED_CANCELS = 1000
-#: A Civis id: a positive integer, at most 12 digits.
-CIVIS_ID_RE = re.compile(r"^[1-9][0-9]{0,11}$")
-
-_STATUS: Mapping[str, ExecutionStatus] = {
-    "pending": "queued",
-    "running": "inProgress",
-    "terminated": "completed",
-    "sleeping": "completed",
-}
-
-
-# ----------------------------------------------------------------------------- wire shapes
-# Civis's JSON as its spec describes it; the spec marks most fields required
-# but its own examples send null for many, so everything is optional here.
-
-
-class _Notebook(WireModel):
-    id: int
-    name: Optional[str] = None
-    description: Optional[str] = None
-    createdAt: Optional[str] = None
-    updatedAt: Optional[str] = None
-    archived: Optional[bool] = None
-
-
-class _Deployment(WireModel):
-    deploymentId: int
-    notebookId: Optional[int] = None
-    userId: Optional[int] = None
-    state: Optional[str] = None
-    stateMessage: Optional[str] = None
-    createdAt: Optional[str] = None
-    updatedAt: Optional[str] = None
-
-
-class _Links(WireModel):
-    updateUrl: str
-
-
-def civis_error_message(body: Any) -> Optional[str]:
-    """Civis's error body: ``{"error", "errorDescription", "code"}``."""
-    if not isinstance(body, Mapping):
-        return None
-    for key in ("errorDescription", "error"):
-        value = body.get(key)
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-    return None
 
 
 class CivisProvider(RemoteProvider):
@@ -209,7 +170,7 @@ class CivisProvider(RemoteProvider):
 
     # ------------------------------------------------------------------ normalising
 
-    def _notebook(self, wire: _Notebook, response: httpx.Response) -> Notebook:
+    def _notebook(self, wire: WireNotebook, response: httpx.Response) -> Notebook:
         nb_id = str(wire.id)
         return Notebook(
             id=nb_id,
@@ -221,11 +182,11 @@ class CivisProvider(RemoteProvider):
             updated_at=self.wire_time(wire.updatedAt, response),
         )
 
-    def _status(self, wire: _Deployment, notebook_id: str) -> ExecutionStatus:
+    def _status(self, wire: WireDeployment, notebook_id: str) -> ExecutionStatus:
         state = (wire.state or "pending").lower()
-        if state not in _STATUS:
+        if state not in STATES:
             raise ValueError(state)
-        status = _STATUS[state]
+        status = STATES[state]
         if status == "completed" and (notebook_id, str(wire.deploymentId)) in self._canceled:
             return "canceled"
         if state == "running" and (notebook_id, str(wire.deploymentId)) in self._canceled:
@@ -234,7 +195,7 @@ class CivisProvider(RemoteProvider):
         return status
 
     def _execution(
-        self, wire: _Deployment, notebook_id: str, response: httpx.Response
+        self, wire: WireDeployment, notebook_id: str, response: httpx.Response
     ) -> Execution:
         try:
             status = self._status(wire, notebook_id)
@@ -298,7 +259,7 @@ class CivisProvider(RemoteProvider):
         )
         if not isinstance(data, list):
             raise self.unreadable("the notebook list is not a JSON array", response)
-        wires = [self.wire(_Notebook, item, "a notebook", response) for item in data]
+        wires = [self.wire(WireNotebook, item, "a notebook", response) for item in data]
         # Civis's list has no name filter, so the filter applies here, to this
         # page only: a page may hold fewer matches than perPage while later
         # pages hold more.
@@ -310,7 +271,7 @@ class CivisProvider(RemoteProvider):
         return NotebookPage(
             items=items,
             count=len(items),
-            total_count=_total(response, page, limit, len(data)),
+            total_count=total_count(response, page, limit, len(data)),
             page=page,
             per_page=limit,
         )
@@ -324,13 +285,13 @@ class CivisProvider(RemoteProvider):
         data, response = await self.call_json(
             "POST", "/notebooks", json_body=payload, not_found=self._no_api()
         )
-        return self._notebook(self.wire(_Notebook, data, "a notebook", response), response)
+        return self._notebook(self.wire(WireNotebook, data, "a notebook", response), response)
 
     async def get_notebook(self, notebook_id: str) -> Notebook:
         data, response = await self.call_json(
             "GET", f"/notebooks/{notebook_id}", not_found=self.notebook_not_found(notebook_id)
         )
-        wire = self.wire(_Notebook, data, "a notebook", response)
+        wire = self.wire(WireNotebook, data, "a notebook", response)
         if wire.archived:
             raise NotFound(
                 f"Civis notebook {notebook_id} is archived (deleted from here). Unarchive it "
@@ -356,7 +317,7 @@ class CivisProvider(RemoteProvider):
             json_body=payload,
             not_found=self.notebook_not_found(notebook_id),
         )
-        return self._notebook(self.wire(_Notebook, data, "a notebook", response), response)
+        return self._notebook(self.wire(WireNotebook, data, "a notebook", response), response)
 
     def _no_image_version(self) -> InvalidInput:
         return invalid(
@@ -374,7 +335,7 @@ class CivisProvider(RemoteProvider):
             idempotent=True,
             not_found=self.notebook_not_found(notebook_id),
         )
-        wire = self.wire(_Notebook, data, "a notebook", response)
+        wire = self.wire(WireNotebook, data, "a notebook", response)
         if wire.archived is False:
             raise self.unreadable("the archive answer says the notebook is not archived", response)
 
@@ -385,7 +346,7 @@ class CivisProvider(RemoteProvider):
             f"/notebooks/{notebook_id}/update-links",
             not_found=self.notebook_not_found(notebook_id),
         )
-        links = self.wire(_Links, data, "the update-links answer", response)
+        links = self.wire(WireLinks, data, "the update-links answer", response)
         parts = urlsplit(links.updateUrl)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise self.unreadable("the updateUrl is not an http(s) URL", response)
@@ -436,7 +397,7 @@ class CivisProvider(RemoteProvider):
             json_body={},
             not_found=self.notebook_not_found(notebook_id),
         )
-        return str(self.wire(_Deployment, data, "a deployment", response).deploymentId)
+        return str(self.wire(WireDeployment, data, "a deployment", response).deploymentId)
 
     async def list_executions(
         self, notebook_id: str, *, limit: int = 20, since: Optional[datetime] = None
@@ -455,7 +416,7 @@ class CivisProvider(RemoteProvider):
 
     async def _deployments(
         self, notebook_id: str, limit: int, page_num: int
-    ) -> tuple[list[_Deployment], httpx.Response]:
+    ) -> tuple[list[WireDeployment], httpx.Response]:
         data, response = await self.call_json(
             "GET",
             f"/notebooks/{notebook_id}/deployments",
@@ -469,7 +430,9 @@ class CivisProvider(RemoteProvider):
         )
         if not isinstance(data, list):
             raise self.unreadable("the deployment list is not a JSON array", response)
-        return [self.wire(_Deployment, item, "a deployment", response) for item in data], response
+        return [
+            self.wire(WireDeployment, item, "a deployment", response) for item in data
+        ], response
 
     async def cancel(self, notebook_id: str, execution_id: str) -> None:
         await self.http.send(
@@ -538,38 +501,10 @@ class CivisProvider(RemoteProvider):
         if not isinstance(data, list):
             raise self.unreadable("the deployment logs are not a JSON array", response)
         lines: list[str] = []
-        for entry in data:
-            if not isinstance(entry, dict) or not isinstance(entry.get("message"), str):
-                raise self.unreadable("a log entry has no message", response)
-            when = entry.get("createdAt")
-            stamp = self.wire_time(when if isinstance(when, str) else None, response) or "-"
-            source = entry.get("source") if isinstance(entry.get("source"), str) else "?"
-            stream = entry.get("stream") if isinstance(entry.get("stream"), str) else "?"
-            lines.append(f"{stamp} [{source}/{stream}] {entry['message'].rstrip()}")
+        for item in data:
+            entry = self.wire(WireLogEntry, item, "a log entry", response)
+            stamp = self.wire_time(entry.createdAt, response) or "-"
+            lines.append(f"{stamp} [{entry.source}/{entry.stream}] {entry.message.rstrip()}")
         # What a notebook prints is the user's, but never this connection's key.
         text = self.http.redact("\n".join(lines) + ("\n" if lines else ""))
-        body = text.encode("utf-8")
-
-        async def chunks() -> AsyncIterator[bytes]:
-            yield body
-
-        return ExecutionFile(
-            name=LOG_FILE, content_type="text/plain", size=len(body), chunks=chunks
-        )
-
-
-def _total(response: httpx.Response, page: int, limit: int, received: int) -> int:
-    """The notebook count: Civis's pagination header, else a lower bound.
-
-    Without the header the total is unknown; what is known is that there are
-    at least the ones before this page plus this page, and at least one more
-    when this page came back full.
-    """
-    header = response.headers.get("X-Pagination-Total-Entries")
-    if header is not None and header.strip().isdigit():
-        return int(header.strip())
-    known = page * limit + received
-    return known + 1 if received >= limit else known
-
-
-__all__ = ["CIVIS_ID_RE", "CivisProvider", "civis_error_message"]
+        return ExecutionFile.from_bytes(LOG_FILE, "text/plain", text.encode("utf-8"))

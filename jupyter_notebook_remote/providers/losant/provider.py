@@ -19,24 +19,21 @@ to the extension's own files route, never to Losant's signed storage URLs:
 :meth:`LosantProvider.execution_file` finds the run in the logs and streams
 the file from storage with a client that carries no Losant token.
 
-This module is the only place that knows Losant's field names: the rest of
-the extension sees :mod:`jupyter_notebook_remote.models`.
+Losant's JSON and the small conversions of its dialect are in :mod:`.wire`.
 """
 
 from __future__ import annotations
 
-import mimetypes
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, ClassVar, Optional, Union
-from urllib.parse import urlsplit
+from typing import Any, ClassVar, Optional
 
 import httpx
 from pydantic import ValidationError
 
-from ..errors import InvalidInput, NotFound, RemoteAuthError, RemoteError, RemoteUnreachable
-from ..http import MultipartBody, MultipartFile, NotFoundHint, truncate
-from ..models import (
+from ...errors import NotFound
+from ...http import MultipartBody, MultipartFile, NotFoundHint, truncate
+from ...models import (
     FILE_NAME_RE,
     OBJECT_ID_RE,
     ExecuteBody,
@@ -49,121 +46,38 @@ from ..models import (
     JobQueued,
     Notebook,
     NotebookCreate,
-    NotebookIO,
     NotebookPage,
     NotebookPatch,
     NotebookStats,
     Usage,
     UsageDay,
-    as_utc,
     iso,
     usage_days,
 )
-from .base import EnvConnection, ExecutionFile, IdFormat, NotebookUpload, filter_glob
-from .remote import RemoteProvider, WireModel
+from ..base import EnvConnection, ExecutionFile, IdFormat, NotebookUpload, filter_glob
+from ..remote import RemoteProvider
+from .wire import (
+    API_VERSION,
+    GLOBAL_PARAMS,
+    WireFileInfo,
+    WireLog,
+    WireMinuteCounts,
+    WireNotebook,
+    WireNotebooks,
+    as_int,
+    brief,
+    losant_error_message,
+    ms,
+    number,
+)
 
-API_VERSION = "^1.30.0"
 #: How a run file's host is named in messages (signed URLs, no Losant token).
 STORAGE_NAME = "Losant file storage"
-#: Sent ahead of every other query parameter, like the official clients do.
-GLOBAL_PARAMS: tuple[tuple[str, str], ...] = (
-    ("_actions", "false"),
-    ("_links", "true"),
-    ("_embedded", "true"),
-)
 #: Runs searched (newest first) for the one whose file is asked for: Losant
 #: has no call that reads one execution by id, only the notebook's logs.
 FILE_LOG_LIMIT = 100
 #: Bytes handed to the browser at a time when a run's file streams through.
 FILE_CHUNK = 64 * 1024
-#: Content types that say nothing (storage default); Losant's own is better.
-_GENERIC_TYPES = frozenset({"application/octet-stream", "binary/octet-stream"})
-
-
-# ----------------------------------------------------------------------------- wire shapes
-# Losant's JSON as its schemas describe it. Nothing there is "required", so
-# every field is optional; a field of the wrong type is a body we cannot
-# trust, and becomes a RemoteError.
-
-
-class _Stats(WireModel):
-    minutesThisPeriod: Optional[float] = None
-    runsThisPeriod: Optional[float] = None
-    errorsThisPeriod: Optional[float] = None
-
-
-class _Notebook(WireModel):
-    id: Optional[str] = None
-    notebookId: Optional[str] = None
-    name: Optional[str] = None
-    description: Optional[str] = None
-    jupyterFileName: Optional[str] = None
-    creationDate: Optional[str] = None
-    lastUpdated: Optional[str] = None
-    imageVersion: Optional[str] = None
-    inputs: list[dict[str, Any]] = []
-    outputs: list[dict[str, Any]] = []
-    stats: Optional[_Stats] = None
-
-
-class _Notebooks(WireModel):
-    items: list[Any] = []
-    count: Optional[int] = None
-    totalCount: Optional[int] = None
-    perPage: Optional[int] = None
-    page: Optional[int] = None
-
-
-class _FileInfo(WireModel):
-    size: Optional[float] = None
-    url: Optional[str] = None
-    contentType: Optional[str] = None
-
-
-class _ExecError(WireModel):
-    name: Optional[str] = None
-    message: Optional[str] = None
-
-
-class _Log(WireModel):
-    id: Optional[str] = None
-    notebookExecutionId: Optional[str] = None
-    notebookId: Optional[str] = None
-    status: str
-    sourceType: Optional[str] = None
-    sourceId: Optional[str] = None
-    runQueuedAt: Optional[str] = None
-    runStartedAt: Optional[str] = None
-    notebookCompletedAt: Optional[str] = None
-    outputsCompletedAt: Optional[str] = None
-    inputInfo: dict[str, _FileInfo] = {}
-    outputInfo: dict[str, _FileInfo] = {}
-    executionErrors: list[_ExecError] = []
-
-
-class _Count(WireModel):
-    date: str
-    minutes: float = 0
-    completed: int = 0
-    canceled: int = 0
-    errored: int = 0
-    timeout: int = 0
-
-
-class _MinuteCounts(WireModel):
-    start: Optional[str] = None
-    end: Optional[str] = None
-    counts: list[_Count] = []
-
-
-def _ms(value: datetime) -> int:
-    return int(as_utc(value).timestamp() * 1000)
-
-
-def _number(value: Union[float, str]) -> Union[int, float, str]:
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
 
 
 class LosantProvider(RemoteProvider):
@@ -257,7 +171,7 @@ class LosantProvider(RemoteProvider):
     # ------------------------------------------------------------------ normalising
 
     def _notebook(self, data: Any, response: httpx.Response) -> Notebook:
-        wire = self.wire(_Notebook, data, "a notebook", response)
+        wire = self.wire(WireNotebook, data, "a notebook", response)
         nb_id = wire.id or wire.notebookId
         if not nb_id:
             raise self.unreadable("a notebook has no id", response)
@@ -265,8 +179,8 @@ class LosantProvider(RemoteProvider):
         if wire.stats is not None:
             stats = NotebookStats(
                 minutes_this_period=wire.stats.minutesThisPeriod,
-                runs_this_period=_int(wire.stats.runsThisPeriod),
-                errors_this_period=_int(wire.stats.errorsThisPeriod),
+                runs_this_period=as_int(wire.stats.runsThisPeriod),
+                errors_this_period=as_int(wire.stats.errorsThisPeriod),
             )
         return Notebook(
             id=nb_id,
@@ -277,20 +191,20 @@ class LosantProvider(RemoteProvider):
             updated_at=self.wire_time(wire.lastUpdated, response),
             image_version=wire.imageVersion,
             stats=stats,
-            inputs=_brief(wire.inputs, "inputType"),
-            outputs=_brief(wire.outputs, "outputType"),
+            inputs=brief(wire.inputs, "inputType"),
+            outputs=brief(wire.outputs, "outputType"),
         )
 
-    def _log(self, data: Any, response: httpx.Response) -> tuple[str, _Log]:
+    def _log(self, data: Any, response: httpx.Response) -> tuple[str, WireLog]:
         """One execution log entry, checked: (its execution id, the entry)."""
-        wire = self.wire(_Log, data, "an execution log entry", response)
+        wire = self.wire(WireLog, data, "an execution log entry", response)
         ex_id = wire.id or wire.notebookExecutionId
         if not ex_id:
             raise self.unreadable("an execution log entry has no id", response)
         return ex_id, wire
 
     def _file_link(
-        self, notebook_id: str, execution_id: str, name: str, info: _FileInfo
+        self, notebook_id: str, execution_id: str, name: str, info: WireFileInfo
     ) -> Optional[str]:
         """The extension's route for a run file Losant holds (the browser never
         gets Losant's own storage URL); None when there is nothing to fetch or
@@ -359,7 +273,7 @@ class LosantProvider(RemoteProvider):
         data, response = await self.call_json(
             "GET", self._app_path, params=params, not_found=self._app_not_found()
         )
-        wire = self.wire(_Notebooks, data, "the notebook list", response)
+        wire = self.wire(WireNotebooks, data, "the notebook list", response)
         items = [self._notebook(item, response) for item in wire.items]
         return NotebookPage(
             items=items,
@@ -423,7 +337,7 @@ class LosantProvider(RemoteProvider):
     async def execute(self, notebook_id: str, body: ExecuteBody) -> str:
         payload: dict[str, Any] = {}
         if body.relative_to is not None:
-            payload["relativeTo"] = _number(body.relative_to)
+            payload["relativeTo"] = number(body.relative_to)
         if body.template_context is not None:
             payload["templateContext"] = body.template_context
         data, response = await self.call_json(
@@ -456,7 +370,7 @@ class LosantProvider(RemoteProvider):
     ) -> list[Execution]:
         params: list[tuple[str, Any]] = [("limit", limit)]
         if since is not None:
-            params.append(("since", _ms(since)))
+            params.append(("since", ms(since)))
         data, response = await self._logs(notebook_id, params)
         return [self._execution(item, notebook_id, response) for item in data]
 
@@ -469,7 +383,7 @@ class LosantProvider(RemoteProvider):
         """
         conn = self.connection.id
         data, response = await self._logs(notebook_id, [("limit", FILE_LOG_LIMIT)])
-        wire: Optional[_Log] = None
+        wire: Optional[WireLog] = None
         for item in data:
             ex_id, entry = self._log(item, response)
             if ex_id.lower() == execution_id.lower():
@@ -493,63 +407,9 @@ class LosantProvider(RemoteProvider):
                 reason="file_not_found",
                 connection=conn,
             )
-        return await self._stream_file(name, info)
-
-    async def _stream_file(self, name: str, info: _FileInfo) -> ExecutionFile:
-        conn = self.connection.id
-        parts = urlsplit(info.url or "")
-        if (
-            parts.scheme not in ("http", "https")
-            or not parts.hostname
-            or parts.username is not None
-            or parts.password is not None
-        ):
-            raise RemoteError(
-                f"Losant at {self.http.host} gave a link for '{name}' that is not a plain "
-                "http(s) URL; this extension does not follow it.",
-                connection=conn,
-            )
-        storage = await self.storage_client(
-            f"{parts.scheme}://{parts.netloc}", service=STORAGE_NAME
+        return await self.signed_file(
+            info.url or "", name=name, service=STORAGE_NAME, content_type=info.contentType
         )
-        # Path and query exactly as Losant signed them.
-        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        try:
-            remote = await storage.open_stream(
-                target,
-                not_found=(
-                    "file_not_found",
-                    f"{STORAGE_NAME} at {storage.host} no longer has '{name}'. Refresh the "
-                    "run's details and try again.",
-                ),
-            )
-        except (RemoteAuthError, InvalidInput) as exc:
-            # The storage refused the signed link (expired, or altered on the
-            # way), not the user's token: a fresh log entry signs a new one.
-            raise RemoteError(
-                f"{STORAGE_NAME} at {storage.host} refused the link Losant gave for '{name}' "
-                f"({exc.remote_status}); it may have expired. Refresh the run's details and "
-                "try again.",
-                connection=conn,
-                remote_status=exc.remote_status,
-            ) from None
-        content_type = _file_type(remote.headers.get("Content-Type"), info.contentType, name)
-        size = _length(remote)
-        host = storage.host
-
-        async def chunks() -> AsyncIterator[bytes]:
-            try:
-                async for piece in remote.aiter_bytes(FILE_CHUNK):
-                    yield piece
-            except httpx.HTTPError:
-                raise RemoteUnreachable(
-                    f"{STORAGE_NAME} at {host} broke off while sending '{name}'. Try again.",
-                    connection=conn,
-                ) from None
-            finally:
-                await remote.aclose()
-
-        return ExecutionFile(name=name, content_type=content_type, size=size, chunks=chunks)
 
     async def cancel(self, notebook_id: str, execution_id: str) -> None:
         data, response = await self.call_json(
@@ -568,10 +428,10 @@ class LosantProvider(RemoteProvider):
         data, response = await self.call_json(
             "GET",
             self._nb_path(notebook_id, "notebookMinuteCounts"),
-            params=[("start", _ms(start)), ("end", _ms(end))],
+            params=[("start", ms(start)), ("end", ms(end))],
             not_found=self.notebook_not_found(notebook_id),
         )
-        wire = self.wire(_MinuteCounts, data, "the minute counts", response)
+        wire = self.wire(WireMinuteCounts, data, "the minute counts", response)
         days = usage_days(start, end)
         for count in wire.counts:
             when = self.wire_datetime(count.date, response)
@@ -599,7 +459,7 @@ class LosantProvider(RemoteProvider):
         if body.callback_url is not None:
             payload["callbackUrl"] = body.callback_url
         if body.relative_to is not None:
-            payload["relativeTo"] = _number(body.relative_to)
+            payload["relativeTo"] = number(body.relative_to)
         if body.template_context is not None:
             payload["templateContext"] = body.template_context
         data, response = await self.call_json(
@@ -614,54 +474,3 @@ class LosantProvider(RemoteProvider):
         if data.get("jobQueued") is not True or not isinstance(job_id, str) or not job_id:
             raise self.unreadable("the export answer does not say the job was queued", response)
         return JobQueued(job_queued=True, job_id=job_id)
-
-
-def _file_type(remote: Optional[str], losant: Optional[str], name: str) -> str:
-    """The storage's Content-Type, unless it says nothing; then Losant's, then the name's."""
-    if remote and remote.split(";")[0].strip().lower() not in _GENERIC_TYPES:
-        return remote
-    if losant and losant.strip():
-        return losant.strip()
-    guessed, _ = mimetypes.guess_type(name)
-    return guessed or remote or "application/octet-stream"
-
-
-def _length(response: httpx.Response) -> Optional[int]:
-    """The body's size as it will be passed on, when the storage says it."""
-    if response.headers.get("Content-Encoding", "identity").strip().lower() != "identity":
-        return None  # httpx decodes it: the header counts the encoded bytes
-    raw = response.headers.get("Content-Length", "")
-    return int(raw) if raw.isdigit() else None
-
-
-def _int(value: Optional[float]) -> Optional[int]:
-    return None if value is None else int(value)
-
-
-def _brief(items: list[dict[str, Any]], type_key: str) -> list[NotebookIO]:
-    brief: list[NotebookIO] = []
-    for item in items:
-        kind = item.get(type_key)
-        name = item.get("fileName", item.get("directoryName"))
-        if isinstance(kind, str) and isinstance(name, str):
-            brief.append(NotebookIO(type=kind, file_name=name))
-    return brief
-
-
-def losant_error_message(body: Any) -> Optional[str]:
-    """Losant's error body: ``{"type", "message", "validationErrors"?}``."""
-    if not isinstance(body, Mapping):
-        return None
-    message = body.get("message")
-    kind = body.get("type")
-    parts: list[str] = []
-    if isinstance(message, str) and message.strip():
-        parts.append(message.strip())
-    details = body.get("validationErrors")
-    if isinstance(details, list):
-        for item in details[:3]:
-            if isinstance(item, Mapping) and isinstance(item.get("message"), str):
-                parts.append(str(item["message"]))
-    if not parts:
-        return kind if isinstance(kind, str) and kind else None
-    return "; ".join(parts)
