@@ -46,8 +46,8 @@ from _jupyter_harness import (
 )
 from jupyter_server.services.contents.filemanager import AsyncFileContentsManager
 
-from jupyter_notebook_remote.push.upload import resolve_upload
 from jupyter_notebook_remote.http import MultipartBody, MultipartFile
+from jupyter_notebook_remote.push.upload import resolve_upload
 from jupyter_notebook_remote.tests.fakes.losant import FakeLosant
 
 MiB = 1024 * 1024

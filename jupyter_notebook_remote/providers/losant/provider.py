@@ -68,7 +68,7 @@ from .wire import (
     brief,
     losant_error_message,
     ms,
-    number,
+    run_options,
 )
 
 #: How a run file's host is named in messages (signed URLs, no Losant token).
@@ -335,15 +335,10 @@ class LosantProvider(RemoteProvider):
     # ------------------------------------------------------------------ runs
 
     async def execute(self, notebook_id: str, body: ExecuteBody) -> str:
-        payload: dict[str, Any] = {}
-        if body.relative_to is not None:
-            payload["relativeTo"] = number(body.relative_to)
-        if body.template_context is not None:
-            payload["templateContext"] = body.template_context
         data, response = await self.call_json(
             "POST",
             self._nb_path(notebook_id, "execute"),
-            json_body=payload,
+            json_body=run_options(body),
             not_found=self.notebook_not_found(notebook_id),
         )
         ex_id = data.get("executionId") if isinstance(data, dict) else None
@@ -453,15 +448,11 @@ class LosantProvider(RemoteProvider):
         )
 
     async def input_export(self, notebook_id: str, body: InputExportBody) -> JobQueued:
-        payload: dict[str, Any] = {}
+        payload = run_options(body)
         if body.email is not None:
             payload["email"] = body.email
         if body.callback_url is not None:
             payload["callbackUrl"] = body.callback_url
-        if body.relative_to is not None:
-            payload["relativeTo"] = number(body.relative_to)
-        if body.template_context is not None:
-            payload["templateContext"] = body.template_context
         data, response = await self.call_json(
             "POST",
             self._nb_path(notebook_id, "requestInputDataExport"),

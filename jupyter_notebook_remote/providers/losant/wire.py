@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Optional, Union
 
-from ...models import NotebookIO, as_utc
+from ...models import ExecuteBody, InputExportBody, NotebookIO, as_utc
 from ..remote import WireModel
 
 API_VERSION = "^1.30.0"
@@ -104,6 +104,16 @@ def number(value: Union[float, str]) -> Union[int, float, str]:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
+
+
+def run_options(body: Union[ExecuteBody, InputExportBody]) -> dict[str, Any]:
+    """The query time and template context of a run (or an export), as Losant takes them."""
+    payload: dict[str, Any] = {}
+    if body.relative_to is not None:
+        payload["relativeTo"] = number(body.relative_to)
+    if body.template_context is not None:
+        payload["templateContext"] = body.template_context
+    return payload
 
 
 def as_int(value: Optional[float]) -> Optional[int]:
