@@ -17,7 +17,7 @@ from __future__ import annotations
 import abc
 import logging
 import re
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -119,14 +119,21 @@ class NotebookUpload:
 class ExecutionFile:
     """A file of a run, served through the extension's own route.
 
-    ``chunks()`` may stream from an open remote response: call it once, and
-    read it to the end (that also releases the response).
+    ``chunks()`` may stream from an open remote response: call it once.
+    Reading it to the end releases the response; a reader that stops early
+    (the browser went away) calls :meth:`aclose`, which releases it too.
     """
 
     name: str
     content_type: str
     size: Optional[int]
     chunks: Callable[[], AsyncIterator[bytes]]
+    release: Optional[Callable[[], Awaitable[Any]]] = None
+
+    async def aclose(self) -> None:
+        """Release what the file holds open; safe to call more than once."""
+        if self.release is not None:
+            await self.release()
 
     @classmethod
     def from_bytes(cls, name: str, content_type: str, data: bytes) -> ExecutionFile:

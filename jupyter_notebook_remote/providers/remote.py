@@ -266,7 +266,13 @@ class RemoteProvider(Provider):
             finally:
                 await remote.aclose()
 
-        return ExecutionFile(name=name, content_type=kind, size=_length(remote), chunks=chunks)
+        return ExecutionFile(
+            name=name,
+            content_type=kind,
+            size=_length(remote),
+            chunks=chunks,
+            release=remote.aclose,
+        )
 
     def secrets(self) -> list[str]:
         """What redaction must remove from every text that leaves: the token."""

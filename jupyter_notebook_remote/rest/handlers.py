@@ -154,21 +154,25 @@ class ExecutionFileHandler(BaseHandler):
                 connection=conn,
             )
         file = await provider.execution_file(nb, ex, name)
-        content_type = file.content_type or "application/octet-stream"
-        if content_type.startswith("text/") and "charset" not in content_type:
-            content_type += "; charset=utf-8"
-        self.set_header("Content-Type", content_type)
-        self.set_header("X-Content-Type-Options", "nosniff")
-        if file.size is not None:
-            self.set_header("Content-Length", str(file.size))
-        if self.get_query_argument("download", "") in ("1", "true"):
-            self.set_header(
-                "Content-Disposition", f"attachment; filename*=UTF-8''{quote(file.name)}"
-            )
-        async for chunk in file.chunks():
-            self.write(chunk)
-            await self.flush()
-        self.finish(set_content_type=content_type)
+        try:
+            content_type = file.content_type or "application/octet-stream"
+            if content_type.startswith("text/") and "charset" not in content_type:
+                content_type += "; charset=utf-8"
+            self.set_header("Content-Type", content_type)
+            self.set_header("X-Content-Type-Options", "nosniff")
+            if file.size is not None:
+                self.set_header("Content-Length", str(file.size))
+            if self.get_query_argument("download", "") in ("1", "true"):
+                self.set_header(
+                    "Content-Disposition", f"attachment; filename*=UTF-8''{quote(file.name)}"
+                )
+            async for chunk in file.chunks():
+                self.write(chunk)
+                await self.flush()
+            self.finish(set_content_type=content_type)
+        finally:
+            # The browser may have gone away mid-file: free the remote response now.
+            await file.aclose()
 
 
 class UsageHandler(BaseHandler):

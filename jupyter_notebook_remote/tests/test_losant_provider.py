@@ -855,3 +855,17 @@ async def test_storage_clients_are_kept_per_origin_and_the_oldest_is_closed() ->
     assert not any(client.client.is_closed for client in others)
     await losant.aclose()
     assert all(client.client.is_closed for client in others)
+
+
+async def test_a_run_file_let_go_unread_releases_the_storage_response() -> None:
+    """The browser left before reading: closing the file frees the connection."""
+    body = Pieces(b"x" * 100_000, 1000)
+    remote = TwoHosts(
+        [finished(**{"result.html": {"url": SIGNED, "contentType": "text/html"}})],
+        httpx.Response(200, stream=body),
+    )
+    file = await provider(remote).execution_file(NB, EX, "result.html")
+    await file.aclose()
+    assert body.closed
+    assert body.pulled == 0
+    await file.aclose()  # twice is harmless
