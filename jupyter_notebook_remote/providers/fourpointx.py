@@ -162,7 +162,6 @@ class FourPointXProvider(RemoteProvider):
         ),
     }
     default_base_url: ClassVar[Optional[str]] = "https://app.4pointx.com"
-    option_names: ClassVar[frozenset[str]] = frozenset()
     notebook_ids: ClassVar[IdFormat] = IdFormat(
         UUID_RE,
         "a 4pointx notebook id: a UUID like 603d4b06-be33-41bd-b610-34b41df9653a",

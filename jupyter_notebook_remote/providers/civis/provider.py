@@ -111,8 +111,6 @@ class CivisProvider(RemoteProvider):
         ),
     }
     default_base_url: ClassVar[Optional[str]] = "https://api.civisanalytics.com"
-    #: No settings beyond the common ones (kind, label, base_url, token).
-    option_names: ClassVar[frozenset[str]] = frozenset()
     secret_env: ClassVar[frozenset[str]] = frozenset({"CIVIS_API_KEY"})
     notebook_ids: ClassVar[IdFormat] = IdFormat(
         CIVIS_ID_RE, "a Civis notebook id: a positive whole number of at most 12 digits"

@@ -76,8 +76,6 @@ STORAGE_NAME = "Losant file storage"
 #: Runs searched (newest first) for the one whose file is asked for: Losant
 #: has no call that reads one execution by id, only the notebook's logs.
 FILE_LOG_LIMIT = 100
-#: Bytes handed to the browser at a time when a run's file streams through.
-FILE_CHUNK = 64 * 1024
 
 
 class LosantProvider(RemoteProvider):
@@ -92,8 +90,6 @@ class LosantProvider(RemoteProvider):
         ),
     }
     default_base_url: ClassVar[Optional[str]] = "https://api.losant.com"
-    #: No settings beyond the common ones (kind, label, base_url, application_id, token).
-    option_names: ClassVar[frozenset[str]] = frozenset()
     application_ids: ClassVar[Optional[IdFormat]] = IdFormat(
         OBJECT_ID_RE, "24 hexadecimal characters (the id in the Losant application's URL)"
     )
