@@ -35,6 +35,7 @@ from jupyter_notebook_remote.providers.base import (
     ProviderContext,
 )
 from jupyter_notebook_remote.providers.civis import CivisProvider
+from jupyter_notebook_remote.tests import filter_rule
 from jupyter_notebook_remote.tests.fakes.civis import FakeCivis, civis_time
 from jupyter_notebook_remote.tests.fakes.loopback import FakeClock
 
@@ -243,16 +244,7 @@ async def test_list_filters_within_the_page_case_insensitively(
         assert "filter" not in request.query
 
 
-@pytest.mark.parametrize(
-    ("text", "names"),
-    [
-        ("Q?", ["Q? review"]),  # '?' stands for itself, as for every kind
-        ("[draft]", ["[draft] plan"]),
-        ("q*review", ["Q? review", "Qa review"]),
-        ("*plan", ["[draft] plan"]),
-        ("  ", ["Q? review", "Qa review", "[draft] plan"]),
-    ],
-)
+@pytest.mark.parametrize(("text", "names"), filter_rule.CASES)
 async def test_the_filter_is_the_one_rule(
     civis: CivisProvider,
     fake_civis: FakeCivis,
@@ -260,7 +252,7 @@ async def test_the_filter_is_the_one_rule(
     text: str,
     names: list[str],
 ) -> None:
-    for name in ("[draft] plan", "Qa review", "Q? review"):
+    for name in filter_rule.NAMES:
         fake_civis.add_notebook(name)
         civis_clock.advance(1)
     page = await civis.list_notebooks(filter=text)

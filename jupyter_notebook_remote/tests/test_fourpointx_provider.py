@@ -34,6 +34,7 @@ from jupyter_notebook_remote.providers.base import (
     ProviderContext,
 )
 from jupyter_notebook_remote.providers.fourpointx import FourPointXProvider
+from jupyter_notebook_remote.tests import filter_rule
 from jupyter_notebook_remote.tests.fakes.fourpointx import FakeFourPointX
 from jupyter_notebook_remote.tests.fakes.loopback import FakeClock
 
@@ -202,16 +203,7 @@ async def test_list_filters_by_name(
     assert (await fpx.list_notebooks(filter="p*p")).items[0].name == "pump"
 
 
-@pytest.mark.parametrize(
-    ("text", "names"),
-    [
-        ("Q?", ["Q? review"]),  # '?' stands for itself, as for every kind
-        ("[draft]", ["[draft] plan"]),
-        ("q*review", ["Q? review", "Qa review"]),
-        ("*plan", ["[draft] plan"]),
-        ("", ["Q? review", "Qa review", "[draft] plan"]),
-    ],
-)
+@pytest.mark.parametrize(("text", "names"), filter_rule.CASES)
 async def test_the_filter_is_the_one_rule(
     fpx: FourPointXProvider,
     fake_fourpointx: FakeFourPointX,
@@ -219,7 +211,7 @@ async def test_the_filter_is_the_one_rule(
     text: str,
     names: list[str],
 ) -> None:
-    for name in ("[draft] plan.ipynb", "Qa review.ipynb", "Q? review.ipynb"):
+    for name in (f"{n}.ipynb" for n in filter_rule.NAMES):
         fake_fourpointx.add_notebook(name)
         fourpointx_clock.advance(1)
     page = await fpx.list_notebooks(filter=text)
