@@ -128,6 +128,20 @@ class Notebook(CamelModel):
     outputs: list[NotebookIO] = Field(default_factory=list)
 
 
+class PushWarning(CamelModel):
+    """Where a pushed notebook departs from nbformat's schema (pushed all the same)."""
+
+    message: str
+    #: Where in the notebook: ``metadata.kernelspec``, ``cells[2].outputs[0]``; "" for all of it.
+    path: str = ""
+
+
+class PushResult(Notebook):
+    """The remote notebook after a push, and what the notebook check noticed."""
+
+    warnings: list[PushWarning] = Field(default_factory=list)
+
+
 class NotebookPage(CamelModel):
     items: list[Notebook]
     count: int

@@ -17,11 +17,11 @@ from __future__ import annotations
 import abc
 import logging
 import re
-from collections.abc import AsyncIterator, Awaitable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Optional
+from typing import Any, Callable, ClassVar, Optional, Protocol
 from urllib.parse import quote
 
 from ..errors import Conflict, TokenMissing, Unsupported, invalid
@@ -38,6 +38,7 @@ from ..models import (
     NotebookCreate,
     NotebookPage,
     NotebookPatch,
+    PushWarning,
     Usage,
 )
 
@@ -76,36 +77,76 @@ class ProviderContext:
     )
 
 
+class UploadCheck(Protocol):
+    """The notebook check of an upload, running while it streams (``push/checker.py``)."""
+
+    async def verdict(self) -> Sequence[PushWarning]:
+        """The check's warnings, or its refusal (raised); may be awaited again."""
+
+    def done(self) -> bool:
+        """Whether the verdict is in."""
+
+    async def aclose(self) -> None:
+        """Stop the check if it still runs."""
+
+
 @dataclass(frozen=True)
 class NotebookUpload:
     """A saved notebook, read from the Jupyter contents, ready to stream.
 
     ``chunks()`` returns a fresh async iterator over the file's bytes each
     time it is called, so the whole file never needs to sit in memory.
+    ``check``, if given, is the notebook check, running while the file
+    streams: the last piece waits for its verdict.
     """
 
     file_name: str
     size: int
     chunks: Callable[[], AsyncIterator[bytes]]
     content_type: str = "application/x-ipynb+json"
+    check: Optional[UploadCheck] = None
 
     async def stream(self) -> AsyncIterator[bytes]:
-        """The file's bytes, exactly ``size`` of them, or ``Conflict(file_changed)``.
+        """The file's bytes, exactly ``size`` of them, once the check let them through.
 
-        The one guard against a file that changes while it is sent: a
-        provider streams this (never ``chunks()`` itself), so the remote
-        never gets a body of another length than was announced.
+        The one guard against a file that changes while it is sent, and
+        against sending a notebook the check refuses: a provider streams this
+        (never ``chunks()`` itself). The remote never gets a body of another
+        length than was announced (``Conflict(file_changed)``), and the last
+        piece is held back until the verdict: a refusal raises before it, so
+        the remote never holds the whole of a refused file.
         """
         sent = 0
+        held: Optional[bytes] = None
         async for chunk in self.chunks():
             if not chunk:
                 continue
             sent += len(chunk)
             if sent > self.size:
                 raise self._changed(sent)
-            yield bytes(chunk)
+            if held is not None:
+                yield held
+            held = bytes(chunk)
         if sent != self.size:
             raise self._changed(sent)
+        await self.warnings()
+        if held is not None:
+            yield held
+
+    async def warnings(self) -> Sequence[PushWarning]:
+        """What the check noticed (pushed all the same), or its refusal."""
+        return [] if self.check is None else await self.check.verdict()
+
+    async def raise_refusal(self) -> None:
+        """Raise the check's refusal if it is in: a better answer than the error
+        the remote gave for a body cut short because of it."""
+        if self.check is not None and self.check.done():
+            await self.check.verdict()
+
+    async def aclose(self) -> None:
+        """Stop the check if it still runs; safe to call more than once."""
+        if self.check is not None:
+            await self.check.aclose()
 
     def _changed(self, sent: int) -> Conflict:
         return Conflict(

@@ -1,39 +1,122 @@
-"""Is this file a valid Jupyter notebook? The check before a push.
+"""Can this file be pushed? The notebook check, and what it reports.
 
-Parsing JSON in Python holds the interpreter lock for the whole parse and
-keeps the text and the parsed objects alive together (about 2.5 times the
-file). For a large notebook :func:`check_file` therefore runs this module
-as a child process::
+Two questions with two kinds of answer:
 
-    python -m jupyter_notebook_remote.push.nbcheck PATH
+* :func:`structure_problem`: does the file have the structure a run needs
+  (JSON, an object, nbformat 4 with a whole ``nbformat_minor``, a
+  ``metadata`` object, a list of ``cells``, each an object with a known
+  ``cell_type``, a ``source`` that is a string or a list of strings, a
+  ``metadata`` object, and for
+  a code cell ``outputs`` that, if present, are a list of objects)? If not,
+  the push is refused (400): neither JupyterLab nor nbclient could use it
+  (nbformat, and so Jupyter, cannot read a notebook or cell without ``metadata``).
+* :func:`schema_warnings`: where does it depart from nbformat's own JSON
+  schema (a ``kernelspec`` without ``display_name``, an unknown key in a
+  cell, a cell id used twice...)? JupyterLab opens such a notebook and
+  nbclient runs it, so these are warnings reported with the push, never a
+  refusal; the file is pushed as it was saved.
 
-which prints nothing and exits 0 for a valid notebook, or prints what is
-wrong (one line) and exits 1. Small notebooks are checked in a thread with
-:func:`file_problem`. Nothing here imports Jupyter Server.
+The schema check is fast for the usual, valid notebook (nbformat's schema
+compiled by fastjsonschema, one pass); only a notebook that fails it is
+explained, piece by piece, with nbformat's own validator (``iter_validate``,
+jsonschema), so that one bad ``kernelspec`` in a 50 MiB notebook does not
+cost a jsonschema pass over its outputs.
+
+For a large notebook the check runs as a child process (see
+``checker.py``)::
+
+    python -m jupyter_notebook_remote.push.nbcheck PATH MTIME_NS SIZE
+
+which reads the compiled validators from its stdin (:func:`validator_codes`
+made by the server; none: it compiles its own), checks the file, and prints
+one JSON line, :func:`check_path`'s answer. This module imports only the
+standard library and fastjsonschema, so that the child starts in a few tens
+of milliseconds; nbformat (and jsonschema) are imported only to explain a
+notebook that departs from the schema. Nothing here imports Jupyter Server
+or the rest of the package.
 """
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import importlib.util
 import json
+import marshal
 import os
 import sys
+from collections.abc import Iterable
 from typing import Any, Callable, Optional
 
-import fastjsonschema
+#: The cell types nbformat 4 knows.
+CELL_TYPES = ("code", "markdown", "raw")
+#: The output types nbformat 4 knows (a definition each in its schema).
+OUTPUT_TYPES = ("execute_result", "display_data", "stream", "error")
+#: At most this many warnings are reported; a last one says how many more.
+MAX_WARNINGS = 20
 
-from ..errors import NotebookRemoteError
-
-#: Notebooks larger than this are validated in a child process (see check_file).
-CHILD_CHECK_BYTES = 8 * 1024 * 1024
-CHILD_CHECK_TIMEOUT = 120.0
+SchemaWarning = dict[str, str]
+Validator = Callable[[Any], Any]
 
 
 def _short(text: str, limit: int = 200) -> str:
     first = text.strip().splitlines()[0] if text.strip() else text
     return first if len(first) <= limit else first[: limit - 1] + "…"
+
+
+# --------------------------------------------------------------------------- what a run needs
+
+
+def _is_source(value: Any) -> bool:
+    return isinstance(value, str) or (
+        isinstance(value, list) and all(isinstance(line, str) for line in value)
+    )
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def structure_problem(data: Any) -> Optional[str]:
+    """Why a run could not use this parsed notebook, or None (see the module's doc)."""
+    if not isinstance(data, dict) or not _is_int(data.get("nbformat")):
+        return "is not a Jupyter notebook (no 'nbformat' version in it)"
+    version = data["nbformat"]
+    if version < 4:
+        return (
+            f"uses nbformat version {version}: open it in JupyterLab and save it (which "
+            "writes version 4), then push again"
+        )
+    if version > 4:
+        return f"uses nbformat version {version}, which this server cannot read"
+    if not _is_int(data.get("nbformat_minor")) or data["nbformat_minor"] < 0:
+        return "is not a valid notebook: 'nbformat_minor' is not a whole number"
+    if not isinstance(data.get("metadata"), dict):
+        return "is not a valid notebook: it has no 'metadata' object"
+    cells = data.get("cells")
+    if not isinstance(cells, list):
+        return "is not a valid notebook: it has no list of 'cells'"
+    for index, cell in enumerate(cells):
+        where = f"cell {index + 1}"
+        if not isinstance(cell, dict):
+            return f"is not a valid notebook: {where} is not an object"
+        cell_type = cell.get("cell_type")
+        if cell_type not in CELL_TYPES:
+            shown = _short(json.dumps(cell_type), 40)
+            return (
+                f"is not a valid notebook: {where} has the cell_type {shown} "
+                "(a cell is code, markdown or raw)"
+            )
+        if not isinstance(cell.get("metadata"), dict):
+            return f"is not a valid notebook: {where} has no 'metadata' object"
+        if not _is_source(cell.get("source")):
+            return f"is not a valid notebook: {where} has no source (a string or a list of strings)"
+        outputs = cell.get("outputs", []) if cell_type == "code" else []
+        if not isinstance(outputs, list) or not all(isinstance(o, dict) for o in outputs):
+            return f"is not a valid notebook: the outputs of {where} are not a list of objects"
+    return None
+
+
+# --------------------------------------------------------------------------- nbformat's schema
 
 
 @functools.cache
@@ -49,112 +132,222 @@ def _nbformat_dir() -> str:
     return str(next(iter(spec.submodule_search_locations)))
 
 
-@functools.cache
-def _validator(version: int, minor: Optional[int]) -> Optional[Callable[[Any], Any]]:
-    """A compiled validator for nbformat ``version.minor`` (the newest minor if unknown)."""
-    folder = os.path.join(_nbformat_dir(), f"v{version}")
-    names = [f"nbformat.v{version}.{minor}.schema.json"] if minor is not None else []
-    names.append(f"nbformat.v{version}.schema.json")
-    for name in names:
+def _schema_path(minor: int) -> Optional[str]:
+    """nbformat's schema file for 4.``minor`` (the newest it has if it has no such minor)."""
+    folder = os.path.join(_nbformat_dir(), "v4")
+    for name in (f"nbformat.v4.{minor}.schema.json", "nbformat.v4.schema.json"):
         path = os.path.join(folder, name)
         if os.path.isfile(path):
-            with open(path, encoding="utf-8") as f:
-                return fastjsonschema.compile(json.load(f))
+            return path
     return None
 
 
-def notebook_problem(data: Any) -> Optional[str]:
-    """What is wrong with a parsed notebook, or None (validates against nbformat)."""
-    if not isinstance(data, dict) or not isinstance(data.get("nbformat"), int):
-        return "is not a Jupyter notebook (no 'nbformat' version in it)"
-    version, minor = data["nbformat"], data.get("nbformat_minor")
-    checker = _validator(version, minor if isinstance(minor, int) else None)
+@functools.cache
+def validator_code(minor: int) -> Optional[bytes]:
+    """nbformat 4.``minor``'s schema compiled by fastjsonschema, as marshalled bytecode.
+
+    Compiling takes ~50 ms; the server does it once and hands the result to
+    each child, which loads it in well under a millisecond.
+    """
+    import fastjsonschema
+
+    path = _schema_path(minor)
+    if path is None:
+        return None
+    with open(path, encoding="utf-8") as f:
+        source = fastjsonschema.compile_to_code(json.load(f))
+    return marshal.dumps(compile(source, f"<nbformat v4.{minor} schema>", "exec"))
+
+
+def validator_codes(minors: Iterable[int]) -> bytes:
+    """What a child reads from its stdin: the compiled validators of these minors."""
+    codes = {minor: code for minor in minors if (code := validator_code(minor)) is not None}
+    return marshal.dumps(codes)
+
+
+_loaded: dict[int, Validator] = {}
+
+
+def _load_codes(blob: bytes) -> None:
+    for minor, code in marshal.loads(blob).items():  # noqa: S302 - our own server's bytes
+        _loaded.setdefault(minor, _from_code(code))
+
+
+def _from_code(code: bytes) -> Validator:
+    namespace: dict[str, Any] = {}
+    exec(marshal.loads(code), namespace)  # noqa: S102, S302 - fastjsonschema's code, compiled above
+    return namespace["validate"]  # type: ignore[no-any-return]
+
+
+def _validator(minor: int) -> Optional[Validator]:
+    if minor not in _loaded:
+        code = validator_code(minor)
+        if code is None:
+            return None
+        _loaded[minor] = _from_code(code)
+    return _loaded[minor]
+
+
+def _path(parts: Iterable[Any], prefix: str = "") -> str:
+    """``metadata.kernelspec``, ``cells[2].outputs[0]``."""
+    text = prefix
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+def schema_warnings(data: dict[str, Any]) -> list[SchemaWarning]:
+    """Where a notebook that passed :func:`structure_problem` departs from nbformat's schema.
+
+    Missing cell ids (nbformat 4.5) are not reported: Jupyter adds them when
+    it opens the notebook, and so does this check, on its own copy. ``data``
+    is that copy: it is changed.
+    """
+    minor: int = data["nbformat_minor"]
+    cells: list[dict[str, Any]] = data["cells"]
+    found: list[SchemaWarning] = []
+    seen: set[Any] = set()
+    for index, cell in enumerate(cells):
+        if "id" not in cell:
+            if minor >= 5:
+                cell["id"] = f"added-{index}"  # never compared: not put in `seen`
+            continue
+        cell_id = cell["id"]
+        if isinstance(cell_id, str) and cell_id in seen:
+            found.append(
+                {
+                    "message": f"the cell id '{_short(cell_id, 64)}' is used by another cell "
+                    "too; Jupyter gives this cell a new id when it opens the notebook",
+                    "path": f"cells[{index}].id",
+                }
+            )
+        seen.add(cell_id)
+    checker = _validator(minor)
     if checker is None:
-        return f"uses nbformat version {version}, which this server cannot read"
-    cells = data.get("cells")
-    if version == 4 and isinstance(minor, int) and minor >= 5 and isinstance(cells, list):
-        # Jupyter adds missing cell ids itself when it loads a notebook;
-        # do the same on this throw-away copy instead of refusing the file.
-        for index, cell in enumerate(cells):
-            if isinstance(cell, dict) and "id" not in cell:
-                cell["id"] = f"cell-{index}"
+        return [{"message": "nbformat's schema is not installed; not checked", "path": ""}]
+    import fastjsonschema
+
     try:
         checker(data)
-    except fastjsonschema.JsonSchemaException as error:
-        return f"is not a valid notebook: {_short(str(error))}"
-    return None
+    except fastjsonschema.JsonSchemaException:
+        found.extend(_explain(data, minor, checker))
+    if len(found) > MAX_WARNINGS:
+        more = len(found) - MAX_WARNINGS
+        last = {"message": f"and {more} more departures from the nbformat schema", "path": ""}
+        found = [*found[:MAX_WARNINGS], last]
+    return found
 
 
-def file_problem(os_path: str) -> Optional[str]:
-    """What is wrong with the notebook file at ``os_path``, or None.
+def _explain(data: dict[str, Any], minor: int, checker: Validator) -> list[SchemaWarning]:
+    """The departures, piece by piece, in nbformat's own words.
 
-    The file is read as text, so its bytes are not kept beside the text.
+    jsonschema reads the top level without its cells, then each cell without
+    its outputs; a cell's outputs only when fastjsonschema finds them at
+    fault (in a notebook around them alone), so a big valid output is never
+    walked by jsonschema.
+    """
+    import fastjsonschema
+    from nbformat.validator import iter_validate
+
+    def errors(piece: Any, prefix: str, ref: Optional[str] = None) -> list[SchemaWarning]:
+        return [
+            {"message": _short(error.message, 300), "path": _path(error.absolute_path, prefix)}
+            for error in iter_validate(piece, ref=ref, version=4, version_minor=minor)  # type: ignore[no-untyped-call]
+        ]
+
+    found = errors({**data, "cells": []}, "")
+    for index, cell in enumerate(data["cells"]):
+        prefix = f"cells[{index}]"
+        cell_type = cell["cell_type"]
+        outputs = cell.get("outputs")
+        alone = {**cell, "outputs": []} if outputs else cell
+        found.extend(errors(alone, prefix, f"{cell_type}_cell"))
+        if not outputs or len(found) > MAX_WARNINGS:
+            continue
+        try:
+            checker(_with_outputs(outputs, minor))
+        except fastjsonschema.JsonSchemaException:
+            for number, output in enumerate(outputs):
+                kind = output.get("output_type")
+                ref = kind if kind in OUTPUT_TYPES else "output"
+                found.extend(errors(output, f"{prefix}.outputs[{number}]", ref))
+        if len(found) > MAX_WARNINGS:
+            break
+    return found
+
+
+def _with_outputs(outputs: list[Any], minor: int) -> dict[str, Any]:
+    """A notebook of one otherwise valid code cell holding ``outputs``."""
+    cell: dict[str, Any] = {"cell_type": "code", "source": "", "metadata": {}, "outputs": outputs}
+    cell["execution_count"] = None
+    if minor >= 5:
+        cell["id"] = "outputs"
+    return {
+        "cells": [cell],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": minor,
+    }
+
+
+# --------------------------------------------------------------------------- a file
+
+
+def check_text(text: str) -> dict[str, Any]:
+    """The verdict on a notebook's text: ``{"problem", "warnings", "minor"}``."""
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        return {"problem": f"is not valid JSON: {_short(str(exc))}", "warnings": []}
+    problem = structure_problem(data)
+    if problem is not None:
+        return {"problem": problem, "warnings": []}
+    return {"problem": None, "warnings": schema_warnings(data), "minor": data["nbformat_minor"]}
+
+
+def check_path(os_path: str, stamp: Optional[tuple[int, int]] = None) -> dict[str, Any]:
+    """The verdict on the file at ``os_path`` (see :func:`check_text`).
+
+    With ``stamp`` (mtime in ns, size), a file that is not, or no longer, the
+    one stamped answers ``{"changed": True}``. The file is read as text, so
+    its bytes are not kept beside the text.
     """
     try:
         with open(os_path, encoding="utf-8") as f:
-            data = json.load(f)
+            if stamp is not None and _stamp_of(os.fstat(f.fileno())) != stamp:
+                return {"changed": True}
+            text = f.read()
     except UnicodeDecodeError as exc:
-        return f"is not UTF-8 text: {_short(str(exc))}"
-    except ValueError as exc:
-        return f"is not valid JSON: {_short(str(exc))}"
-    return notebook_problem(data)
+        return {"problem": f"is not UTF-8 text: {_short(str(exc))}", "warnings": []}
+    except FileNotFoundError:
+        return {"changed": True}
+    if stamp is not None and _stamp_of(os.stat(os_path)) != stamp:
+        return {"changed": True}
+    return check_text(text)
 
 
-async def check_file(os_path: str, size: int) -> Optional[str]:
-    """What is wrong with the saved notebook (None: nothing), without stalling the
-    server on a big one.
-
-    Up to :data:`CHILD_CHECK_BYTES` the file is parsed in a thread; above it,
-    in a child process, so that neither the parse's memory (about 2.5 times
-    the file) nor its hold on the interpreter lock lands on the server.
-    """
-    if size <= CHILD_CHECK_BYTES:
-        problem = await asyncio.to_thread(file_problem, os_path)
-    else:
-        problem = await _check_in_child(os_path)
-    return problem
+def _stamp_of(st: os.stat_result) -> tuple[int, int]:
+    return (st.st_mtime_ns, st.st_size)
 
 
-async def _check_in_child(os_path: str) -> Optional[str]:
-    child = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        __name__,
-        os_path,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        out, err = await asyncio.wait_for(child.communicate(), CHILD_CHECK_TIMEOUT)
-    except asyncio.TimeoutError:
-        child.kill()
-        await child.wait()
-        raise NotebookRemoteError(
-            f"Checking the notebook took longer than {CHILD_CHECK_TIMEOUT:.0f} s; "
-            "try again, or clear large outputs and save first.",
-            reason="check_failed",
-        ) from None
-    if child.returncode == 0:
-        return None
-    if child.returncode == 1 and out.strip():
-        return out.decode("utf-8", "replace").strip()
-    raise NotebookRemoteError(
-        "The notebook could not be checked before the push (the checker exited with "
-        f"{child.returncode}: {err.decode('utf-8', 'replace').strip()[-200:] or 'no message'}).",
-        reason="check_failed",
-    )
-
-
-def main(argv: list[str]) -> int:
-    if len(argv) != 1:
-        print("usage: python -m jupyter_notebook_remote.push.nbcheck PATH", file=sys.stderr)
+def main(argv: list[str], stdin: Any = None) -> int:
+    if len(argv) != 3:
+        usage = "usage: python -m jupyter_notebook_remote.push.nbcheck PATH MTIME_NS SIZE"
+        print(usage, file=sys.stderr)
         return 2
-    problem = file_problem(argv[0])
-    if problem is None:
-        return 0
-    print(problem)
-    return 1
+    # jsonschema's optional IRI checker builds a grammar for seconds; the
+    # nbformat schema never uses the 'iri' format (the local runner does the same).
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+    blob = (stdin or sys.stdin.buffer).read()
+    if blob:
+        _load_codes(blob)
+    verdict = check_path(argv[0], (int(argv[1]), int(argv[2])))
+    sys.stdout.write(json.dumps(verdict) + "\n")
+    sys.stdout.flush()
+    return 0
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 import tornado.web
 
-from ..errors import Unsupported, invalid
+from ..errors import NotebookRemoteError, Unsupported, invalid
 from ..models import (
     FILE_NAME_RE,
     MAX_EXECUTIONS_LIMIT,
@@ -26,6 +26,7 @@ from ..models import (
     NotebookCreate,
     NotebookPatch,
     PushBody,
+    PushResult,
     TokenBody,
 )
 from ..push.upload import resolve_upload
@@ -108,7 +109,15 @@ class PushHandler(BaseHandler):
         upload = await resolve_upload(
             self.contents_manager, body.path, max_bytes=self.state.max_push_bytes
         )
-        self.answer(await provider.push(nb, upload))
+        try:
+            notebook = await provider.push(nb, upload)
+            warnings = await upload.warnings()
+        except NotebookRemoteError:
+            await upload.raise_refusal()
+            raise
+        finally:
+            await upload.aclose()
+        self.answer(PushResult(**notebook.model_dump(), warnings=list(warnings)))
 
 
 class ExecutionsHandler(BaseHandler):

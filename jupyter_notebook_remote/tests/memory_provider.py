@@ -137,9 +137,7 @@ class MemoryProvider(Provider):
     async def push(self, notebook_id: str, upload: NotebookUpload) -> Notebook:
         self._enter("push", notebook_id, upload.file_name, upload.size)
         current = self._notebook(notebook_id)
-        data = b"".join([chunk async for chunk in upload.chunks()])
-        if len(data) != upload.size:
-            raise Conflict("size mismatch", connection=self.connection.id)
+        data = b"".join([chunk async for chunk in upload.stream()])
         self.files[notebook_id] = data
         updated = current.model_copy(
             update={"file_name": upload.file_name, "updated_at": iso(datetime.now(timezone.utc))}

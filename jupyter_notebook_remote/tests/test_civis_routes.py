@@ -159,6 +159,28 @@ async def test_push_puts_the_saved_file_to_the_presigned_url(
     assert_no_secret(r, fake_civis)
 
 
+async def test_push_of_what_a_run_cannot_use_never_completes_the_put(
+    jp_fetch: Any, jp_root_dir: Path, fake_civis: FakeCivis
+) -> None:
+    nb = fake_civis.add_notebook("Churn")
+    good = write_notebook(jp_root_dir)
+    r, pushed = await call(
+        jp_fetch, "POST", "notebooks", str(nb.id), "push", body={"path": "churn.ipynb"}
+    )
+    assert (r.code, pushed["warnings"]) == (200, [])
+    data = json.loads(good)
+    data["cells"][0]["source"] = 7
+    data["metadata"]["padding"] = "x" * (2 * 1024 * 1024)  # many pieces: the PUT starts
+    (jp_root_dir / "wrong.ipynb").write_text(json.dumps(data), encoding="utf-8")
+    r, err = await call(
+        jp_fetch, "POST", "notebooks", str(nb.id), "push", body={"path": "wrong.ipynb"}
+    )
+    assert (r.code, err["reason"]) == (400, "invalid_input"), err
+    assert "no source" in err["message"]
+    assert fake_civis.notebooks[nb.id].content == good
+    assert len(fake_civis.requests_to(r"^/storage/", "PUT")) == 1  # the good one only
+
+
 async def test_run_watch_and_cancel_a_deployment(
     jp_fetch: Any, fake_civis: FakeCivis, civis_clock: FakeClock
 ) -> None:

@@ -159,6 +159,37 @@ async def test_push_streams_the_saved_file_as_jupyter_file(
     assert fake_losant.notebooks[nb_id].file_bytes == content
 
 
+async def test_push_of_what_jupyter_tolerates_and_of_what_a_run_cannot_use(
+    jp_fetch: Any, jp_root_dir: Path, fake_losant: FakeLosant
+) -> None:
+    """Off nbformat's schema: pushed as saved, with warnings. Without the structure
+    a run needs: refused, and the remote never gets the whole file (the check
+    runs while the file streams; its last piece waits for the verdict)."""
+    old = ipynb("print('the last good push')")
+    nb_id = fresh(fake_losant, content=old)
+    data = json.loads(ipynb("print(1)"))
+    data["metadata"]["kernelspec"] = {"name": "python3"}  # no display_name
+    odd = json.dumps(data).encode()
+    (jp_root_dir / "odd.ipynb").write_bytes(odd)
+    r, nb = await call(jp_fetch, "POST", "notebooks", nb_id, "push", body={"path": "odd.ipynb"})
+    assert r.code == 200, nb
+    assert nb["warnings"] == [
+        {"message": "'display_name' is a required property", "path": "metadata.kernelspec"}
+    ]
+    assert fake_losant.notebooks[nb_id].file_bytes == odd
+
+    fake_losant.notebooks[nb_id].file_bytes = old
+    fake_losant.clear_requests()
+    data["cells"][0]["cell_type"] = "sql"
+    data["cells"][0]["source"] = "x" * (2 * 1024 * 1024)  # many pieces: the upload starts
+    (jp_root_dir / "wrong.ipynb").write_text(json.dumps(data), encoding="utf-8")
+    r, err = await call(jp_fetch, "POST", "notebooks", nb_id, "push", body={"path": "wrong.ipynb"})
+    assert (r.code, err["reason"], list(err["fields"])) == (400, "invalid_input", ["path"])
+    assert "cell_type" in err["message"]
+    assert fake_losant.requests_for("notebook.upload") == []  # no whole request arrived
+    assert fake_losant.notebooks[nb_id].file_bytes == old
+
+
 async def test_push_of_a_missing_file_sends_nothing(jp_fetch: Any, fake_losant: FakeLosant) -> None:
     nb_id = fresh(fake_losant)
     r, err = await call(jp_fetch, "POST", "notebooks", nb_id, "push", body={"path": "nope.ipynb"})

@@ -101,6 +101,8 @@ def resolve(spec: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
         "NotebookStats",
         "NotebookIO",
         "Notebook",
+        "PushWarning",
+        "PushResult",
         "NotebookPage",
         "ExecutionSource",
         "ExecutionError",

@@ -14,12 +14,14 @@ from jupyter_server.services.contents.filemanager import (
 )
 
 from jupyter_notebook_remote.errors import Conflict, InvalidInput, NotebookRemoteError, NotFound
-from jupyter_notebook_remote.push import nbcheck
+from jupyter_notebook_remote.push import checker, nbcheck
 from jupyter_notebook_remote.push.upload import CHUNK_SIZE, check_api_path, resolve_upload
 from jupyter_notebook_remote.rest import STATE_KEY
 from jupyter_notebook_remote.tests.memory_provider import MemoryProvider
 
 LIMIT = 4096
+#: The start of a notebook's JSON text, up to its cells.
+NB4 = '{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, '
 
 
 def notebook_text(cells: int = 1, source: str = "print('hi')") -> str:
@@ -39,6 +41,24 @@ def save(root: Path, name: str, text: str) -> Path:
 async def collect(upload: Any) -> list[bytes]:
     """The bytes a provider sends: the upload's guarded stream."""
     return [chunk async for chunk in upload.stream()]
+
+
+async def verdict(manager: Any, name: str, max_bytes: int = 4096) -> list[dict[str, str]]:
+    """The check's warnings on a saved notebook (or its refusal, raised)."""
+    upload = await resolve_upload(manager, name, max_bytes=max_bytes)
+    try:
+        return [w.to_json() for w in await upload.warnings()]
+    finally:
+        await upload.aclose()
+
+
+def deviating(data: dict[str, Any]) -> dict[str, Any]:
+    """A notebook JupyterLab opens and nbclient runs, against nbformat's schema."""
+    data["metadata"]["kernelspec"] = {"name": "python3", "language": "python"}
+    data["metadata"].pop("language_info", None)
+    data["cells"][0]["metadata"]["tool"] = {"seen": True}  # allowed: cell metadata is open
+    data["cells"][0]["attachments_"] = {}  # not allowed: an unknown key of a cell
+    return data
 
 
 # --------------------------------------------------------------------------- path rules
@@ -82,9 +102,9 @@ def manager(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
     return request.param(root_dir=str(root))
 
 
-async def test_streams_the_file_in_64k_chunks(manager: Any) -> None:
+async def test_streams_the_file_in_pieces(manager: Any) -> None:
     root = Path(manager.root_dir)
-    path = save(root, "big/run.ipynb", notebook_text(cells=400, source="x = 1  # " + "y" * 500))
+    path = save(root, "big/run.ipynb", notebook_text(cells=1600, source="x = 1  # " + "y" * 500))
     size = path.stat().st_size
     assert size > 3 * CHUNK_SIZE
     upload = await resolve_upload(manager, "big/run.ipynb", max_bytes=10 * size)
@@ -110,56 +130,142 @@ async def test_size_is_checked_before_reading(manager: Any) -> None:
     ("text", "words"),
     [
         ("{not json", "not valid JSON"),
+        ("", "not valid JSON"),
         ('"a string"', "not a Jupyter notebook"),
         ('{"cells": []}', "not a Jupyter notebook"),
         ('{"nbformat": 99, "nbformat_minor": 0}', "version 99"),
+        ('{"nbformat": 3, "nbformat_minor": 0, "worksheets": []}', "save it"),
+        ('{"nbformat": 4, "cells": []}', "nbformat_minor"),
+        ('{"nbformat": 4, "nbformat_minor": 5, "metadata": [], "cells": []}', "'metadata'"),
+        ('{"nbformat": 4, "nbformat_minor": 5, "cells": []}', "'metadata'"),
+        (NB4 + '"cells": "nope"}', "list of 'cells'"),
+        (NB4 + '"cells": [3]}', "cell 1 is not an object"),
+        (NB4 + '"cells": [{"cell_type": "x", "source": "", "metadata": {}}]}', 'cell_type "x"'),
+        (NB4 + '"cells": [{"cell_type": "raw", "metadata": {}}]}', "no source"),
+        (NB4 + '"cells": [{"cell_type": "raw", "source": ""}]}', "cell 1 has no 'metadata'"),
         (
-            '{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "x"}]}',
-            "not a valid notebook",
+            NB4 + '"cells": [{"cell_type": "code", "source": "", "metadata": {}, "outputs": "x"}]}',
+            "outputs of cell 1",
         ),
-        ('{"nbformat": 4, "nbformat_minor": 5, "cells": []}', "not a valid notebook"),
     ],
 )
-async def test_invalid_notebooks_are_refused(manager: Any, text: str, words: str) -> None:
+async def test_what_a_run_cannot_use_is_refused(manager: Any, text: str, words: str) -> None:
     save(Path(manager.root_dir), "bad.ipynb", text)
     with pytest.raises(InvalidInput) as err:
-        await resolve_upload(manager, "bad.ipynb", max_bytes=LIMIT)
+        await verdict(manager, "bad.ipynb")
     assert words in err.value.message
     assert list(err.value.fields) == ["path"]
     assert len(err.value.message) < 300
+
+
+async def test_what_jupyter_tolerates_is_pushed_as_saved_with_warnings(manager: Any) -> None:
+    data = deviating(json.loads(notebook_text(cells=3)))
+    data["cells"][2]["id"] = data["cells"][1]["id"]
+    data["cells"][1]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "1\n"}]
+    data["cells"][2]["outputs"] = [{"output_type": "stream", "text": "no name\n"}]
+    path = save(Path(manager.root_dir), "lenient.ipynb", json.dumps(data))
+    upload = await resolve_upload(manager, "lenient.ipynb", max_bytes=LIMIT)
+    assert b"".join(await collect(upload)) == path.read_bytes()  # the file as saved
+    warnings = [w.to_json() for w in await upload.warnings()]
+    assert [w["path"] for w in warnings] == [
+        "cells[2].id",
+        "metadata.kernelspec",
+        "cells[0]",
+        "cells[2].outputs[0]",
+    ]
+    assert "'display_name' is a required property" in warnings[1]["message"]
+    assert "'attachments_' was unexpected" in warnings[2]["message"]
+    assert "'name' is a required property" in warnings[3]["message"]
+    assert "used by another cell" in warnings[0]["message"]
+
+    # The least JupyterLab opens: a code cell without outputs or execution_count.
+    bare = '{"nbformat": 4, "nbformat_minor": 4, "metadata": {}, "cells": [{"cell_type": "code"'
+    bare += ', "source": "", "metadata": {}}]}'
+    save(Path(manager.root_dir), "bare.ipynb", bare)
+    assert [w["message"] for w in await verdict(manager, "bare.ipynb")] == [
+        "'outputs' is a required property",
+        "'execution_count' is a required property",
+    ]
+
+
+async def test_warnings_are_capped(manager: Any) -> None:
+    data = json.loads(notebook_text(cells=30))
+    for cell in data["cells"]:
+        cell["unknown"] = 1
+    save(Path(manager.root_dir), "many.ipynb", json.dumps(data))
+    warnings = await verdict(manager, "many.ipynb", max_bytes=10 * LIMIT)
+    assert len(warnings) == nbcheck.MAX_WARNINGS + 1
+    assert warnings[-1]["message"].startswith("and 10 more")
+
+
+async def test_a_refused_notebook_never_streams_whole(manager: Any) -> None:
+    """The upload does not wait for the check, but its last piece does."""
+    text = notebook_text(cells=1, source="x = '" + "a" * (3 * CHUNK_SIZE) + "'")
+    text = text.replace('"cell_type": "code"', '"cell_type": "sql"')
+    path = save(Path(manager.root_dir), "wrong.ipynb", text)
+    upload = await resolve_upload(manager, "wrong.ipynb", max_bytes=len(text) + 1)
+    sent: list[bytes] = []
+
+    async def send() -> None:
+        async for chunk in upload.stream():
+            sent.append(chunk)
+
+    with pytest.raises(InvalidInput) as err:
+        await send()
+    assert "cell_type" in err.value.message
+    assert 0 < len(b"".join(sent)) < path.stat().st_size
+    await upload.aclose()
 
 
 @pytest.mark.parametrize(
     ("text", "words"),
     [
         (notebook_text(cells=3), None),
+        (json.dumps(deviating(json.loads(notebook_text(cells=2)))), "display_name"),
         ("{not json", "not valid JSON"),
-        ('{"nbformat": 4, "nbformat_minor": 5, "cells": []}', "not a valid notebook"),
+        (NB4 + '"cells": {}}', "not a valid notebook"),
     ],
 )
 async def test_large_notebooks_are_checked_in_a_child_process(
     manager: Any, monkeypatch: pytest.MonkeyPatch, text: str, words: Any
 ) -> None:
-    """Above the threshold the parse runs in a child: same verdicts, same words.
+    """Above the threshold the check runs in a child: same verdicts, same words.
 
     The server's own checker is broken here; the verdicts still come, so they
     came from another process.
     """
-    monkeypatch.setattr(nbcheck, "CHILD_CHECK_BYTES", 0)
+    monkeypatch.setattr(checker, "CHILD_CHECK_BYTES", 0)
 
-    def not_here(os_path: str) -> Any:
+    def not_here(*args: Any) -> Any:
         raise AssertionError("a big notebook was parsed inside the server")
 
-    monkeypatch.setattr(nbcheck, "file_problem", not_here)
+    monkeypatch.setattr(nbcheck, "check_path", not_here)
     path = save(Path(manager.root_dir), "big.ipynb", text)
-    if words is None:
-        upload = await resolve_upload(manager, "big.ipynb", max_bytes=LIMIT)
+    upload = await resolve_upload(manager, "big.ipynb", max_bytes=LIMIT)
+    if words is None or "display_name" in words:
         assert b"".join(await collect(upload)) == path.read_bytes()
+        warnings = [w.message for w in await upload.warnings()]
+        assert (warnings == []) if words is None else (words in warnings[0])
     else:
         with pytest.raises(InvalidInput) as err:
-            await resolve_upload(manager, "big.ipynb", max_bytes=LIMIT)
+            await collect(upload)
         assert words in err.value.message
         assert list(err.value.fields) == ["path"]
+
+
+async def test_a_notebook_saved_again_while_it_is_checked_is_a_conflict(
+    manager: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(checker, "CHILD_CHECK_BYTES", 0)
+    path = save(Path(manager.root_dir), "a.ipynb", notebook_text())
+    stamp = nbcheck._stamp_of(path.stat())
+    assert nbcheck.check_path(str(path), stamp)["problem"] is None
+    assert nbcheck.check_path(str(path), (stamp[0] + 1, stamp[1])) == {"changed": True}
+    upload = await resolve_upload(manager, "a.ipynb", max_bytes=LIMIT)
+    path.write_text(notebook_text(cells=2), encoding="utf-8")
+    with pytest.raises(Conflict) as err:
+        await upload.warnings()
+    assert err.value.reason == "file_changed"
 
 
 async def test_missing_cell_ids_are_tolerated(manager: Any) -> None:
@@ -169,6 +275,7 @@ async def test_missing_cell_ids_are_tolerated(manager: Any) -> None:
     upload = await resolve_upload(manager, "old.ipynb", max_bytes=LIMIT)
     # What is sent is the file as saved, not the copy used for validation.
     assert b"".join(await collect(upload)) == path.read_bytes()
+    assert list(await upload.warnings()) == []
 
 
 async def test_missing_directory_and_hidden_paths(manager: Any) -> None:
@@ -265,6 +372,7 @@ async def test_other_contents_managers_stream_the_model() -> None:
     upload = await resolve_upload(contents, "db/a.ipynb", max_bytes=LIMIT)
     assert json.loads(b"".join(await collect(upload))) == nb
     assert upload.size == len(b"".join(await collect(upload)))
+    assert list(await upload.warnings()) == []
 
     with pytest.raises(NotebookRemoteError) as err:
         await resolve_upload(contents, "db/big.ipynb", max_bytes=LIMIT)
@@ -273,6 +381,14 @@ async def test_other_contents_managers_stream_the_model() -> None:
 
     with pytest.raises(InvalidInput, match="not a notebook"):
         await resolve_upload(contents, "db/x.ipynb", max_bytes=LIMIT)
+
+    contents.models["db/odd.ipynb"] = {"type": "notebook", "content": deviating(nb)}
+    upload = await resolve_upload(contents, "db/odd.ipynb", max_bytes=LIMIT)
+    assert [w.path for w in await upload.warnings()] == ["metadata.kernelspec", "cells[0]"]
+    assert "attachments_" in json.loads(b"".join(await collect(upload)))["cells"][0]
+    contents.models["db/bad.ipynb"] = {"type": "notebook", "content": {"nbformat": 4}}
+    with pytest.raises(InvalidInput, match="nbformat_minor"):
+        await resolve_upload(contents, "db/bad.ipynb", max_bytes=LIMIT)
 
 
 # --------------------------------------------------------------------------- through the server
@@ -318,10 +434,17 @@ async def test_push_route(jp_fetch: Any, jp_serverapp: Any, jp_root_dir: Path) -
     save(jp_root_dir, "huge.ipynb", notebook_text(cells=60, source="z" * 100))
     save(jp_root_dir, ".hidden.ipynb", notebook_text())
     save(jp_root_dir, "bad.ipynb", "{")
+    save(jp_root_dir, "cells.ipynb", '{"nbformat": 4, "nbformat_minor": 5, "cells": [1]}')
 
     code, data = await push(jp_fetch, nb, {"path": "ok.ipynb"})
-    assert (code, data["fileName"]) == (200, "ok.ipynb")
+    assert (code, data["fileName"], data["warnings"]) == (200, "ok.ipynb", [])
     assert provider.files[nb] == path.read_bytes()
+
+    odd = save(jp_root_dir, "odd.ipynb", json.dumps(deviating(json.loads(notebook_text()))))
+    code, data = await push(jp_fetch, nb, {"path": "odd.ipynb"})
+    assert (code, data["fileName"]) == (200, "odd.ipynb")
+    assert [w["path"] for w in data["warnings"]] == ["metadata.kernelspec", "cells[0]"]
+    assert provider.files[nb] == odd.read_bytes()
 
     code, data = await push(jp_fetch, nb, {"path": "huge.ipynb"})
     assert (code, data["reason"]) == (413, "too_large")
@@ -329,6 +452,7 @@ async def test_push_route(jp_fetch: Any, jp_serverapp: Any, jp_root_dir: Path) -
     for body, status, field in [
         ({"path": ".hidden.ipynb"}, 400, "path"),
         ({"path": "bad.ipynb"}, 400, "path"),
+        ({"path": "cells.ipynb"}, 400, "path"),
         ({"path": "nope.ipynb"}, 404, "path"),
         ({"path": ""}, 400, "path"),
         ({}, 400, "path"),
