@@ -8,6 +8,7 @@ leaves the last pushed copy as it was, and that copy is what runs.
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any
 
@@ -93,3 +94,64 @@ async def test_a_refused_first_push_keeps_nothing(jp_fetch: Any, jp_root_dir: Pa
     )
     assert response.code == 409
     assert error["reason"] == "not_pushed"
+
+
+@pytest.mark.parametrize("notebook", ["deviating", "bare"])
+async def test_a_notebook_jupyter_tolerates_is_pushed_and_runs(
+    jp_fetch: Any, jp_root_dir: Path, tmp_path: Path, notebook: str
+) -> None:
+    """Off nbformat's schema as JupyterLab saves and opens it: pushed as is, with
+    warnings, and run for real, result.html included."""
+    response, created = await call(
+        jp_fetch, "POST", "connections", "local", "notebooks", body={"name": notebook}
+    )
+    nb = created["id"]
+    source = "import sys\nprint('ran', sys.version_info[0])"
+    if notebook == "deviating":
+        data: dict[str, Any] = {
+            "nbformat": 4,
+            "nbformat_minor": 5,
+            # no display_name, no language_info
+            "metadata": {"kernelspec": {"name": "python3", "language": "python"}},
+            "cells": [
+                {
+                    "cell_type": "markdown",
+                    "id": "same",
+                    "metadata": {"tool": {"x": 1}},
+                    "source": ["# A report"],
+                },
+                {
+                    "cell_type": "code",
+                    "id": "same",
+                    "metadata": {"collapsed": "no", "jupyter": {"source_hidden": False}},
+                    "execution_count": None,
+                    "outputs": [],
+                    "source": source,
+                    "editor_state": {"line": 2},
+                },
+            ],
+        }
+        expected = ["cells[1].id", "metadata.kernelspec", "cells[1]", "cells[1].metadata.collapsed"]
+    else:  # the least JupyterLab opens: no kernelspec, no outputs, no execution_count
+        cell = {"cell_type": "code", "source": source, "metadata": {}}
+        data = {"nbformat": 4, "nbformat_minor": 4, "metadata": {}, "cells": [cell]}
+        expected = ["cells[0]"] * 2
+    saved = json.dumps(data).encode()
+    (jp_root_dir / f"{notebook}.ipynb").write_bytes(saved)
+    code, pushed = await push(jp_fetch, nb, f"{notebook}.ipynb")
+    assert code == 200, pushed
+    assert [w["path"] for w in pushed["warnings"]] == expected, pushed["warnings"]
+    stored = tmp_path / "local" / "notebooks" / nb / "notebook.ipynb"
+    assert await asyncio.to_thread(stored.read_bytes) == saved  # as the user saved it
+
+    response, started = await call(
+        jp_fetch, "POST", "connections", "local", "notebooks", nb, "executions", body={}
+    )
+    assert response.code == 202, started
+    run = await wait_for_run(jp_fetch, nb, started["executionId"])
+    assert run["status"] == "completed", run["errors"]
+    html = next(o for o in run["outputs"] if o["name"] == "result.html")
+    page = await jp_fetch(
+        "notebook-remote", *html["url"].split("/notebook-remote/", 1)[1].split("/"), method="GET"
+    )
+    assert b"ran 3" in page.body

@@ -121,6 +121,26 @@ class RunLog:
             self.broken = self.broken or exc
 
 
+def _html_exporter(lenient: bool) -> Any:
+    """nbconvert's HTML exporter; ``lenient``: without its schema check after each step.
+
+    nbconvert validates the notebook after every preprocessor and raises on
+    any departure from the schema, even one the notebook came with and
+    JupyterLab shows without complaint (a kernelspec without display_name).
+    Such a notebook ran; its result.html is made as JupyterLab would show it.
+    """
+    from nbconvert import HTMLExporter
+
+    if not lenient:
+        return HTMLExporter()  # type: ignore[no-untyped-call]
+
+    class AsJupyterShowsIt(HTMLExporter):
+        def _validate_preprocessor(self, nbc: Any, preprocessor: Any) -> None:
+            return None
+
+    return AsJupyterShowsIt()  # type: ignore[no-untyped-call]
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Write ``path`` through a temporary file, so readers never see half of it."""
     tmp = path.with_name(f".{path.name}.tmp")
@@ -179,6 +199,8 @@ class Runner:
         self.output_over_limit = False
         self.notebook: Any = None
         self._exporter: Any = None
+        #: The notebook departs from nbformat's schema: export it without nbconvert's checks.
+        self.lenient = False
         self._warm_up: Optional[threading.Thread] = None
 
     # ------------------------------------------------------------------ helpers
@@ -213,8 +235,11 @@ class Runner:
         import nbformat
 
         self.log.line(f"run started: {self.file_name}")
+        departures: dict[str, Any] = {}
         try:
-            self.notebook = nbformat.read(str(self.notebook_path), as_version=4)  # type: ignore[no-untyped-call]
+            self.notebook = nbformat.read(  # type: ignore[no-untyped-call]
+                str(self.notebook_path), as_version=4, capture_validation_error=departures
+            )
         except Exception as exc:  # a broken file is the user's to fix: say what is wrong
             self.fail(
                 "InvalidNotebook",
@@ -222,6 +247,12 @@ class Runner:
                 "notebook, push it again and run it again.",
             )
             return "errored"
+        if departures:
+            # As Jupyter does: a notebook off nbformat's schema (a kernelspec
+            # without display_name...) is opened and run all the same.
+            self.lenient = True
+            first = str(departures["ValidationError"]).strip().splitlines()[0]
+            self.log.line(f"note: the notebook departs from nbformat's schema ({first}); run as is")
 
         kernel_name = str((self.notebook.metadata.get("kernelspec") or {}).get("name") or "python3")
         if not self._kernel_exists(kernel_name):
@@ -394,10 +425,9 @@ class Runner:
     def _prepare_exporter(self) -> None:
         """Load nbconvert's HTML exporter and render once, so templates are compiled."""
         try:
-            from nbconvert import HTMLExporter
             from nbformat.v4 import new_code_cell, new_notebook
 
-            exporter = HTMLExporter()  # type: ignore[no-untyped-call]
+            exporter = _html_exporter(self.lenient)
             sample = new_notebook(cells=[new_code_cell("1")])  # type: ignore[no-untyped-call]
             exporter.from_notebook_node(sample)
             self._exporter = exporter
@@ -408,11 +438,7 @@ class Runner:
         try:
             if self._warm_up is not None:
                 self._warm_up.join()
-            exporter = self._exporter
-            if exporter is None:
-                from nbconvert import HTMLExporter
-
-                exporter = HTMLExporter()  # type: ignore[no-untyped-call]
+            exporter = self._exporter or _html_exporter(self.lenient)
             body, _ = exporter.from_notebook_node(self.notebook)
             write_atomic(self.result_dir / "result.html", body.encode("utf-8"))
         except Exception as exc:  # HTML is a nicety: note it and go on
