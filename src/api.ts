@@ -20,6 +20,7 @@ import {
   INotebookCreate,
   INotebookPage,
   INotebookPatch,
+  IPushResult,
   IRemoteNotebook,
   IUsage
 } from './types';
@@ -171,8 +172,8 @@ export class RemoteNotebookApi {
     connection: string,
     notebook: string,
     path: string
-  ): Promise<IRemoteNotebook> {
-    return this._json<IRemoteNotebook>(
+  ): Promise<IPushResult> {
+    return this._json<IPushResult>(
       notebookPath(connection, notebook, 'push'),
       post({ path })
     );

@@ -46,6 +46,7 @@ import {
   IConnection,
   IExecution,
   INotebookLink,
+  IPushWarning,
   IRemoteNotebook,
   IUsage
 } from './types';
@@ -223,6 +224,11 @@ export class RemoteModel extends VDomModel implements INotebookRemote {
 
   get pushProgress(): IPushProgress | null {
     return this._push.progress;
+  }
+
+  /** What the last push of the active notebook noticed (pushed all the same). */
+  get pushWarnings(): IPushWarning[] {
+    return this._push.warnings;
   }
 
   /** Whether the local file may differ from what was last pushed. */

@@ -95,6 +95,18 @@ export interface IRemoteNotebook {
   outputs?: INotebookIO[];
 }
 
+/** Where a pushed notebook departs from nbformat's schema (it was pushed all the same). */
+export interface IPushWarning {
+  message: string;
+  /** Where in the notebook: `metadata.kernelspec`, `cells[2]`; empty for all of it. */
+  path: string;
+}
+
+/** The answer to a push: the remote notebook, and what the notebook check noticed. */
+export interface IPushResult extends IRemoteNotebook {
+  warnings?: IPushWarning[];
+}
+
 export interface INotebookPage {
   items: IRemoteNotebook[];
   count: number;

@@ -14,6 +14,7 @@ import {
   IConnection,
   IExecution,
   INotebookLink,
+  IPushWarning,
   IRemoteNotebook,
   IUsage
 } from '../types';
@@ -185,6 +186,8 @@ export class FakeServer {
   usage: IUsage = { start: 's', end: 'e', totalMinutes: 0, days: [] };
   nextExecutionId = 'aaaaaaaaaaaaaaaaaaaaaa01';
   log = '';
+  /** What a push answers as the notebook check's warnings. */
+  pushWarnings: IPushWarning[] = [];
 
   /**
    * Answer `response` to the requests whose route ends with `where` (or
@@ -256,7 +259,11 @@ export class FakeServer {
     }
     const notebookId = parts[3];
     const rest = parts.slice(4).join('/');
-    if (rest === '' || rest === 'push') {
+    if (rest === 'push') {
+      const pushed = this.notebooks.get(notebookId);
+      return json({ ...pushed, warnings: this.pushWarnings });
+    }
+    if (rest === '') {
       return json(this.notebooks.get(notebookId));
     }
     if (rest === 'usage') {

@@ -215,6 +215,42 @@ describe('RemotePanel', () => {
     expect(executed).toEqual([CommandIDs.pushAndRun]);
   });
 
+  it('says after a push what the notebook check noticed, with details on demand', async () => {
+    const server = serve();
+    server.pushWarnings = [
+      {
+        message: "'display_name' is a required property",
+        path: 'metadata.kernelspec'
+      },
+      {
+        message: "Additional properties are not allowed ('x' was unexpected)",
+        path: 'cells[0]'
+      }
+    ];
+    const { node } = await mount(server);
+    expect(node.querySelector('.jp-NotebookRemote-pushWarnings')).toBeNull();
+    expect(await model!.push()).toBe(true);
+    await render(panel!);
+    const shown = node.querySelector('.jp-NotebookRemote-pushWarnings')!;
+    expect(shown.querySelector('p')!.textContent).toBe(
+      'Pushed as saved, with 2 warnings about the notebook format.'
+    );
+    const details = shown.querySelector('details')!;
+    expect(details.open).toBe(false);
+    expect(details.querySelector('summary')!.textContent).toBe('Details');
+    const items = [...details.querySelectorAll('li')].map(li => li.textContent);
+    expect(items).toEqual([
+      "metadata.kernelspec 'display_name' is a required property",
+      "cells[0] Additional properties are not allowed ('x' was unexpected)"
+    ]);
+
+    // A clean push clears them.
+    server.pushWarnings = [];
+    expect(await model!.push()).toBe(true);
+    await render(panel!);
+    expect(node.querySelector('.jp-NotebookRemote-pushWarnings')).toBeNull();
+  });
+
   it('shows an error in place with the server message and a hint by reason', async () => {
     const server = serve();
     server.fail('/usage', REFUSED);

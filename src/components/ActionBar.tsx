@@ -10,7 +10,7 @@ import React from 'react';
 import { formatDuration, formatSize } from '../format';
 import { pushAndRunIcon } from '../icons';
 import { CommandIDs } from '../tokens';
-import { Capability } from '../types';
+import { Capability, IPushWarning } from '../types';
 import { IPanelActions } from './actions';
 import { ButtonIcon, ErrorMessage, ISectionProps, PanelButton } from './common';
 
@@ -138,7 +138,45 @@ export function ActionBar(
           {model.notice}
         </p>
       )}
+      {!progress && (
+        <PushWarnings warnings={model.pushWarnings} trans={trans} />
+      )}
       <ErrorMessage error={model.shownError('actions')} trans={trans} />
+    </div>
+  );
+}
+
+/**
+ * What the last push's notebook check noticed: one plain line, and the
+ * departures from the notebook format behind a disclosure.
+ */
+function PushWarnings(props: {
+  warnings: IPushWarning[];
+  trans: TranslationBundle;
+}): JSX.Element | null {
+  const { warnings, trans } = props;
+  if (warnings.length === 0) {
+    return null;
+  }
+  return (
+    <div className="jp-NotebookRemote-pushWarnings">
+      <p className="jp-NotebookRemote-hint">
+        {trans._n(
+          'Pushed as saved, with %1 warning about the notebook format.',
+          'Pushed as saved, with %1 warnings about the notebook format.',
+          warnings.length
+        )}
+      </p>
+      <details>
+        <summary>{trans.__('Details')}</summary>
+        <ul>
+          {warnings.map((warning, index) => (
+            <li key={index}>
+              {warning.path && <code>{warning.path}</code>} {warning.message}
+            </li>
+          ))}
+        </ul>
+      </details>
     </div>
   );
 }

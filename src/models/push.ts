@@ -5,6 +5,7 @@
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { baseName } from '../notebook';
+import { IPushWarning } from '../types';
 import { IModelContext } from './context';
 import { LinkModel } from './link';
 import { RemoteNotebookModel } from './remote';
@@ -22,6 +23,8 @@ export interface IPushProgress {
 interface IPushRecord {
   notebookId: string;
   lastModified: string | null;
+  /** What the server's notebook check noticed (pushed all the same). */
+  warnings: IPushWarning[];
 }
 
 export class PushModel {
@@ -39,6 +42,21 @@ export class PushModel {
   /** The push going on, or null. */
   get progress(): IPushProgress | null {
     return this._progress;
+  }
+
+  /**
+   * The warnings of the last push of the active notebook to its linked
+   * remote notebook in this session: where it departs from nbformat's
+   * schema in ways JupyterLab tolerates. Empty while a push goes on.
+   */
+  get warnings(): IPushWarning[] {
+    const notebook = this._link.notebook;
+    const link = this._link.link;
+    const record = notebook ? this._pushes.get(notebook.path) : undefined;
+    if (this._progress || !link || record?.notebookId !== link.notebookId) {
+      return [];
+    }
+    return record.warnings;
   }
 
   /**
@@ -98,7 +116,8 @@ export class PushModel {
       );
       this._pushes.set(notebook.path, {
         notebookId: link.notebookId,
-        lastModified: notebook.lastModified
+        lastModified: notebook.lastModified,
+        warnings: remote.warnings ?? []
       });
       if (generation === this._link.generation) {
         this._remote.set(remote);
