@@ -13,9 +13,9 @@ that it removes.
 
 Where the check runs: up to :data:`CHILD_CHECK_BYTES` in a thread (the
 parse holds the interpreter lock for a few tens of milliseconds at most);
-above, in a child process (``python -m jupyter_notebook_remote.push.nbcheck``),
-so that neither the parse's memory (about 2.5 times the file) nor its hold
-on the lock lands on the server. The child gets nbformat's schema already
+above, in a child process (``nbcheck.py`` started by path), so that
+neither the parse's memory (about 2.5 times the file) nor its hold on the
+lock lands on the server. The child gets nbformat's schema already
 compiled (marshalled bytecode on its stdin, compiled once here), so it
 starts in a few tens of milliseconds and is done, at 50 MiB, before the
 upload is.
@@ -91,11 +91,10 @@ async def _verdict(os_path: str, stamp: tuple[int, int]) -> dict[str, Any]:
 
 
 async def _in_child(os_path: str, stamp: tuple[int, int]) -> dict[str, Any]:
-    codes = await asyncio.to_thread(nbcheck.validator_codes, sorted(_minors))
+    codes = await asyncio.to_thread(nbcheck.validator_codes, tuple(sorted(_minors)))
     child = await asyncio.create_subprocess_exec(
         sys.executable,
-        "-m",
-        nbcheck.__name__,
+        nbcheck.__file__,
         os_path,
         str(stamp[0]),
         str(stamp[1]),

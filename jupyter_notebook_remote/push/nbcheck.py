@@ -23,17 +23,18 @@ jsonschema), so that one bad ``kernelspec`` in a 50 MiB notebook does not
 cost a jsonschema pass over its outputs.
 
 For a large notebook the check runs as a child process (see
-``checker.py``)::
+``checker.py``), started by path, like the local runner::
 
-    python -m jupyter_notebook_remote.push.nbcheck PATH MTIME_NS SIZE
+    python .../push/nbcheck.py PATH MTIME_NS SIZE
 
-which reads the compiled validators from its stdin (:func:`validator_codes`
-made by the server; none: it compiles its own), checks the file, and prints
-one JSON line, :func:`check_path`'s answer. This module imports only the
-standard library and fastjsonschema, so that the child starts in a few tens
-of milliseconds; nbformat (and jsonschema) are imported only to explain a
-notebook that departs from the schema. Nothing here imports Jupyter Server
-or the rest of the package.
+which reads the compiled validators from its stdin (:func:`validator_codes`,
+made once by the server; none: it compiles its own), checks the file, and
+prints one JSON line, :func:`check_path`'s answer. Its start-up is most of
+a 10 MiB check, so the child imports the standard library alone: not this
+package (started by path), not ``typing``, not fastjsonschema (whose
+generated code gets :class:`SchemaDeparture` for its exception). nbformat
+(and jsonschema) are imported only to explain a notebook that departs from
+the schema. Nothing here imports Jupyter Server or the rest of the package.
 """
 
 from __future__ import annotations
@@ -44,8 +45,13 @@ import json
 import marshal
 import os
 import sys
-from collections.abc import Iterable
-from typing import Any, Callable, Optional
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # not at run time: typing is a tenth of the child's start-up
+    from collections.abc import Iterable
+    from typing import Any, Callable, Optional
+
+    Validator = Callable[[Any], Any]
 
 #: The cell types nbformat 4 knows.
 CELL_TYPES = ("code", "markdown", "raw")
@@ -55,7 +61,19 @@ OUTPUT_TYPES = ("execute_result", "display_data", "stream", "error")
 MAX_WARNINGS = 20
 
 SchemaWarning = dict[str, str]
-Validator = Callable[[Any], Any]
+
+
+class SchemaDeparture(ValueError):
+    """What nbformat's compiled schema raises where a notebook departs from it.
+
+    It stands in for fastjsonschema's ``JsonSchemaValueException`` in the
+    code fastjsonschema generates, so that running that code needs no
+    fastjsonschema import.
+    """
+
+    def __init__(self, message: str, *args: object, **details: object) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 def _short(text: str, limit: int = 200) -> str:
@@ -142,12 +160,19 @@ def _schema_path(minor: int) -> Optional[str]:
     return None
 
 
+_EXCEPTIONS_IMPORT = (
+    "from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException"
+)
+
+
 @functools.cache
 def validator_code(minor: int) -> Optional[bytes]:
     """nbformat 4.``minor``'s schema compiled by fastjsonschema, as marshalled bytecode.
 
     Compiling takes ~50 ms; the server does it once and hands the result to
-    each child, which loads it in well under a millisecond.
+    each child, which loads it in well under a millisecond. The generated
+    code's one import of fastjsonschema (its exceptions) is left out: the
+    namespace it runs in has :class:`SchemaDeparture` under those names.
     """
     import fastjsonschema
 
@@ -156,10 +181,12 @@ def validator_code(minor: int) -> Optional[bytes]:
         return None
     with open(path, encoding="utf-8") as f:
         source = fastjsonschema.compile_to_code(json.load(f))
+    source = source.replace(_EXCEPTIONS_IMPORT, "", 1)
     return marshal.dumps(compile(source, f"<nbformat v4.{minor} schema>", "exec"))
 
 
-def validator_codes(minors: Iterable[int]) -> bytes:
+@functools.cache
+def validator_codes(minors: tuple[int, ...]) -> bytes:
     """What a child reads from its stdin: the compiled validators of these minors."""
     codes = {minor: code for minor in minors if (code := validator_code(minor)) is not None}
     return marshal.dumps(codes)
@@ -174,7 +201,10 @@ def _load_codes(blob: bytes) -> None:
 
 
 def _from_code(code: bytes) -> Validator:
-    namespace: dict[str, Any] = {}
+    namespace: dict[str, Any] = {
+        "JsonSchemaValueException": SchemaDeparture,
+        "JsonSchemaValuesException": SchemaDeparture,
+    }
     exec(marshal.loads(code), namespace)  # noqa: S102, S302 - fastjsonschema's code, compiled above
     return namespace["validate"]  # type: ignore[no-any-return]
 
@@ -228,11 +258,9 @@ def schema_warnings(data: dict[str, Any]) -> list[SchemaWarning]:
     checker = _validator(minor)
     if checker is None:
         return [{"message": "nbformat's schema is not installed; not checked", "path": ""}]
-    import fastjsonschema
-
     try:
         checker(data)
-    except fastjsonschema.JsonSchemaException:
+    except SchemaDeparture:
         found.extend(_explain(data, minor, checker))
     if len(found) > MAX_WARNINGS:
         more = len(found) - MAX_WARNINGS
@@ -249,7 +277,6 @@ def _explain(data: dict[str, Any], minor: int, checker: Validator) -> list[Schem
     fault (in a notebook around them alone), so a big valid output is never
     walked by jsonschema.
     """
-    import fastjsonschema
     from nbformat.validator import iter_validate
 
     def errors(piece: Any, prefix: str, ref: Optional[str] = None) -> list[SchemaWarning]:
@@ -269,7 +296,7 @@ def _explain(data: dict[str, Any], minor: int, checker: Validator) -> list[Schem
             continue
         try:
             checker(_with_outputs(outputs, minor))
-        except fastjsonschema.JsonSchemaException:
+        except SchemaDeparture:
             for number, output in enumerate(outputs):
                 kind = output.get("output_type")
                 ref = kind if kind in OUTPUT_TYPES else "output"
@@ -335,7 +362,7 @@ def _stamp_of(st: os.stat_result) -> tuple[int, int]:
 
 def main(argv: list[str], stdin: Any = None) -> int:
     if len(argv) != 3:
-        usage = "usage: python -m jupyter_notebook_remote.push.nbcheck PATH MTIME_NS SIZE"
+        usage = "usage: python nbcheck.py PATH MTIME_NS SIZE"
         print(usage, file=sys.stderr)
         return 2
     # jsonschema's optional IRI checker builds a grammar for seconds; the

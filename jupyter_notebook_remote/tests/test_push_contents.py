@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -464,3 +466,18 @@ async def test_push_route(jp_fetch: Any, jp_serverapp: Any, jp_root_dir: Path) -
 
     code, data = await push(jp_fetch, "0" * 24, {"path": "ok.ipynb"})
     assert (code, data["reason"]) == (404, "notebook_not_found")
+
+
+def test_the_child_check_imports_the_standard_library_alone(tmp_path: Path) -> None:
+    """Its start-up is most of a 10 MiB check: no package, typing or fastjsonschema."""
+    path = save(tmp_path, "a.ipynb", notebook_text())
+    mtime, size = nbcheck._stamp_of(path.stat())
+    child = subprocess.run(
+        [sys.executable, "-X", "importtime", nbcheck.__file__, str(path), str(mtime), str(size)],
+        input=nbcheck.validator_codes((5,)),
+        capture_output=True,
+        check=True,
+    )
+    assert json.loads(child.stdout) == {"problem": None, "warnings": [], "minor": 5}
+    imported = {line.rsplit("|", 1)[-1].strip() for line in child.stderr.decode().splitlines()}
+    assert not imported & {"typing", "fastjsonschema", "jupyter_notebook_remote", "nbformat"}
