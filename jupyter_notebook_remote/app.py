@@ -28,6 +28,7 @@ from .connections import (
 from .credentials import FileTokenStore, TokenStore
 from .http import HttpSettings
 from .providers import PROVIDERS
+from .push.checker import SavedNotebooks
 from .rest import STATE_KEY, ServerState, check_authenticated, route_table
 
 
@@ -245,8 +246,12 @@ class NotebookRemote(ExtensionApp):
 
     def initialize_settings(self) -> None:
         self.registry = self.build_registry()
+        saved = SavedNotebooks(self.log)
+        installed = saved.install(getattr(self.serverapp, "contents_manager", None))
         self.settings[STATE_KEY] = ServerState(
-            registry=self.registry, max_push_bytes=self.max_push_bytes
+            registry=self.registry,
+            max_push_bytes=self.max_push_bytes,
+            saved_notebooks=saved if installed else None,
         )
         self.log.info(
             "Notebook remote connections: %s (default: %s)",

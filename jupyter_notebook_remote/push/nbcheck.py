@@ -233,17 +233,18 @@ def schema_warnings(data: dict[str, Any]) -> list[SchemaWarning]:
     """Where a notebook that passed :func:`structure_problem` departs from nbformat's schema.
 
     Missing cell ids (nbformat 4.5) are not reported: Jupyter adds them when
-    it opens the notebook, and so does this check, on its own copy. ``data``
-    is that copy: it is changed.
+    it opens the notebook, and so does this check, to copies of those cells
+    (``data`` is not changed).
     """
     minor: int = data["nbformat_minor"]
-    cells: list[dict[str, Any]] = data["cells"]
+    cells: list[dict[str, Any]] = list(data["cells"])
+    data = {**data, "cells": cells}
     found: list[SchemaWarning] = []
     seen: set[Any] = set()
     for index, cell in enumerate(cells):
         if "id" not in cell:
-            if minor >= 5:
-                cell["id"] = f"added-{index}"  # never compared: not put in `seen`
+            if minor >= 5:  # never compared: not put in `seen`
+                cells[index] = {**cell, "id": f"added-{index}"}
             continue
         cell_id = cell["id"]
         if isinstance(cell_id, str) and cell_id in seen:
@@ -329,6 +330,11 @@ def check_text(text: str) -> dict[str, Any]:
         data = json.loads(text)
     except ValueError as exc:
         return {"problem": f"is not valid JSON: {_short(str(exc))}", "warnings": []}
+    return check_data(data)
+
+
+def check_data(data: Any) -> dict[str, Any]:
+    """The verdict on a parsed notebook (see :func:`check_text`); ``data`` is not changed."""
     problem = structure_problem(data)
     if problem is not None:
         return {"problem": problem, "warnings": []}

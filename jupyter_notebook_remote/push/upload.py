@@ -29,7 +29,7 @@ from tornado.web import HTTPError
 from ..errors import Conflict, NotFound, TooLarge, invalid
 from ..models import PushWarning
 from ..providers.base import NotebookUpload
-from .checker import NotebookCheck
+from .checker import NotebookCheck, SavedNotebooks
 from .nbcheck import schema_warnings, structure_problem
 
 #: 256 KiB: as fast as a direct upload (64 KiB pieces cost a thread hop each,
@@ -142,8 +142,14 @@ def _os_path(contents_manager: Any, api_path: str) -> Optional[str]:
         raise invalid("path", "is outside the Jupyter root directory") from None
 
 
-async def resolve_upload(contents_manager: Any, path: str, *, max_bytes: int) -> NotebookUpload:
-    """Check ``path`` and describe the saved notebook as a streamable upload."""
+async def resolve_upload(
+    contents_manager: Any, path: str, *, max_bytes: int, saved: Optional[SavedNotebooks] = None
+) -> NotebookUpload:
+    """Check ``path`` and describe the saved notebook as a streamable upload.
+
+    ``saved``: the verdicts taken when Jupyter saved notebooks; a file that
+    has not changed since its save is not checked again.
+    """
     api_path = check_api_path(path)
     file_name = posixpath.basename(api_path)
 
@@ -182,7 +188,9 @@ async def resolve_upload(contents_manager: Any, path: str, *, max_bytes: int) ->
             file_name=file_name,
             size=size,
             chunks=_disk_chunks(os_path, stamp, api_path),
-            check=NotebookCheck(os_path, stamp, api_path),
+            check=NotebookCheck(
+                os_path, stamp, api_path, saved.verdict_for(os_path, stamp) if saved else None
+            ),
         )
 
     # Any other contents manager: ask it for the model.
@@ -198,7 +206,6 @@ async def resolve_upload(contents_manager: Any, path: str, *, max_bytes: int) ->
         raise invalid("path", problem)
     data = json.dumps(content, ensure_ascii=False, indent=1).encode("utf-8")
     _check_size(api_path, len(data), max_bytes)
-    # After the dump: the check adds missing cell ids to what it reads.
     found = [PushWarning(**warning) for warning in schema_warnings(content)]
     del content, model
     return NotebookUpload(

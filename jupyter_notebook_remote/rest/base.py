@@ -31,6 +31,7 @@ from ..credentials import redact
 from ..errors import InvalidInput, NotebookRemoteError, RateLimited, invalid
 from ..models import CamelModel, parse_body
 from ..providers.base import Provider
+from ..push.checker import SavedNotebooks
 
 STATE_KEY = "notebook_remote_state"
 PREFIX = "notebook-remote"
@@ -51,6 +52,8 @@ class ServerState:
 
     registry: ConnectionRegistry
     max_push_bytes: int
+    #: The push check's verdicts on notebooks as Jupyter saved them, if it could hook in.
+    saved_notebooks: Optional[SavedNotebooks] = None
 
 
 # --------------------------------------------------------------------------- start-up check

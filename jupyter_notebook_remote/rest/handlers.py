@@ -107,7 +107,10 @@ class PushHandler(BaseHandler):
         provider, nb = await self.notebook(conn, nb)
         body = self.body(PushBody, conn)
         upload = await resolve_upload(
-            self.contents_manager, body.path, max_bytes=self.state.max_push_bytes
+            self.contents_manager,
+            body.path,
+            max_bytes=self.state.max_push_bytes,
+            saved=self.state.saved_notebooks,
         )
         try:
             notebook = await provider.push(nb, upload)

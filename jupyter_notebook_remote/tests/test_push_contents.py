@@ -481,3 +481,56 @@ def test_the_child_check_imports_the_standard_library_alone(tmp_path: Path) -> N
     assert json.loads(child.stdout) == {"problem": None, "warnings": [], "minor": 5}
     imported = {line.rsplit("|", 1)[-1].strip() for line in child.stderr.decode().splitlines()}
     assert not imported & {"typing", "fastjsonschema", "jupyter_notebook_remote", "nbformat"}
+
+
+async def test_a_notebook_saved_through_jupyter_is_not_read_again(
+    jp_fetch: Any, jp_serverapp: Any, jp_root_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The panel saves before it pushes: the check takes the model Jupyter saved."""
+    provider = jp_serverapp.web_app.settings[STATE_KEY].registry.provider_nowait("mem")
+    response = await jp_fetch(
+        "notebook-remote", "connections", "mem", "notebooks", method="POST", body='{"name": "n"}'
+    )
+    nb = json.loads(response.body)["id"]
+    checked: list[str] = []
+    real_check_path = nbcheck.check_path
+
+    def check_path(os_path: str, *args: Any) -> Any:
+        checked.append(Path(os_path).name)
+        return real_check_path(os_path, *args)
+
+    monkeypatch.setattr(nbcheck, "check_path", check_path)
+    content = deviating(json.loads(notebook_text()))
+    body = json.dumps({"type": "notebook", "format": "json", "content": content})
+    await jp_fetch("api", "contents", "saved.ipynb", method="PUT", body=body)
+
+    code, data = await push(jp_fetch, nb, {"path": "saved.ipynb"})
+    assert code == 200, data
+    assert [w["path"] for w in data["warnings"]] == ["metadata.kernelspec", "cells[0]"]
+    assert provider.files[nb] == (jp_root_dir / "saved.ipynb").read_bytes()
+    assert checked == []  # the verdict came from the save
+
+    # Written behind Jupyter's back since: the file itself is checked.
+    (jp_root_dir / "saved.ipynb").write_text(notebook_text(cells=2), encoding="utf-8")
+    code, data = await push(jp_fetch, nb, {"path": "saved.ipynb"})
+    assert (code, data["warnings"], checked) == (200, [], ["saved.ipynb"])
+
+    # A structure a run cannot use is refused all the same.
+    content["cells"][0]["cell_type"] = "sql"
+    body = json.dumps({"type": "notebook", "format": "json", "content": content})
+    await jp_fetch("api", "contents", "saved.ipynb", method="PUT", body=body)
+    code, data = await push(jp_fetch, nb, {"path": "saved.ipynb"})
+    assert (code, checked) == (400, ["saved.ipynb"]), data
+    assert "cell_type" in data["message"]
+
+
+def test_saved_verdicts_never_fail_a_save_and_skip_doubtful_pairs(tmp_path: Path) -> None:
+    saved = checker.SavedNotebooks()
+    saved.post_save(model=None, os_path=str(tmp_path / "x.ipynb"))  # logged, not raised
+    saved.pre_save(model=None, path="x.ipynb")
+    model = {"type": "notebook", "content": json.loads(notebook_text())}
+    saved.pre_save(model=model, path="a.ipynb")
+    saved.pre_save(model=model, path="a.ipynb")  # two saves at once
+    path = save(tmp_path, "a.ipynb", notebook_text())
+    saved.post_save(model={"path": "a.ipynb"}, os_path=str(path))
+    assert saved.verdict_for(str(path), nbcheck._stamp_of(path.stat())) is None
