@@ -164,6 +164,11 @@ async def _kill(child: asyncio.subprocess.Process) -> None:
 _TWICE = object()
 
 
+def _retrieved(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
+
+
 class SavedNotebooks:
     """The check's verdicts on notebooks as Jupyter saved them, from the saved model.
 
@@ -223,6 +228,7 @@ class SavedNotebooks:
             st = os.stat(os_path)
             loop = asyncio.get_running_loop()
             future = loop.run_in_executor(None, nbcheck.check_data, content)
+            future.add_done_callback(_retrieved)  # a push that never comes is no error
             self._verdicts[os_path] = ((st.st_mtime_ns, st.st_size), future)
             while len(self._verdicts) > self.LIMIT:
                 self._verdicts.popitem(last=False)
