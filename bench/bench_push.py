@@ -3,21 +3,35 @@
 Writes notebooks of ``--sizes`` MiB (one code cell with a big stdout output,
 the usual way a notebook gets that large) into the root of a real Jupyter
 Server (a child process, the extension's ``bench`` connection pointing at
-the loopback fake Losant in this process), pushes each with
-``POST notebook-remote/connections/bench/notebooks/{nb}/push``, checks the
-fake received the file byte for byte, and prints wall time, MiB/s and the
-server process's peak RSS increase during the push.
+the loopback fake Losant in this process) and pushes each with
+``POST notebook-remote/connections/bench/notebooks/{nb}/push`` two ways:
+
+* **saved**: the notebook is first saved through Jupyter
+  (``PUT /api/contents/...``, as JupyterLab does when the panel saves before
+  a push; not timed), so the push check takes the verdict made from the
+  saved model and the push only streams the file;
+* **written**: the file is written behind Jupyter's back, so the push checks
+  it in full while it streams (a child process above 8 MiB).
+
+Each is followed by the same multipart upload straight to the fake (httpx,
+streamed from the file), the baseline, and ``--repeat`` rounds of the three
+give medians; the ratios are the push's throughput over the direct
+upload's (direct s / push s: 1.0 is the speed of the wire). Every push is
+checked to reach the fake byte for byte.
 
 Peak RSS is the kernel's own high-water mark: VmHWM of /proc/<pid>/status,
 reset to the current RSS just before each push (``echo 5 > clear_refs``),
-minus VmRSS before the push; a 5 ms VmRSS sampler runs alongside as a
-cross-check. A warm-up push of a small notebook comes first, so imports and
-schema compilation are not counted.
+minus VmRSS before the push (the largest of the rounds); a 5 ms VmRSS
+sampler runs alongside as a cross-check. A child process calls
+``GET /api/status`` every 10 ms during each push and direct upload; the
+slowest answer shows whether the server's event loop stalled. A warm-up
+push of a small notebook comes first, so imports and schema compilation are
+not counted.
 
-Then (unless ``--no-breakdown``) the same two steps the server takes are run
-in this process under tracemalloc to show where the peak comes from:
-``resolve_upload`` (size check, JSON parse, nbformat validation) and
-streaming ``upload.stream()`` through the multipart body.
+Then (unless ``--no-breakdown``) the server's own steps are run in this
+process: ``resolve_upload`` and streaming ``upload.stream()`` through the
+multipart body with the check beside it (seconds, and the tracemalloc peak
+of streaming), and the check alone in its child process.
 
 Run from the repository root: ``python bench/bench_push.py``.
 """
@@ -47,6 +61,7 @@ from _jupyter_harness import (
 from jupyter_server.services.contents.filemanager import AsyncFileContentsManager
 
 from jupyter_notebook_remote.http import MultipartBody, MultipartFile
+from jupyter_notebook_remote.push import nbcheck
 from jupyter_notebook_remote.push.upload import resolve_upload
 from jupyter_notebook_remote.tests.fakes.losant import FakeLosant
 
@@ -165,6 +180,17 @@ def push(client: httpx.Client, server: JupyterServer, nb: str, name: str) -> htt
     return r
 
 
+def save_through_jupyter(client: httpx.Client, server: JupyterServer, path: Path) -> None:
+    """Save the notebook at ``path`` through Jupyter's contents API, as JupyterLab does."""
+    content = json.loads(path.read_text(encoding="utf-8"))
+    r = client.put(
+        f"{server.url}/api/contents/{path.name}",
+        json={"type": "notebook", "format": "json", "content": content},
+    )
+    if r.status_code not in (200, 201):
+        raise RuntimeError(f"saving {path.name} answered {r.status_code}: {r.text[:300]}")
+
+
 def direct_upload(fake: FakeLosant, upload_path: str, path: Path) -> float:
     """Seconds to upload ``path`` straight to the fake (httpx multipart, streamed)."""
     with open(path, "rb") as f, httpx.Client(timeout=300) as client:
@@ -227,25 +253,46 @@ async def _resolve_and_stream(root: Path, name: str, max_bytes: int, traced: boo
             tracemalloc.stop()
 
 
-def json_load_peaks(path: Path) -> tuple[int, int]:
-    """tracemalloc peaks of json.load on the file opened binary (what
-    contents._read_and_validate does) and opened as UTF-8 text."""
-    peaks = []
-    for mode, encoding in (("rb", None), ("r", "utf-8")):
-        tracemalloc.start()
-        try:
-            with open(path, mode, encoding=encoding) as f:
-                data = json.load(f)
-            _, peak = tracemalloc.get_traced_memory()
-        finally:
-            tracemalloc.stop()
-        del data
-        peaks.append(peak)
-    return peaks[0], peaks[1]
+def check_in_child(path: Path) -> float:
+    """Seconds the push check of ``path`` takes in its child process, alone."""
+    st = path.stat()
+    stamp = (st.st_mtime_ns, st.st_size)
+    codes = nbcheck.validator_codes((5,))
+    t0 = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, nbcheck.__file__, str(path), str(stamp[0]), str(stamp[1])],
+        input=codes,
+        capture_output=True,
+        check=True,
+    ).stdout
+    seconds = time.perf_counter() - t0
+    if json.loads(out).get("problem") is not None:
+        raise RuntimeError(f"the check refused {path.name}: {out[:300]!r}")
+    return seconds
+
+
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def mib(n: float) -> str:
     return f"{n / MiB:.1f}"
+
+
+class Measured:
+    """One kind of push (or the direct upload) over the rounds of one size."""
+
+    def __init__(self) -> None:
+        self.seconds: list[float] = []
+        self.peak = 0.0
+        self.sampled = 0.0
+        self.worst_status = 0.0
+
+    def row(self, direct: Measured) -> list[str]:
+        wall, base = median(self.seconds), median(direct.seconds)
+        return [f"{wall:.3f}", f"**{base / wall:.2f}**", mib(self.peak), f"{self.worst_status:.0f}"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -253,9 +300,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--sizes", default="1,10,50", help="notebook sizes in MiB, comma-separated (max 200)"
     )
-    parser.add_argument(
-        "--no-breakdown", action="store_true", help="skip the in-process tracemalloc breakdown"
-    )
+    parser.add_argument("--repeat", type=int, default=5, help="rounds per size (medians)")
+    parser.add_argument("--no-breakdown", action="store_true", help="skip the in-process breakdown")
     args = parser.parse_args(argv)
     try:
         sizes = [float(s) for s in args.sizes.split(",") if s.strip()]
@@ -263,6 +309,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--sizes must be numbers in MiB separated by commas, not {args.sizes!r}")
     if not sizes or any(not 0 < s <= 200 for s in sizes):
         parser.error("--sizes must be between 0 and 200 MiB each")
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
 
     limit = int(max(sizes) * MiB * 1.1) + MiB
     fake = FakeLosant(max_upload_bytes=limit + MiB).start()
@@ -271,6 +319,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     peak_source = "kernel VmHWM reset before each push"
     files: list[tuple[str, int]] = []
+    loads = []
     try:
         nb = fake.add_notebook("bench-push")
         server = JupyterServer(
@@ -281,55 +330,65 @@ def main(argv: list[str] | None = None) -> int:
         ).start()
         pid = server.pid
         prober = StatusProber(server)
+
+        def timed_push(client: httpx.Client, name: str, path: Path, into: Measured) -> None:
+            nonlocal peak_source
+            fake.clear_requests()  # the fake keeps request bodies; free the last one
+            time.sleep(0.2)  # let the server settle
+            rss_before = proc_status_kib(pid, "VmRSS") * 1024
+            exact = reset_peak_rss(pid)
+            prober.reset()
+            with RssSampler(pid) as sampler:
+                t0 = time.perf_counter()
+                push(client, server, nb, name)
+                into.seconds.append(time.perf_counter() - t0)
+            into.worst_status = max(into.worst_status, prober.worst_ms())
+            hwm = proc_status_kib(pid, "VmHWM") * 1024
+            if not exact:
+                peak_source = "sampled VmRSS (clear_refs refused, VmHWM not resettable)"
+            into.peak = max(into.peak, (hwm if exact else sampler.peak_kib * 1024) - rss_before)
+            into.sampled = max(into.sampled, sampler.peak_kib * 1024 - rss_before)
+            if received(fake, nb) != path.read_bytes():
+                raise RuntimeError(f"the fake did not receive {name} byte for byte")
+
+        def timed_direct(path: Path, into: Measured) -> None:
+            upload_path = fake.requests_for("notebook.upload")[-1].path
+            fake.clear_requests()
+            fake.notebooks[nb].file_bytes = None
+            prober.reset()
+            into.seconds.append(direct_upload(fake, upload_path, path))
+            into.worst_status = max(into.worst_status, prober.worst_ms())
+            if received(fake, nb) != path.read_bytes():
+                raise RuntimeError(f"the direct upload of {path.name} arrived damaged")
+            fake.clear_requests()
+
         with httpx.Client(headers=server.headers, timeout=300) as client:
             write_notebook(server.root / "warmup.ipynb", 64 * 1024)
+            push(client, server, nb, "warmup.ipynb")
+            save_through_jupyter(client, server, server.root / "warmup.ipynb")
             push(client, server, nb, "warmup.ipynb")
             for size_mib in sizes:
                 name = f"push-{size_mib:g}mib.ipynb"
                 path = server.root / name
                 size = write_notebook(path, int(size_mib * MiB))
                 files.append((name, size))
-                fake.clear_requests()  # the fake keeps request bodies; free the last one
-                time.sleep(0.2)  # let the server settle
-                rss_before = proc_status_kib(pid, "VmRSS") * 1024
-                exact = reset_peak_rss(pid)
-                prober.reset()
-                with RssSampler(pid) as sampler:
-                    t0 = time.perf_counter()
-                    push(client, server, nb, name)
-                    wall = time.perf_counter() - t0
-                worst = prober.worst_ms()
-                hwm = proc_status_kib(pid, "VmHWM") * 1024
-                rss_after = proc_status_kib(pid, "VmRSS") * 1024
-                digest = hashlib.sha256(path.read_bytes()).digest()
-                if hashlib.sha256(received(fake, nb)).digest() != digest:
-                    raise RuntimeError(f"the fake did not receive {name} byte for byte")
-                # The same upload straight to the fake, as a baseline.
-                upload_path = fake.requests_for("notebook.upload")[-1].path
-                fake.clear_requests()
-                fake.notebooks[nb].file_bytes = None
-                prober.reset()
-                direct = direct_upload(fake, upload_path, path)
-                worst_direct = prober.worst_ms()
-                if hashlib.sha256(received(fake, nb)).digest() != digest:
-                    raise RuntimeError(f"the direct upload of {name} arrived damaged")
-                fake.clear_requests()
-                peak = (hwm if exact else sampler.peak_kib * 1024) - rss_before
-                if not exact:
-                    peak_source = "sampled VmRSS (clear_refs refused, VmHWM not resettable)"
+                saved, written, direct = Measured(), Measured(), Measured()
+                for _ in range(args.repeat):
+                    save_through_jupyter(client, server, path)
+                    timed_push(client, name, path, saved)
+                    timed_direct(path, direct)
+                    write_notebook(path, int(size_mib * MiB))  # behind Jupyter's back
+                    timed_push(client, name, path, written)
+                    timed_direct(path, direct)
+                    with open("/proc/loadavg") as f:
+                        loads.append(float(f.read().split()[0]))
                 rows.append(
                     [
                         mib(size),
-                        f"{wall:.2f}",
-                        f"{size / MiB / wall:.0f}",
-                        f"{direct:.2f}",
-                        mib(rss_before),
-                        mib(peak),
-                        mib(sampler.peak_kib * 1024 - rss_before),
-                        f"{peak / size:.2f}",
-                        mib(rss_after),
-                        f"{worst:.0f}",
-                        f"{worst_direct:.0f}",
+                        f"{median(direct.seconds):.3f}",
+                        *saved.row(direct),
+                        *written.row(direct),
+                        f"{direct.worst_status:.0f}",
                     ]
                 )
             if fake.bugs:
@@ -342,20 +401,18 @@ def main(argv: list[str] | None = None) -> int:
                 resolve_s, stream_s, _ = asyncio.run(
                     _resolve_and_stream(server.root, name, limit, False)
                 )
-                resolve_peak, stream_peak, sent = asyncio.run(
+                _, stream_peak, sent = asyncio.run(
                     _resolve_and_stream(server.root, name, limit, True)
                 )
                 if sent < size:
                     raise RuntimeError(f"streamed {sent} bytes of {size}")
-                binary, text = json_load_peaks(server.root / name)
+                child = check_in_child(server.root / name)
                 breakdown_rows.append(
                     [
                         mib(size),
-                        f"{resolve_s:.2f}",
-                        f"{stream_s:.2f}",
-                        f"{mib(resolve_peak)} ({resolve_peak / size:.2f}x)",
-                        f"{mib(binary)} ({binary / size:.2f}x)",
-                        f"{mib(text)} ({text / size:.2f}x)",
+                        f"{resolve_s:.3f}",
+                        f"{stream_s:.3f}",
+                        f"{child:.3f}",
                         f"{stream_peak / 1024:.0f}",
                     ]
                 )
@@ -366,47 +423,43 @@ def main(argv: list[str] | None = None) -> int:
             server.stop()
         fake.stop()
 
-    with open("/proc/loadavg") as f:
-        load = " ".join(f.read().split()[:3])
     print(
         f"Push through the extension to the loopback fake Losant ({os.cpu_count()} CPUs, "
-        f"load average {load}). Peak: {peak_source}, minus VmRSS before the push; "
-        "'sampled' is the 5 ms VmRSS sampler; 'direct s' is the same upload from this "
-        "process straight to the fake (httpx multipart), the baseline; "
-        "'worst status' is the slowest GET /api/status of those made every 10 ms during the "
-        "push (from a child process; 'same, direct' is that during the direct upload, when "
-        "the Jupyter server has nothing to do).\n"
+        f"load average {min(loads):.2f}-{max(loads):.2f} over the rounds), medians of "
+        f"{args.repeat} rounds. 'x direct' is the push's throughput over the direct upload's "
+        "(direct s / push s). Peak: "
+        f"{peak_source}, minus VmRSS before the push, the largest of the rounds; 'status' is "
+        "the slowest GET /api/status of those made every 10 ms during the pushes (from a "
+        "child process; 'status, direct' during the direct uploads, when the server is idle).\n"
     )
     print_table(
         [
             "file MiB",
-            "wall s",
-            "MiB/s",
             "direct s",
-            "RSS before MiB",
+            "saved: push s",
+            "x direct",
             "peak +MiB",
-            "sampled +MiB",
-            "peak/file",
-            "RSS after MiB",
-            "worst status ms",
-            "same, direct",
+            "status ms",
+            "written: push s",
+            "x direct",
+            "peak +MiB",
+            "status ms",
+            "status, direct",
         ],
         rows,
     )
     if breakdown_rows:
         print(
-            "\nWhere time and memory go (this process, the server's own functions; "
-            "seconds untraced, peaks under tracemalloc):\n"
+            "\nThe server's steps in this process, for a file written behind Jupyter's back "
+            "(seconds; streaming's tracemalloc peak):\n"
         )
         print_table(
             [
                 "file MiB",
                 "resolve_upload s",
-                "streaming s",
-                "resolve_upload peak MiB",
-                "json.load 'rb' peak MiB",
-                "json.load text peak MiB",
-                "streaming body peak KiB",
+                "streaming with the check s",
+                "the check alone, child s",
+                "streaming peak KiB",
             ],
             breakdown_rows,
         )
