@@ -111,6 +111,60 @@ test.describe('the local connection (quick start)', () => {
     expect(await response.text()).toContain('the answer is 42');
   });
 
+  test('a notebook off the nbformat schema is pushed with a warning, and runs', async ({
+    page,
+    request,
+    tmpPath
+  }) => {
+    // JupyterLab opens it and keeps its notebook metadata as it is.
+    const content = {
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: {
+        authors: 'Ada',
+        kernelspec: {
+          name: 'python3',
+          display_name: 'Python 3 (ipykernel)',
+          language: 'python'
+        }
+      },
+      cells: [
+        {
+          cell_type: 'code',
+          id: 'only',
+          metadata: {},
+          execution_count: null,
+          outputs: [],
+          source: 'print("ran anyway")'
+        }
+      ]
+    };
+    const put = await request.put(`/api/contents/${tmpPath}/lenient.ipynb`, {
+      data: { type: 'notebook', format: 'json', content }
+    });
+    expect(put.status()).toBe(201);
+    await page.notebook.openByPath(`${tmpPath}/lenient.ipynb`);
+    const panel = await openPanel(page);
+    await linkToNewRemote(panel, 'lenient');
+    await panel.getByRole('button', { name: 'Push', exact: true }).click();
+
+    const warnings = panel.locator('.jp-NotebookRemote-pushWarnings');
+    await expect(warnings).toContainText(
+      'Pushed as saved, with 1 warning about the notebook format.'
+    );
+    await warnings.getByText('Details', { exact: true }).click();
+    await expect(warnings.locator('li')).toHaveText(
+      "metadata.authors 'Ada' is not of type 'array'"
+    );
+
+    await panel.getByRole('button', { name: 'Run', exact: true }).click();
+    await expect(runs(panel).first()).toHaveAttribute(
+      'data-status',
+      'completed',
+      { timeout: 60000 }
+    );
+  });
+
   test('cancel a long local run with the command: it ends canceled', async ({
     page
   }) => {

@@ -41,6 +41,10 @@ test.describe('Remote Notebooks on (fake) Losant', () => {
     // Push, then Run what was pushed.
     await panel.getByRole('button', { name: 'Push', exact: true }).click();
     await expect(panel.getByText('Pushed losant-story.ipynb.')).toBeVisible();
+    // A notebook JupyterLab made follows nbformat's schema: no warnings.
+    await expect(panel.locator('.jp-NotebookRemote-pushWarnings')).toHaveCount(
+      0
+    );
     await panel.getByRole('button', { name: 'Run', exact: true }).click();
 
     // The run shows up and reaches "completed" while we watch (no reload).
