@@ -11,11 +11,19 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from datetime import datetime, timedelta, timezone
-from typing import Any, Literal, Optional, TypeVar, Union
+from typing import Annotated, Any, Literal, Optional, TypeVar, Union
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
 from pydantic.alias_generators import to_camel
 
 from .errors import InvalidInput
@@ -54,6 +62,44 @@ OBJECT_ID_RE = re.compile(r"^[A-Fa-f0-9]{24}$")
 #: A run file's name as the files route serves it: one segment, no spaces.
 FILE_NAME_RE = re.compile(r"^[0-9A-Za-z_.-]{1,255}$")
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+
+#: A connection token: it travels in an HTTP header, which carries visible
+#: ASCII only (httpx refuses anything else), so that is all a token may hold.
+MAX_TOKEN_CHARS = 4096
+TOKEN_RE = re.compile(rf"^[!-~]{{1,{MAX_TOKEN_CHARS}}}$")
+_CHAR_NAMES = {" ": "a space", "\t": "a tab", "\n": "a line break", "\r": "a line break"}
+
+
+def _describe_char(ch: str) -> str:
+    """One character of a token, named so a user can find it (never the token)."""
+    if ch in _CHAR_NAMES:
+        return _CHAR_NAMES[ch]
+    code = f"U+{ord(ch):04X}"
+    if unicodedata.category(ch).startswith(("C", "Z")):
+        return f"an invisible character {code}"
+    name = unicodedata.name(ch, "")
+    return f"'{ch}', {code} {name}".rstrip()
+
+
+def token_problem(value: str) -> Optional[str]:
+    """What makes ``value`` unusable as a token, or None when it is usable.
+
+    Completes "the token ...". It names the first offending character and
+    its position, never the token or any other part of it, so it can go
+    into an error body or a log line.
+    """
+    if not value:
+        return "is empty"
+    if len(value) > MAX_TOKEN_CHARS:
+        return f"is {len(value)} characters long; at most {MAX_TOKEN_CHARS} are allowed"
+    for index, ch in enumerate(value):
+        if not "!" <= ch <= "~":
+            return (
+                f"contains a character that is not visible ASCII (position {index + 1}: "
+                f"{_describe_char(ch)}); a token is letters, digits and punctuation only, "
+                "so copy it again from the service (not from a document or e-mail)"
+            )
+    return None
 
 
 def as_utc(value: datetime) -> datetime:
@@ -241,13 +287,16 @@ class ConnectionList(CamelModel):
 
 
 class TokenBody(RequestModel):
-    token: str = Field(min_length=1, max_length=4096)
+    # Taken exactly as sent (not stripped), so the rule here is the spec's
+    # pattern; the panel trims what was pasted before sending it.
+    token: Annotated[str, StringConstraints(strip_whitespace=False)]
 
     @field_validator("token")
     @classmethod
-    def _no_whitespace(cls, value: str) -> str:
-        if any(ch.isspace() for ch in value):
-            raise ValueError("must not contain spaces or line breaks")
+    def _usable(cls, value: str) -> str:
+        problem = token_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
         return value
 
 

@@ -73,7 +73,7 @@ class ConnectionRegistry:
             if spec.provider_class.keeps_state:
                 data_dir = state_dir(local_data_dir, spec.id)
             context = ProviderContext(
-                tokens=token_source(spec, store, self._environ),
+                tokens=token_source(spec, store, self._environ, log),
                 http=http,
                 data_dir=data_dir,
                 server_base_url=server_base_url,
