@@ -316,24 +316,21 @@ class PushBody(RequestModel):
     path: str = Field(min_length=1, max_length=4096)
 
 
-def _context_text(value: Union[str, dict[str, Any], None]) -> Optional[str]:
-    """``templateContext`` as Losant wants it: JSON text of an object, <= 32767."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        if value.strip() == "":
-            return None
-        try:
-            parsed = json.loads(value)
-        except ValueError:
-            raise ValueError('must be a JSON object (e.g. {"site": "a"})') from None
-    else:
-        parsed = value
-    if not isinstance(parsed, dict):
+#: The longest ``templateContext``, as JSON text (Losant's limit).
+MAX_CONTEXT_CHARS = 32767
+
+
+def _context_text(value: Any) -> Optional[str]:
+    """``templateContext`` as Losant wants it: the JSON text of an object, <= 32767.
+
+    Only an object is taken, as the spec says: a string cannot be told
+    valid or not by the spec's schema, so it is not part of the contract.
+    """
+    if not isinstance(value, dict):
         raise ValueError('must be a JSON object (e.g. {"site": "a"})')
-    text = value if isinstance(value, str) else json.dumps(parsed, separators=(",", ":"))
-    if len(text) > 32767:
-        raise ValueError("must be at most 32767 characters of JSON")
+    text = json.dumps(value, separators=(",", ":"))
+    if len(text) > MAX_CONTEXT_CHARS:
+        raise ValueError(f"must be at most {MAX_CONTEXT_CHARS} characters of JSON")
     return text
 
 
@@ -341,9 +338,9 @@ class ExecuteBody(RequestModel):
     relative_to: Optional[Union[float, str]] = None
     template_context: Optional[Union[str, dict[str, Any]]] = None
 
-    @field_validator("template_context")
+    @field_validator("template_context", mode="before")
     @classmethod
-    def _context(cls, value: Union[str, dict[str, Any], None]) -> Optional[str]:
+    def _context(cls, value: Any) -> Optional[str]:
         return _context_text(value)
 
 
@@ -372,9 +369,9 @@ class InputExportBody(RequestModel):
             raise ValueError("must be an http(s) URL")
         return value
 
-    @field_validator("template_context")
+    @field_validator("template_context", mode="before")
     @classmethod
-    def _context(cls, value: Union[str, dict[str, Any], None]) -> Optional[str]:
+    def _context(cls, value: Any) -> Optional[str]:
         return _context_text(value)
 
 
@@ -394,6 +391,10 @@ def parse_body(model: type[ModelT], data: Any, *, connection: Optional[str] = No
             fields={"body": "must be a JSON object"},
             connection=connection,
         )
+    nulls = {key: "must not be null; leave it out instead" for key, v in data.items() if v is None}
+    if nulls:
+        summary = "; ".join(f"{k}: {v}" for k, v in nulls.items())
+        raise InvalidInput(f"Invalid request: {summary}", fields=nulls, connection=connection)
     try:
         return model.model_validate(data)
     except ValidationError as exc:

@@ -151,7 +151,7 @@ def parse_connection(
 ) -> ConnectionSpec:
     """Validate one ``connections`` entry; raise :class:`ConfigError` if wrong."""
     where = f"connection {conn_id!r}"
-    if not isinstance(conn_id, str) or not CONNECTION_ID_RE.match(conn_id):
+    if not isinstance(conn_id, str) or not CONNECTION_ID_RE.fullmatch(conn_id):
         raise ConfigError(
             where, "id", "must be 1-64 characters of a-z, 0-9, '_' or '-' (lower case)"
         )

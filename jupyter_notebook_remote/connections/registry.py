@@ -95,7 +95,7 @@ class ConnectionRegistry:
         return list(self._slots)
 
     def _slot(self, conn_id: str) -> _Slot:
-        if not CONNECTION_ID_RE.match(conn_id):
+        if not CONNECTION_ID_RE.fullmatch(conn_id):
             raise invalid("connection", "must be 1-64 characters of a-z, 0-9, '_' or '-'")
         slot = self._slots.get(conn_id)
         if slot is None:

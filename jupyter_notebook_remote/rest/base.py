@@ -201,10 +201,17 @@ class BaseHandler(ExtensionHandlerMixin, APIHandler):
         return raw or None
 
     def int_arg(self, name: str, default: int, low: int, high: int) -> int:
-        raw = self.get_query_argument(name, None)
-        if raw is None or raw == "":
+        """A whole-number query argument; ``default`` only when it is left out.
+
+        A present but empty value (``limit=``) is refused like any other
+        non-number, and so is one with spaces around it (Tornado would strip
+        them): the spec says integer, and a client that sends one meant
+        something.
+        """
+        raw = self.get_query_argument(name, None, strip=False)
+        if raw is None:
             return default
-        if not re.fullmatch(r"-?[0-9]{1,10}", raw.strip()):
+        if not re.fullmatch(r"-?[0-9]{1,10}", raw):
             raise invalid(name, f"must be a whole number from {low} to {high}")
         value = int(raw)
         if not low <= value <= high:
@@ -212,15 +219,23 @@ class BaseHandler(ExtensionHandlerMixin, APIHandler):
         return value
 
     def time_arg(self, name: str) -> Optional[datetime]:
-        raw = self.get_query_argument(name, None)
-        if raw is None or raw == "":
+        """A time query argument (ms since 1970, UTC); None only when it is left out."""
+        raw = self.get_query_argument(name, None, strip=False)
+        if raw is None:
             return None
-        if not re.fullmatch(r"[0-9]{1,15}", raw.strip()):
+        if not re.fullmatch(r"[0-9]{1,15}", raw):
             raise invalid(name, "must be a time in milliseconds since 1970-01-01 (UTC)")
         value = int(raw)
         if value > _MAX_MS:
             raise invalid(name, "is after the year 9999")
         return datetime.fromtimestamp(value / 1000, tz=timezone.utc)
+
+    def choice_arg(self, name: str, choices: tuple[str, ...]) -> Optional[str]:
+        """A query argument that must be one of ``choices``; None when left out."""
+        raw = self.get_query_argument(name, None, strip=False)
+        if raw is not None and raw not in choices:
+            raise invalid(name, f"must be one of {', '.join(choices)}, or left out")
+        return raw
 
     async def provider(self, conn: str) -> Provider:
         return await self.registry.get(conn)

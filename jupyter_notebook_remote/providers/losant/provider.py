@@ -205,11 +205,11 @@ class LosantProvider(RemoteProvider):
         """The extension's route for a run file Losant holds (the browser never
         gets Losant's own storage URL); None when there is nothing to fetch or
         the name is not one the route can carry."""
-        if not info.url or not FILE_NAME_RE.match(name) or name in (".", ".."):
+        if not info.url or not FILE_NAME_RE.fullmatch(name) or name in (".", ".."):
             return None
-        if not self.notebook_ids.pattern.match(notebook_id):
+        if not self.notebook_ids.pattern.fullmatch(notebook_id):
             return None
-        if not self.execution_ids.pattern.match(execution_id):
+        if not self.execution_ids.pattern.fullmatch(execution_id):
             return None
         return self.file_route(notebook_id, execution_id, name)
 
@@ -338,7 +338,7 @@ class LosantProvider(RemoteProvider):
             not_found=self.notebook_not_found(notebook_id),
         )
         ex_id = data.get("executionId") if isinstance(data, dict) else None
-        if not isinstance(ex_id, str) or not self.execution_ids.pattern.match(ex_id):
+        if not isinstance(ex_id, str) or not self.execution_ids.pattern.fullmatch(ex_id):
             raise self.unreadable("the execute answer has no valid executionId", response)
         return ex_id
 

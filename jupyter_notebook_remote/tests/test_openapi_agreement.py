@@ -1,0 +1,279 @@
+"""openapi.yaml and the server agree both ways: what the spec forbids is a 400
+naming the field, and every bound the server enforces is in the spec.
+
+The cases the issue listed (and the fuzzer, ``test_fuzz_openapi.py``, found)
+as regular tests: an empty or wrong-typed query value, an unknown
+``download``, a ``null`` body field, a ``templateContext`` that is not an
+object.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, get_args
+
+import nbformat
+import pytest
+import yaml
+
+from jupyter_notebook_remote import models
+from jupyter_notebook_remote.connections.config import load_provider_class
+from jupyter_notebook_remote.providers import PROVIDERS
+from jupyter_notebook_remote.rest import base
+from jupyter_notebook_remote.tests.memory_provider import MemoryProvider
+
+from .rest import call_api
+
+SPEC_PATH = Path(__file__).resolve().parent.parent / "rest" / "openapi.yaml"
+NB = "/connections/{conn}/notebooks/{nb}"
+
+
+@pytest.fixture(scope="module")
+def spec() -> dict[str, Any]:
+    with SPEC_PATH.open(encoding="utf-8") as f:
+        data: dict[str, Any] = yaml.safe_load(f)
+    return data
+
+
+def spec_match(pattern: str, value: str) -> bool:
+    """Whether ``value`` matches a spec pattern as JSON Schema reads it (ECMA:
+    ``$`` is the very end, where Python's also matches before a final newline)."""
+    python = pattern[:-1] + r"\Z" if pattern.endswith("$") else pattern
+    return re.search(python, value) is not None
+
+
+def query_schema(spec: dict[str, Any], path: str, verb: str, name: str) -> dict[str, Any]:
+    for param in spec["paths"][path][verb].get("parameters", []):
+        if param["name"] == name:
+            schema: dict[str, Any] = param["schema"]
+            if "$ref" in schema:
+                schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+            return schema
+    raise KeyError(name)
+
+
+# --------------------------------------------------------------------------- the bounds
+
+
+def test_every_query_bound_the_server_enforces_is_in_the_spec(spec: dict[str, Any]) -> None:
+    notebooks = "/connections/{conn}/notebooks"
+    assert query_schema(spec, notebooks, "get", "page")["maximum"] == models.MAX_PAGE
+    assert query_schema(spec, notebooks, "get", "perPage")["maximum"] == models.MAX_PER_PAGE
+    assert query_schema(spec, notebooks, "get", "filter")["maxLength"] == models.MAX_FILTER_CHARS
+    limit = query_schema(spec, f"{NB}/executions", "get", "limit")
+    assert (limit["minimum"], limit["maximum"]) == (1, models.MAX_EXECUTIONS_LIMIT)
+    for path, name in [(f"{NB}/executions", "since"), (f"{NB}/usage", "start")]:
+        assert query_schema(spec, path, "get", name)["maximum"] == base._MAX_MS
+    files = f"{NB}/executions/{{ex}}/files/{{name}}"
+    assert query_schema(spec, files, "get", "download")["enum"] == ["1", "true"]
+
+
+def test_the_token_rule_is_the_spec_s(spec: dict[str, Any]) -> None:
+    token = spec["components"]["schemas"]["TokenBody"]["properties"]["token"]
+    assert token["maxLength"] == models.MAX_TOKEN_CHARS
+    for value in ["abc", "!~", "café", "a b", "a\tb", "it\u2019s", "x\n", "", "a" * 4097]:
+        spec_ok = spec_match(token["pattern"], value) and 1 <= len(value) <= token["maxLength"]
+        assert spec_ok == (models.token_problem(value) is None), value
+
+
+def test_ids_in_the_spec_are_the_union_of_every_kind_s(spec: dict[str, Any]) -> None:
+    conn = spec["components"]["parameters"]["conn"]["schema"]["pattern"]
+    for value in ["local", "plant-a_2", "x" * 64, "", "x" * 65, "Plant", "local\n"]:
+        assert spec_match(conn, value) == bool(models.CONNECTION_ID_RE.fullmatch(value)), value
+    remote_id = spec["components"]["schemas"]["RemoteId"]
+    examples = {
+        "losant": "5f0c1a2b3c4d5e6f7a8b9c0d",
+        "local": "5f0c1a2b3c4d5e6f7a8b9c0d",
+        "civis": "123456789012",
+        "fourpointx": "0b5f0c1a-2b3c-4d5e-8f7a-8b9c0d1e2f3a",
+    }
+    for kind, dotted in PROVIDERS.items():
+        cls = load_provider_class(dotted)
+        for ids in (cls.notebook_ids, cls.execution_ids):
+            assert ids.pattern.fullmatch(examples[kind]), kind
+            assert spec_match(remote_id["pattern"], examples[kind])
+            assert len(examples[kind]) <= remote_id["maxLength"]
+            # Whatever a kind takes, the spec takes; what the spec refuses, every kind does.
+            for wrong in ["", "x", "1" * 13, "g" * 24, "5f0c1a2b3c4d5e6f7a8b9c0d0", "12\n"]:
+                assert not spec_match(remote_id["pattern"], wrong)
+                assert not ids.pattern.fullmatch(wrong), (kind, wrong)
+
+
+def test_the_file_name_rule_is_the_spec_s(spec: dict[str, Any]) -> None:
+    files = spec["paths"][f"{NB}/executions/{{ex}}/files/{{name}}"]
+    (name,) = [p for p in files["parameters"] if p.get("name") == "name"]
+    pattern = name["schema"]["pattern"]
+    for value in ["result.html", "a", "...", "x" * 255, ".", "..", "a b", "x" * 256, "é", "a\n"]:
+        server_ok = bool(models.FILE_NAME_RE.fullmatch(value)) and value not in (".", "..")
+        assert spec_match(pattern, value) == server_ok, value
+
+
+def test_the_image_versions_are_the_spec_s(spec: dict[str, Any]) -> None:
+    schemas = spec["components"]["schemas"]
+    wanted = list(
+        get_args(get_args(models.NotebookPatch.model_fields["image_version"].annotation)[0])
+    )
+    for name in ("NotebookCreate", "NotebookPatch"):
+        assert schemas[name]["properties"]["imageVersion"]["enum"] == wanted
+
+
+# --------------------------------------------------------------------------- live refusals
+
+
+@pytest.fixture
+def notebook_remote_config(notebook_remote_config: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **notebook_remote_config,
+        "provider_classes": {"memory": MemoryProvider},
+        "connections": {"mem": {"kind": "memory", "token": "t"}},
+        "local_enabled": False,
+    }
+
+
+@pytest.fixture
+def saved_notebook(jp_root_dir: Path) -> str:
+    (jp_root_dir / "a.ipynb").write_text(nbformat.writes(nbformat.v4.new_notebook()))
+    return "a.ipynb"
+
+
+async def a_run(jp_fetch: Any) -> tuple[str, str]:
+    """A pushed notebook of the memory connection with one run."""
+    _, data = await call_api(
+        jp_fetch, "POST", "connections", "mem", "notebooks", body={"name": "n"}
+    )
+    nb = data["id"]
+    await call_api(
+        jp_fetch, "POST", "connections", "mem", "notebooks", nb, "push", body={"path": "a.ipynb"}
+    )
+    _, data = await call_api(jp_fetch, "POST", "connections", "mem", "notebooks", nb, "executions")
+    return nb, data["executionId"]
+
+
+QUERY_CASES = [
+    ("executions", {"limit": ""}, "limit"),
+    ("executions", {"limit": "abc"}, "limit"),
+    ("executions", {"limit": "1.5"}, "limit"),
+    ("executions", {"limit": " 5"}, "limit"),
+    ("executions", {"limit": "0"}, "limit"),
+    ("executions", {"since": ""}, "since"),
+    ("executions", {"since": "soon"}, "since"),
+    ("executions", {"since": "-1"}, "since"),
+    ("executions", {"since": "253402300800000"}, "since"),
+    ("usage", {"start": ""}, "start"),
+    ("usage", {"end": "yesterday"}, "end"),
+    ("usage", {"end": "1e12"}, "end"),
+    ("usage", {"start": "2000", "end": "1000"}, "start"),
+    ("usage", {"start": "0", "end": str(400 * 86_400_000)}, "start"),
+    ("files/result.html", {"download": "AAA"}, "download"),
+    ("files/result.html", {"download": ""}, "download"),
+    ("files/result.html", {"download": "0"}, "download"),
+]
+
+
+@pytest.mark.parametrize(("where", "params", "field"), QUERY_CASES)
+@pytest.mark.usefixtures("saved_notebook")
+async def test_a_query_value_the_spec_forbids_is_refused(
+    jp_fetch: Any, where: str, params: dict[str, str], field: str
+) -> None:
+    nb, ex = await a_run(jp_fetch)
+    parts = ["executions", ex, *where.split("/")] if where.startswith("files") else [where]
+    response, data = await call_api(
+        jp_fetch, "GET", "connections", "mem", "notebooks", nb, *parts, params=params
+    )
+    assert response.code == 400, data
+    assert data["reason"] == "invalid_input"
+    assert list(data["fields"]) == [field]
+
+
+@pytest.mark.usefixtures("saved_notebook")
+async def test_an_id_with_a_final_newline_is_refused_not_looked_up(jp_fetch: Any) -> None:
+    nb, ex = await a_run(jp_fetch)
+    for parts in [(f"{nb}\n",), (nb, "executions", f"{ex}\n", "cancel")]:
+        response, data = await call_api(
+            jp_fetch,
+            "POST" if parts[-1] == "cancel" else "GET",
+            "connections",
+            "mem",
+            "notebooks",
+            *parts,
+        )
+        assert response.code == 400, data
+    response, data = await call_api(jp_fetch, "GET", "connections", "mem\n", "notebooks")
+    assert response.code == 400, data
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"page": ""}, {"perPage": ""}, {"page": "x"}, {"perPage": "0"}, {"page": "1000001"}],
+)
+@pytest.mark.usefixtures("saved_notebook")
+async def test_a_bad_notebook_list_query_is_refused(jp_fetch: Any, params: dict[str, str]) -> None:
+    response, data = await call_api(
+        jp_fetch, "GET", "connections", "mem", "notebooks", params=params
+    )
+    assert response.code == 400, data
+    assert list(data["fields"]) == list(params)
+
+
+@pytest.mark.usefixtures("saved_notebook")
+async def test_left_out_queries_take_their_defaults_and_download_is_an_attachment(
+    jp_fetch: Any, jp_serverapp: Any
+) -> None:
+    nb, ex = await a_run(jp_fetch)
+    for where in ("executions", "usage"):
+        response, _ = await call_api(jp_fetch, "GET", "connections", "mem", "notebooks", nb, where)
+        assert response.code == 200
+    response, data = await call_api(
+        jp_fetch, "GET", "connections", "mem", "notebooks", params={"filter": ""}
+    )
+    assert response.code == 200
+    assert data["perPage"] == 100
+    provider = jp_serverapp.web_app.settings["notebook_remote_state"].registry.provider_nowait(
+        "mem"
+    )
+    provider.finish(nb, ex)
+    for download, attached in [(None, False), ("1", True), ("true", True)]:
+        response, _ = await call_api(
+            jp_fetch,
+            "GET",
+            "connections",
+            "mem",
+            "notebooks",
+            nb,
+            "executions",
+            ex,
+            "files",
+            "result.html",
+            params={"download": download} if download else None,
+        )
+        assert response.code == 200
+        assert ("Content-Disposition" in response.headers) == attached
+
+
+BODY_CASES = [
+    ("PATCH", [], {"imageVersion": None}, "imageVersion"),
+    ("PATCH", [], {"name": None}, "name"),
+    ("PATCH", [], {"description": None}, "description"),
+    ("PATCH", [], {"name": "   "}, "name"),
+    ("POST", ["executions"], {"templateContext": None}, "templateContext"),
+    ("POST", ["executions"], {"templateContext": '{"site": "a"}'}, "templateContext"),
+    ("POST", ["executions"], {"templateContext": ""}, "templateContext"),
+    ("POST", ["executions"], {"relativeTo": None}, "relativeTo"),
+    ("POST", ["input-export"], {"email": None}, "email"),
+    ("POST", ["input-export"], {"templateContext": "[1]"}, "templateContext"),
+]
+
+
+@pytest.mark.parametrize(("method", "where", "body", "field"), BODY_CASES)
+@pytest.mark.usefixtures("saved_notebook")
+async def test_a_body_field_the_spec_forbids_is_refused(
+    jp_fetch: Any, method: str, where: list[str], body: Any, field: str
+) -> None:
+    nb, _ = await a_run(jp_fetch)
+    response, data = await call_api(
+        jp_fetch, method, "connections", "mem", "notebooks", nb, *where, body=body
+    )
+    assert response.code == 400, data
+    assert data["reason"] == "invalid_input"
+    assert list(data["fields"]) == [field]
