@@ -86,6 +86,10 @@ def check_authenticated(handlers: Iterable[type[tornado.web.RequestHandler]]) ->
         )
 
 
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
 # --------------------------------------------------------------------------- base
 
 
@@ -182,7 +186,8 @@ class BaseHandler(ExtensionHandlerMixin, APIHandler):
                 return {}
             raise InvalidInput("The request needs a JSON body.", fields={"body": "is missing"})
         try:
-            return json.loads(raw)
+            # NaN and Infinity are Python's extension, not JSON: no remote takes them.
+            return json.loads(raw, parse_constant=_not_json)
         except (ValueError, UnicodeDecodeError):
             raise InvalidInput(
                 "The request body is not valid JSON.", fields={"body": "is not valid JSON"}

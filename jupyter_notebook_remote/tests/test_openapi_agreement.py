@@ -9,7 +9,9 @@ object.
 
 from __future__ import annotations
 
+import json
 import re
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, get_args
 
@@ -19,7 +21,9 @@ import yaml
 
 from jupyter_notebook_remote import models
 from jupyter_notebook_remote.connections.config import load_provider_class
+from jupyter_notebook_remote.errors import InvalidInput
 from jupyter_notebook_remote.providers import PROVIDERS
+from jupyter_notebook_remote.push.upload import check_api_path
 from jupyter_notebook_remote.rest import base
 from jupyter_notebook_remote.tests.memory_provider import MemoryProvider
 
@@ -107,6 +111,26 @@ def test_the_file_name_rule_is_the_spec_s(spec: dict[str, Any]) -> None:
     for value in ["result.html", "a", "...", "x" * 255, ".", "..", "a b", "x" * 256, "é", "a\n"]:
         server_ok = bool(models.FILE_NAME_RE.fullmatch(value)) and value not in (".", "..")
         assert spec_match(pattern, value) == server_ok, value
+
+
+def test_the_text_rules_of_the_bodies_are_the_spec_s(spec: dict[str, Any]) -> None:
+    """Spelled alike for Python and JSON Schema: no \\s, whose Unicode members differ."""
+    schemas = spec["components"]["schemas"]
+    export = schemas["InputExportBody"]["properties"]
+    assert export["email"]["pattern"] == models.EMAIL_RE.pattern
+    assert export["callbackUrl"]["pattern"] == models.CALLBACK_URL_RE.pattern
+    name = schemas["NotebookCreate"]["properties"]["name"]["pattern"]
+    for value in ["x", "  x ", " ", "\t\n", "\x1c", "\u00a0", "\ufeff"]:
+        blank = not value.strip(models.TRIMMED)
+        assert spec_match(name, value) == (not blank), repr(value)
+    path = schemas["PushBody"]["properties"]["path"]["pattern"]
+    for value in ["a.ipynb", "w/r.IPYNB", "é:a.ipynb", "a/.b/c.ipynb", "a//b.ipynb", "C:x.ipynb"]:
+        try:
+            check_api_path(value)
+            server_ok = not any(part.startswith(".") for part in value.split("/"))
+        except InvalidInput:
+            server_ok = False
+        assert spec_match(path, value) == server_ok, value
 
 
 def test_the_image_versions_are_the_spec_s(spec: dict[str, Any]) -> None:
@@ -260,7 +284,20 @@ BODY_CASES = [
     ("POST", ["executions"], {"templateContext": '{"site": "a"}'}, "templateContext"),
     ("POST", ["executions"], {"templateContext": ""}, "templateContext"),
     ("POST", ["executions"], {"relativeTo": None}, "relativeTo"),
+    ("POST", ["executions"], {"relativeTo": False}, "relativeTo"),
+    ("POST", ["executions"], {"relativeTo": "soon"}, "relativeTo"),
+    ("POST", ["executions"], {"relativeTo": "2024-05-01"}, "relativeTo"),
+    ("POST", ["executions"], {"relativeTo": "2024-13-01T08:00:00Z"}, "relativeTo"),
     ("POST", ["input-export"], {"email": None}, "email"),
+    ("POST", ["input-export"], {"email": ""}, "email"),
+    ("POST", ["input-export"], {"callbackUrl": ""}, "callbackUrl"),
+    ("POST", ["input-export"], {"callbackUrl": " https://example.com/x"}, "callbackUrl"),
+    ("POST", ["input-export"], {"callbackUrl": "ftp://example.com/x"}, "callbackUrl"),
+    ("POST", ["input-export"], {"callbackUrl": "https://\u00f7<x"}, "callbackUrl"),
+    ("POST", ["input-export"], {"callbackUrl": "https://example.com/a#b"}, "callbackUrl"),
+    ("POST", ["input-export"], {"email": "a\b@example.com"}, "email"),
+    ("POST", ["input-export"], {"relativeTo": True}, "relativeTo"),
+    ("POST", ["push"], {"path": " a.ipynb "}, "path"),
     ("POST", ["input-export"], {"templateContext": "[1]"}, "templateContext"),
 ]
 
@@ -277,3 +314,92 @@ async def test_a_body_field_the_spec_forbids_is_refused(
     assert response.code == 400, data
     assert data["reason"] == "invalid_input"
     assert list(data["fields"]) == [field]
+
+
+@pytest.mark.usefixtures("saved_notebook")
+async def test_a_body_with_nan_is_not_json(jp_fetch: Any) -> None:
+    nb, _ = await a_run(jp_fetch)
+    response = await jp_fetch(
+        "notebook-remote",
+        "connections",
+        "mem",
+        "notebooks",
+        nb,
+        "executions",
+        method="POST",
+        body='{"relativeTo": NaN}',
+        raise_error=False,
+    )
+    assert response.code == 400
+    assert json.loads(response.body)["fields"] == {"body": "is not valid JSON"}
+
+
+@pytest.mark.usefixtures("saved_notebook")
+async def test_what_the_spec_allows_is_taken(jp_fetch: Any, jp_serverapp: Any) -> None:
+    nb, _ = await a_run(jp_fetch)
+    for body in [
+        {"relativeTo": 1570549199451},
+        {"relativeTo": "2024-05-01T08:00:00Z"},
+        {"relativeTo": "2024-05-01t08:00:00.5+02:00", "templateContext": {"site": "a"}},
+    ]:
+        response, data = await call_api(
+            jp_fetch, "POST", "connections", "mem", "notebooks", nb, "executions", body=body
+        )
+        assert response.code == 202, (body, data)
+    response, data = await call_api(
+        jp_fetch,
+        "PATCH",
+        "connections",
+        "mem",
+        "notebooks",
+        nb,
+        body={"name": "  Report  ", "description": " about it "},
+    )
+    assert response.code == 200, data
+    assert (data["name"], data["description"]) == ("Report", "about it")
+    response, data = await call_api(
+        jp_fetch,
+        "POST",
+        "connections",
+        "mem",
+        "notebooks",
+        nb,
+        "input-export",
+        body={"email": "me@example.com", "callbackUrl": "https://example.com/hook"},
+    )
+    assert response.code == 202, data
+
+
+def test_every_operation_that_reaches_a_provider_documents_its_failures(
+    spec: dict[str, Any],
+) -> None:
+    """A remote may answer 409 or 429 to anything, and ``local`` may fail (500)."""
+    for path, item in spec["paths"].items():
+        if "{nb}" not in path and not path.endswith("/notebooks"):
+            continue
+        for verb, operation in item.items():
+            if verb in ("get", "post", "patch", "delete"):
+                wanted = {"400", "403", "404", "409", "429", "500", "502", "504"}
+                assert wanted <= set(operation["responses"]), (verb, path)
+
+
+@pytest.mark.usefixtures("saved_notebook")
+async def test_usage_up_to_the_last_time_the_spec_allows(jp_fetch: Any) -> None:
+    """Found by the fuzzer: a range ending on 9999-12-31 was a 500 (no day after it)."""
+    nb, _ = await a_run(jp_fetch)
+    end = base._MAX_MS
+    response, data = await call_api(
+        jp_fetch,
+        "GET",
+        "connections",
+        "mem",
+        "notebooks",
+        nb,
+        "usage",
+        params={"start": str(end - 86_400_000), "end": str(end)},
+    )
+    assert response.code == 200, data
+    assert [day["date"] for day in data["days"]] == ["9999-12-30", "9999-12-31"]
+    # Every kind counts its days with the one function that has the fix.
+    last = datetime.fromtimestamp(end / 1000, tz=timezone.utc)
+    assert list(models.usage_days(last, last)) == ["9999-12-31"]

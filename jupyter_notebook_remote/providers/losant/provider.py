@@ -31,7 +31,7 @@ from typing import Any, ClassVar, Optional
 import httpx
 from pydantic import ValidationError
 
-from ...errors import NotFound
+from ...errors import Conflict, InvalidInput, NotFound
 from ...http import MultipartBody, MultipartFile, NotFoundHint, truncate
 from ...models import (
     FILE_NAME_RE,
@@ -403,16 +403,25 @@ class LosantProvider(RemoteProvider):
         )
 
     async def cancel(self, notebook_id: str, execution_id: str) -> None:
-        data, response = await self.call_json(
-            "POST",
-            self._nb_path(notebook_id, "cancelExecution"),
-            params=[("executionId", execution_id)],
-            not_found=(
-                "execution_not_found",
-                f"Execution {execution_id} of notebook {notebook_id} was not found at "
-                f"{self.http.host}.",
-            ),
-        )
+        try:
+            data, response = await self.call_json(
+                "POST",
+                self._nb_path(notebook_id, "cancelExecution"),
+                params=[("executionId", execution_id)],
+                not_found=(
+                    "execution_not_found",
+                    f"Execution {execution_id} of notebook {notebook_id} was not found at "
+                    f"{self.http.host}.",
+                ),
+            )
+        except InvalidInput as exc:
+            # The ids were checked before sending, so Losant's 400 here is the
+            # run's state ("has already finished"): a conflict, as on every kind.
+            if exc.remote_status != 400:
+                raise
+            raise Conflict(
+                exc.message, reason="already_finished", connection=exc.connection, remote_status=400
+            ) from None
         self._success(data, "cancel", response)
 
     async def usage(self, notebook_id: str, *, start: datetime, end: datetime) -> Usage:
