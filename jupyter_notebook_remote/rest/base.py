@@ -181,7 +181,8 @@ class BaseHandler(ExtensionHandlerMixin, APIHandler):
 
     def json_body(self, *, optional: bool = False) -> Any:
         raw = self.request.body
-        if not raw or not raw.strip():
+        # Only no body at all is "no body": white space alone is not JSON.
+        if not raw:
             if optional:
                 return {}
             raise InvalidInput("The request needs a JSON body.", fields={"body": "is missing"})

@@ -317,7 +317,17 @@ async def test_a_body_field_the_spec_forbids_is_refused(
 
 
 @pytest.mark.usefixtures("saved_notebook")
-async def test_a_body_with_nan_is_not_json(jp_fetch: Any) -> None:
+@pytest.mark.parametrize(
+    ("where", "raw"),
+    [
+        ("executions", '{"relativeTo": NaN}'),
+        ("executions", '{"relativeTo": Infinity}'),
+        # Found by the fuzzer: white space alone was taken for "no body".
+        ("executions", "\r\n"),
+        ("input-export", " "),
+    ],
+)
+async def test_a_body_that_is_not_json_is_refused(jp_fetch: Any, where: str, raw: str) -> None:
     nb, _ = await a_run(jp_fetch)
     response = await jp_fetch(
         "notebook-remote",
@@ -325,13 +335,26 @@ async def test_a_body_with_nan_is_not_json(jp_fetch: Any) -> None:
         "mem",
         "notebooks",
         nb,
-        "executions",
+        where,
         method="POST",
-        body='{"relativeTo": NaN}',
+        body=raw,
         raise_error=False,
     )
     assert response.code == 400
     assert json.loads(response.body)["fields"] == {"body": "is not valid JSON"}
+    # No body at all is still "no options".
+    response = await jp_fetch(
+        "notebook-remote",
+        "connections",
+        "mem",
+        "notebooks",
+        nb,
+        where,
+        method="POST",
+        body=b"",
+        raise_error=False,
+    )
+    assert response.code == 202
 
 
 @pytest.mark.usefixtures("saved_notebook")
