@@ -305,4 +305,8 @@ def test_the_server_keeps_the_spec(fuzz_server: ChildServer, conn: str) -> None:
     finished = [e for e in events if isinstance(e, ScenarioFinished) and e.is_test_scenario]
     assert finished, "schemathesis ran nothing"
     found = failures(events)
-    assert not found, f"{len(found)} disagreements with openapi.yaml:\n" + "\n".join(found)
+    assert not found, (
+        f"{len(found)} disagreements with openapi.yaml:\n"
+        + "\n".join(found)
+        + f"\n--- the end of the server's log ---\n{fuzz_server.log_tail()}"
+    )

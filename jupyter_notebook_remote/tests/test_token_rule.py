@@ -198,3 +198,25 @@ def test_a_bad_losant_environment_token_stops_start_up() -> None:
     assert err.value.field == "token_env"
     assert "LOSANT_API_TOKEN" in str(err.value)
     assert "café" not in str(err.value)
+
+
+@pytest.fixture
+def strict_server_config(jp_server_config: dict[str, Any]) -> dict[str, Any]:
+    """A server whose extension failing to load fails the test, as a user's would not start."""
+    jp_server_config["ServerApp"]["reraise_server_extension_failures"] = True
+    return jp_server_config
+
+
+def test_a_bad_configured_token_stops_the_real_server(
+    request: pytest.FixtureRequest, strict_server_config: dict[str, Any]
+) -> None:
+    strict_server_config["NotebookRemote"]["connections"] = {
+        "plant-a": {
+            "kind": "losant",
+            "application_id": "575ec8687ae143cd83dc4a97",
+            "token": "it\u2019s",
+        }
+    }
+    with pytest.raises(ConfigError, match=r"connection 'plant-a': token contains") as err:
+        request.getfixturevalue("jp_serverapp")
+    assert "it\u2019s" not in str(err.value)
