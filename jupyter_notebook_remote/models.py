@@ -11,11 +11,17 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal, Optional, TypeVar, Union
-from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 from pydantic.alias_generators import to_camel
 
 from .errors import InvalidInput
@@ -53,7 +59,55 @@ CONNECTION_ID_RE = re.compile(r"^[a-z0-9_-]{1,64}$")
 OBJECT_ID_RE = re.compile(r"^[A-Fa-f0-9]{24}$")
 #: A run file's name as the files route serves it: one segment, no spaces.
 FILE_NAME_RE = re.compile(r"^[0-9A-Za-z_.-]{1,255}$")
-EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+# The patterns below are the spec's, spelled so that Python and JSON Schema
+# (ECMA) read them alike: explicit ASCII classes, never \s, whose Unicode
+# members differ between the two.
+EMAIL_RE = re.compile(r"^[^@\x00-\x20\x7f]{1,64}@[^@\x00-\x20\x7f]+\.[^@\x00-\x20\x7f]+$")
+#: An input export's callback: an http(s) URL with a host name, an optional
+#: port, path and query; a subset of RFC 3986 (which the remote checks).
+CALLBACK_URL_RE = re.compile(
+    r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?([/?]([A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*)?$"
+)
+#: What a notebook's name and description are trimmed of: ASCII white space.
+TRIMMED = " \t\n\r\f\v"
+
+#: A connection token: it travels in an HTTP header, which carries visible
+#: ASCII only (httpx refuses anything else), so that is all a token may hold.
+MAX_TOKEN_CHARS = 4096
+TOKEN_RE = re.compile(rf"^[!-~]{{1,{MAX_TOKEN_CHARS}}}$")
+_CHAR_NAMES = {" ": "a space", "\t": "a tab", "\n": "a line break", "\r": "a line break"}
+
+
+def _describe_char(ch: str) -> str:
+    """One character of a token, named so a user can find it (never the token)."""
+    if ch in _CHAR_NAMES:
+        return _CHAR_NAMES[ch]
+    code = f"U+{ord(ch):04X}"
+    if unicodedata.category(ch).startswith(("C", "Z")):
+        return f"an invisible character {code}"
+    name = unicodedata.name(ch, "")
+    return f"'{ch}', {code} {name}".rstrip()
+
+
+def token_problem(value: str) -> Optional[str]:
+    """What makes ``value`` unusable as a token, or None when it is usable.
+
+    Completes "the token ...". It names the first offending character and
+    its position, never the token or any other part of it, so it can go
+    into an error body or a log line.
+    """
+    if not value:
+        return "is empty"
+    if len(value) > MAX_TOKEN_CHARS:
+        return f"is {len(value)} characters long; at most {MAX_TOKEN_CHARS} are allowed"
+    for index, ch in enumerate(value):
+        if not "!" <= ch <= "~":
+            return (
+                f"contains a character that is not visible ASCII (position {index + 1}: "
+                f"{_describe_char(ch)}); a token is letters, digits and punctuation only, "
+                "so copy it again from the service (not from a document or e-mail)"
+            )
+    return None
 
 
 def as_utc(value: datetime) -> datetime:
@@ -92,11 +146,14 @@ class CamelModel(BaseModel):
 
 
 class RequestModel(CamelModel):
-    """Request body base: unknown keys are an error, so typos are caught."""
+    """Request body base: unknown keys are an error, so typos are caught.
 
-    model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, extra="forbid", str_strip_whitespace=True
-    )
+    Text is checked as it was sent, so each bound is the spec's; the fields
+    that trim surrounding white space (a notebook's name and description)
+    do it after the check.
+    """
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 
 
 # --------------------------------------------------------------------------- responses
@@ -212,12 +269,9 @@ def usage_days(start: datetime, end: datetime) -> dict[str, UsageDay]:
     """
     first = start.astimezone(timezone.utc).date()
     last = end.astimezone(timezone.utc).date()
-    days: dict[str, UsageDay] = {}
-    day = first
-    while day <= last:
-        days[day.isoformat()] = UsageDay(date=day.isoformat())
-        day += timedelta(days=1)
-    return days
+    # Counted, not stepped past ``last``: the day after 9999-12-31 does not exist.
+    dates = (first + timedelta(days=n) for n in range((last - first).days + 1))
+    return {day.isoformat(): UsageDay(date=day.isoformat()) for day in dates}
 
 
 class Usage(CamelModel):
@@ -255,23 +309,43 @@ class ConnectionList(CamelModel):
 
 
 class TokenBody(RequestModel):
-    token: str = Field(min_length=1, max_length=4096)
+    # Taken exactly as sent, so the rule here is the spec's pattern; the
+    # panel trims what was pasted before sending it.
+    token: str
 
     @field_validator("token")
     @classmethod
-    def _no_whitespace(cls, value: str) -> str:
-        if any(ch.isspace() for ch in value):
-            raise ValueError("must not contain spaces or line breaks")
+    def _usable(cls, value: str) -> str:
+        problem = token_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
         return value
 
 
-class NotebookCreate(RequestModel):
+class _NotebookText(RequestModel):
+    """A notebook's name and description, trimmed of surrounding white space
+    once their lengths were checked as sent."""
+
+    @field_validator("name", check_fields=False)
+    @classmethod
+    def _name(cls, value: Optional[str]) -> Optional[str]:
+        if value is not None and not value.strip(TRIMMED):
+            raise ValueError("must not be blank")
+        return value.strip(TRIMMED) if value is not None else None
+
+    @field_validator("description", check_fields=False)
+    @classmethod
+    def _description(cls, value: Optional[str]) -> Optional[str]:
+        return value.strip(TRIMMED) if value is not None else None
+
+
+class NotebookCreate(_NotebookText):
     name: str = Field(min_length=1, max_length=1024)
     description: Optional[str] = Field(default=None, max_length=32767)
     image_version: Optional[Literal["v1", "v2", "v3", "v4"]] = None
 
 
-class NotebookPatch(RequestModel):
+class NotebookPatch(_NotebookText):
     name: Optional[str] = Field(default=None, min_length=1, max_length=1024)
     description: Optional[str] = Field(default=None, max_length=32767)
     image_version: Optional[Literal["v1", "v2", "v3", "v4"]] = None
@@ -281,34 +355,60 @@ class PushBody(RequestModel):
     path: str = Field(min_length=1, max_length=4096)
 
 
-def _context_text(value: Union[str, dict[str, Any], None]) -> Optional[str]:
-    """``templateContext`` as Losant wants it: JSON text of an object, <= 32767."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        if value.strip() == "":
-            return None
-        try:
-            parsed = json.loads(value)
-        except ValueError:
-            raise ValueError('must be a JSON object (e.g. {"site": "a"})') from None
-    else:
-        parsed = value
-    if not isinstance(parsed, dict):
+#: The longest ``templateContext``, as JSON text (Losant's limit).
+MAX_CONTEXT_CHARS = 32767
+
+
+def _context_text(value: Any) -> Optional[str]:
+    """``templateContext`` as Losant wants it: the JSON text of an object, <= 32767.
+
+    Only an object is taken, as the spec says: a string cannot be told
+    valid or not by the spec's schema, so it is not part of the contract.
+    """
+    if not isinstance(value, dict):
         raise ValueError('must be a JSON object (e.g. {"site": "a"})')
-    text = value if isinstance(value, str) else json.dumps(parsed, separators=(",", ":"))
-    if len(text) > 32767:
-        raise ValueError("must be at most 32767 characters of JSON")
+    text = json.dumps(value, separators=(",", ":"))
+    if len(text) > MAX_CONTEXT_CHARS:
+        raise ValueError(f"must be at most {MAX_CONTEXT_CHARS} characters of JSON")
     return text
+
+
+#: An RFC 3339 date-time, as the spec's ``format: date-time`` means it.
+DATE_TIME_RE = re.compile(
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$"
+)
+
+
+def _relative_time(value: Any) -> Union[float, str]:
+    """``relativeTo``: ms since 1970 (a number), or an RFC 3339 date-time text.
+
+    Checked here, not left to the remote: Losant answers "not a date" as a
+    400 of its own, and ``true`` would pass as the number 1.
+    """
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str) and DATE_TIME_RE.fullmatch(value):
+        try:
+            parse_time(value)
+        except ValueError:
+            pass
+        else:
+            return value
+    raise ValueError("must be a time: ms since 1970, or a date-time like 2024-05-01T08:00:00Z")
 
 
 class ExecuteBody(RequestModel):
     relative_to: Optional[Union[float, str]] = None
     template_context: Optional[Union[str, dict[str, Any]]] = None
 
-    @field_validator("template_context")
+    @field_validator("relative_to", mode="before")
     @classmethod
-    def _context(cls, value: Union[str, dict[str, Any], None]) -> Optional[str]:
+    def _relative_to(cls, value: Any) -> Union[float, str]:
+        return _relative_time(value)
+
+    @field_validator("template_context", mode="before")
+    @classmethod
+    def _context(cls, value: Any) -> Optional[str]:
         return _context_text(value)
 
 
@@ -318,28 +418,28 @@ class InputExportBody(RequestModel):
     relative_to: Optional[Union[float, str]] = None
     template_context: Optional[Union[str, dict[str, Any]]] = None
 
+    @field_validator("relative_to", mode="before")
+    @classmethod
+    def _relative_to(cls, value: Any) -> Union[float, str]:
+        return _relative_time(value)
+
     @field_validator("email")
     @classmethod
-    def _email(cls, value: Optional[str]) -> Optional[str]:
-        if value in (None, ""):
-            return None
-        if not EMAIL_RE.match(value):
+    def _email(cls, value: str) -> str:
+        if not EMAIL_RE.fullmatch(value):
             raise ValueError("is not an email address (name@example.com)")
         return value
 
     @field_validator("callback_url")
     @classmethod
-    def _url(cls, value: Optional[str]) -> Optional[str]:
-        if value in (None, ""):
-            return None
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError("must be an http(s) URL")
+    def _url(cls, value: str) -> str:
+        if not CALLBACK_URL_RE.fullmatch(value):
+            raise ValueError("must be an http(s) URL (https://host/path, without a #fragment)")
         return value
 
-    @field_validator("template_context")
+    @field_validator("template_context", mode="before")
     @classmethod
-    def _context(cls, value: Union[str, dict[str, Any], None]) -> Optional[str]:
+    def _context(cls, value: Any) -> Optional[str]:
         return _context_text(value)
 
 
@@ -359,6 +459,10 @@ def parse_body(model: type[ModelT], data: Any, *, connection: Optional[str] = No
             fields={"body": "must be a JSON object"},
             connection=connection,
         )
+    nulls = {key: "must not be null; leave it out instead" for key, v in data.items() if v is None}
+    if nulls:
+        summary = "; ".join(f"{k}: {v}" for k, v in nulls.items())
+        raise InvalidInput(f"Invalid request: {summary}", fields=nulls, connection=connection)
     try:
         return model.model_validate(data)
     except ValidationError as exc:

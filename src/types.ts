@@ -194,8 +194,10 @@ export interface INotebookPatch {
 }
 
 export interface IExecuteBody {
+  /** ms since 1970, or an RFC 3339 date-time. */
   relativeTo?: number | string;
-  templateContext?: string | { [key: string]: unknown };
+  /** A JSON object (the server refuses its JSON text). */
+  templateContext?: { [key: string]: unknown };
 }
 
 export interface IInputExportBody {

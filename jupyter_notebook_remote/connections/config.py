@@ -23,7 +23,7 @@ from typing import Any, Optional, Union
 from urllib.parse import urlsplit
 
 from ..credentials import TokenStore
-from ..models import CONNECTION_ID_RE
+from ..models import CONNECTION_ID_RE, token_problem
 from ..providers.base import ConnectionConfig, Provider, TokenSource
 
 #: The embedded default connection: its id, and the kind serving it.
@@ -151,7 +151,7 @@ def parse_connection(
 ) -> ConnectionSpec:
     """Validate one ``connections`` entry; raise :class:`ConfigError` if wrong."""
     where = f"connection {conn_id!r}"
-    if not isinstance(conn_id, str) or not CONNECTION_ID_RE.match(conn_id):
+    if not isinstance(conn_id, str) or not CONNECTION_ID_RE.fullmatch(conn_id):
         raise ConfigError(
             where, "id", "must be 1-64 characters of a-z, 0-9, '_' or '-' (lower case)"
         )
@@ -200,8 +200,9 @@ def parse_connection(
         if not isinstance(token, str) or not token.strip():
             raise ConfigError(where, "token", "must be a non-empty string")
         token = token.strip()
-        if any(ch.isspace() for ch in token):
-            raise ConfigError(where, "token", "must not contain spaces or line breaks")
+        problem = token_problem(token)
+        if problem is not None:
+            raise ConfigError(where, "token", problem)
     token_env = _optional_str(where, entry, "token_env")
     if token_env is not None and not _ENV_NAME_RE.match(token_env):
         raise ConfigError(where, "token_env", f"{token_env!r} is not an environment variable name")
@@ -336,6 +337,7 @@ def build_specs(
         if local is not None:
             specs.append(local)
     for spec in specs:
+        check_token_env(spec, environ)
         if spec.token_env and not spec.token and not environ.get(spec.token_env):
             log.warning(
                 "Connection '%s': environment variable %s is not set; set it or a token "
@@ -350,6 +352,21 @@ def build_specs(
                 spec.config.kind,
             )
     return specs
+
+
+def check_token_env(spec: ConnectionSpec, environ: Mapping[str, str]) -> None:
+    """Refuse to start when ``token_env``'s variable holds an unusable token.
+
+    Such a token would fail every call on the connection; saying so at
+    start-up, naming the connection and the variable, is the clearer failure.
+    """
+    value = environ.get(spec.token_env) if spec.token_env else None
+    if not value or not value.strip():
+        return
+    problem = token_problem(value.strip())
+    if problem is not None:
+        where = f"connection {spec.id!r}"
+        raise ConfigError(where, "token_env", f"({spec.token_env}): the token {problem}")
 
 
 def choose_default(specs: list[ConnectionSpec], default_connection: str) -> Optional[str]:
@@ -371,19 +388,50 @@ def choose_default(specs: list[ConnectionSpec], default_connection: str) -> Opti
 
 
 def token_source(
-    spec: ConnectionSpec, store: TokenStore, environ: Mapping[str, str]
+    spec: ConnectionSpec,
+    store: TokenStore,
+    environ: Mapping[str, str],
+    log: Optional[logging.Logger] = None,
 ) -> TokenSource:
-    """Stored token (set from the UI), else configured token, else environment."""
+    """Stored token (set from the UI), else configured token, else environment.
+
+    A stored token that breaks the token rule (a store written before the
+    rule, or edited by hand) is passed over as if forgotten, with an error in
+    the server log naming the connection and telling to set it again: sent,
+    it would turn every call into a failure to encode the header. The
+    configured and environment tokens were checked at start-up; an
+    environment value is stripped of surrounding white space, as a shell's
+    ``$(cat file)`` or a ``.env`` line may leave it.
+    """
     conn_id, configured, env_name = spec.id, spec.token, spec.token_env
+    logger = log or logging.getLogger("jupyter_notebook_remote")
+    warned: set[int] = set()
+
+    def usable(value: Optional[str], where: str) -> Optional[str]:
+        if not value:
+            return None
+        problem = token_problem(value)
+        if problem is None:
+            return value
+        if hash(value) not in warned:
+            warned.add(hash(value))
+            logger.error(
+                "Connection '%s': the token %s %s; it is ignored. Set the token again "
+                "from the Remote Notebooks panel.",
+                conn_id,
+                where,
+                problem,
+            )
+        return None
 
     def tokens() -> Optional[str]:
-        stored = store.get(conn_id)
+        stored = usable(store.get(conn_id), "stored from the panel")
         if stored:
             return stored
         if configured:
             return configured
         if env_name:
-            return environ.get(env_name) or None
+            return usable((environ.get(env_name) or "").strip(), f"in {env_name}")
         return None
 
     return tokens

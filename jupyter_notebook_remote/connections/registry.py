@@ -73,7 +73,7 @@ class ConnectionRegistry:
             if spec.provider_class.keeps_state:
                 data_dir = state_dir(local_data_dir, spec.id)
             context = ProviderContext(
-                tokens=token_source(spec, store, self._environ),
+                tokens=token_source(spec, store, self._environ, log),
                 http=http,
                 data_dir=data_dir,
                 server_base_url=server_base_url,
@@ -95,7 +95,7 @@ class ConnectionRegistry:
         return list(self._slots)
 
     def _slot(self, conn_id: str) -> _Slot:
-        if not CONNECTION_ID_RE.match(conn_id):
+        if not CONNECTION_ID_RE.fullmatch(conn_id):
             raise invalid("connection", "must be 1-64 characters of a-z, 0-9, '_' or '-'")
         slot = self._slots.get(conn_id)
         if slot is None:

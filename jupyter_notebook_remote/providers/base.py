@@ -197,7 +197,7 @@ class IdFormat:
     lower: bool = False
 
     def check(self, field_name: str, value: Any, *, connection: Optional[str] = None) -> str:
-        if not isinstance(value, str) or not self.pattern.match(value):
+        if not isinstance(value, str) or not self.pattern.fullmatch(value):
             raise invalid(field_name, f"must be {self.description}", connection=connection)
         return value.lower() if self.lower else value
 

@@ -20,6 +20,7 @@ import asyncio
 import json
 import os
 import posixpath
+import string
 from collections.abc import AsyncIterator
 from typing import Any, Callable, Optional
 
@@ -49,7 +50,7 @@ def check_api_path(path: str) -> str:
     if (
         path.startswith(("/", "\\"))
         or os.path.splitdrive(path)[0]
-        or (len(path) > 1 and path[1] == ":" and path[0].isalpha())
+        or (len(path) > 1 and path[1] == ":" and path[0] in string.ascii_letters)
     ):
         raise invalid("path", "must be relative to the Jupyter root (no leading '/' or drive)")
     parts = path.replace("\\", "/").split("/")

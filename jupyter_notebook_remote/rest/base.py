@@ -89,6 +89,10 @@ def check_authenticated(handlers: Iterable[type[tornado.web.RequestHandler]]) ->
         )
 
 
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
 # --------------------------------------------------------------------------- base
 
 
@@ -180,12 +184,14 @@ class BaseHandler(ExtensionHandlerMixin, APIHandler):
 
     def json_body(self, *, optional: bool = False) -> Any:
         raw = self.request.body
-        if not raw or not raw.strip():
+        # Only no body at all is "no body": white space alone is not JSON.
+        if not raw:
             if optional:
                 return {}
             raise InvalidInput("The request needs a JSON body.", fields={"body": "is missing"})
         try:
-            return json.loads(raw)
+            # NaN and Infinity are Python's extension, not JSON: no remote takes them.
+            return json.loads(raw, parse_constant=_not_json)
         except (ValueError, UnicodeDecodeError):
             raise InvalidInput(
                 "The request body is not valid JSON.", fields={"body": "is not valid JSON"}
@@ -204,10 +210,17 @@ class BaseHandler(ExtensionHandlerMixin, APIHandler):
         return raw or None
 
     def int_arg(self, name: str, default: int, low: int, high: int) -> int:
-        raw = self.get_query_argument(name, None)
-        if raw is None or raw == "":
+        """A whole-number query argument; ``default`` only when it is left out.
+
+        A present but empty value (``limit=``) is refused like any other
+        non-number, and so is one with spaces around it (Tornado would strip
+        them): the spec says integer, and a client that sends one meant
+        something.
+        """
+        raw = self.get_query_argument(name, None, strip=False)
+        if raw is None:
             return default
-        if not re.fullmatch(r"-?[0-9]{1,10}", raw.strip()):
+        if not re.fullmatch(r"-?[0-9]{1,10}", raw):
             raise invalid(name, f"must be a whole number from {low} to {high}")
         value = int(raw)
         if not low <= value <= high:
@@ -215,15 +228,23 @@ class BaseHandler(ExtensionHandlerMixin, APIHandler):
         return value
 
     def time_arg(self, name: str) -> Optional[datetime]:
-        raw = self.get_query_argument(name, None)
-        if raw is None or raw == "":
+        """A time query argument (ms since 1970, UTC); None only when it is left out."""
+        raw = self.get_query_argument(name, None, strip=False)
+        if raw is None:
             return None
-        if not re.fullmatch(r"[0-9]{1,15}", raw.strip()):
+        if not re.fullmatch(r"[0-9]{1,15}", raw):
             raise invalid(name, "must be a time in milliseconds since 1970-01-01 (UTC)")
         value = int(raw)
         if value > _MAX_MS:
             raise invalid(name, "is after the year 9999")
         return datetime.fromtimestamp(value / 1000, tz=timezone.utc)
+
+    def choice_arg(self, name: str, choices: tuple[str, ...]) -> Optional[str]:
+        """A query argument that must be one of ``choices``; None when left out."""
+        raw = self.get_query_argument(name, None, strip=False)
+        if raw is not None and raw not in choices:
+            raise invalid(name, f"must be one of {', '.join(choices)}, or left out")
+        return raw
 
     async def provider(self, conn: str) -> Provider:
         return await self.registry.get(conn)

@@ -159,12 +159,13 @@ class ExecutionFileHandler(BaseHandler):
     @tornado.web.authenticated
     async def get(self, conn: str, nb: str, ex: str, name: str) -> None:
         provider, nb, ex = await self.execution(conn, nb, ex)
-        if not FILE_NAME_RE.match(name) or name in (".", ".."):
+        if not FILE_NAME_RE.fullmatch(name) or name in (".", ".."):
             raise invalid(
                 "name",
                 "must be 1-255 characters of letters, digits, '_', '.' or '-'",
                 connection=conn,
             )
+        download = self.choice_arg("download", ("1", "true")) is not None
         file = await provider.execution_file(nb, ex, name)
         try:
             content_type = file.content_type or "application/octet-stream"
@@ -174,7 +175,7 @@ class ExecutionFileHandler(BaseHandler):
             self.set_header("X-Content-Type-Options", "nosniff")
             if file.size is not None:
                 self.set_header("Content-Length", str(file.size))
-            if self.get_query_argument("download", "") in ("1", "true"):
+            if download:
                 self.set_header(
                     "Content-Disposition", f"attachment; filename*=UTF-8''{quote(file.name)}"
                 )

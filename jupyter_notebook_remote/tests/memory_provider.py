@@ -25,8 +25,8 @@ from jupyter_notebook_remote.models import (
     NotebookPage,
     NotebookPatch,
     Usage,
-    UsageDay,
     iso,
+    usage_days,
 )
 from jupyter_notebook_remote.providers.base import (
     ExecutionFile,
@@ -215,11 +215,7 @@ class MemoryProvider(Provider):
     async def usage(self, notebook_id: str, *, start: datetime, end: datetime) -> Usage:
         self._enter("usage", notebook_id, start, end)
         self._notebook(notebook_id)
-        days: dict[str, UsageDay] = {}
-        day = start.date()
-        while day <= end.date():
-            days[day.isoformat()] = UsageDay(date=day.isoformat())
-            day += timedelta(days=1)
+        days = usage_days(start, end)
         total = 0.0
         for run in self.executions.get(notebook_id, []):
             if run.status != "completed" or not run.started_at or not run.finished_at:

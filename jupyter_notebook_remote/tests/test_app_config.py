@@ -138,7 +138,7 @@ def test_losant_entry_with_defaults_and_white_label() -> None:
         ("ok", {"kind": "memory", "base_url": "https://example.com/?a=1"}, "base_url", "query"),
         ("ok", {"kind": "memory", "base_url": "https://example.com:99999"}, "base_url", "port"),
         ("ok", {"kind": "memory", "baseUrl": "https://x.org"}, "baseUrl", "base_url"),
-        ("ok", {"kind": "memory", "token": "a b"}, "token", "spaces"),
+        ("ok", {"kind": "memory", "token": "a b"}, "token", "visible ASCII"),
         ("ok", {"kind": "memory", "token": 5}, "token", "string"),
         ("ok", {"kind": "memory", "token_env": "1BAD"}, "token_env", "variable"),
         ("ok", {"kind": "memory", "label": ["x"]}, "label", "string"),

@@ -31,7 +31,7 @@ from typing import Any, ClassVar, Optional
 import httpx
 from pydantic import ValidationError
 
-from ...errors import NotFound
+from ...errors import Conflict, InvalidInput, NotFound
 from ...http import MultipartBody, MultipartFile, NotFoundHint, truncate
 from ...models import (
     FILE_NAME_RE,
@@ -205,11 +205,11 @@ class LosantProvider(RemoteProvider):
         """The extension's route for a run file Losant holds (the browser never
         gets Losant's own storage URL); None when there is nothing to fetch or
         the name is not one the route can carry."""
-        if not info.url or not FILE_NAME_RE.match(name) or name in (".", ".."):
+        if not info.url or not FILE_NAME_RE.fullmatch(name) or name in (".", ".."):
             return None
-        if not self.notebook_ids.pattern.match(notebook_id):
+        if not self.notebook_ids.pattern.fullmatch(notebook_id):
             return None
-        if not self.execution_ids.pattern.match(execution_id):
+        if not self.execution_ids.pattern.fullmatch(execution_id):
             return None
         return self.file_route(notebook_id, execution_id, name)
 
@@ -338,7 +338,7 @@ class LosantProvider(RemoteProvider):
             not_found=self.notebook_not_found(notebook_id),
         )
         ex_id = data.get("executionId") if isinstance(data, dict) else None
-        if not isinstance(ex_id, str) or not self.execution_ids.pattern.match(ex_id):
+        if not isinstance(ex_id, str) or not self.execution_ids.pattern.fullmatch(ex_id):
             raise self.unreadable("the execute answer has no valid executionId", response)
         return ex_id
 
@@ -403,16 +403,25 @@ class LosantProvider(RemoteProvider):
         )
 
     async def cancel(self, notebook_id: str, execution_id: str) -> None:
-        data, response = await self.call_json(
-            "POST",
-            self._nb_path(notebook_id, "cancelExecution"),
-            params=[("executionId", execution_id)],
-            not_found=(
-                "execution_not_found",
-                f"Execution {execution_id} of notebook {notebook_id} was not found at "
-                f"{self.http.host}.",
-            ),
-        )
+        try:
+            data, response = await self.call_json(
+                "POST",
+                self._nb_path(notebook_id, "cancelExecution"),
+                params=[("executionId", execution_id)],
+                not_found=(
+                    "execution_not_found",
+                    f"Execution {execution_id} of notebook {notebook_id} was not found at "
+                    f"{self.http.host}.",
+                ),
+            )
+        except InvalidInput as exc:
+            # The ids were checked before sending, so Losant's 400 here is the
+            # run's state ("has already finished"): a conflict, as on every kind.
+            if exc.remote_status != 400:
+                raise
+            raise Conflict(
+                exc.message, reason="already_finished", connection=exc.connection, remote_status=400
+            ) from None
         self._success(data, "cancel", response)
 
     async def usage(self, notebook_id: str, *, start: datetime, end: datetime) -> Usage:
