@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, ClassVar, Optional
+from urllib.parse import quote
 
 import httpx
 from pydantic import ValidationError
@@ -199,23 +200,27 @@ class LosantProvider(RemoteProvider):
             raise self.unreadable("an execution log entry has no id", response)
         return ex_id, wire
 
-    def _file_link(
-        self, notebook_id: str, execution_id: str, name: str, info: WireFileInfo
-    ) -> Optional[str]:
-        """The extension's route for a run file Losant holds (the browser never
-        gets Losant's own storage URL); None when there is nothing to fetch or
-        the name is not one the route can carry."""
-        if not info.url or not FILE_NAME_RE.match(name) or name in (".", ".."):
-            return None
+    def _files_route(self, notebook_id: str, execution_id: str) -> Optional[str]:
+        """Where the extension serves this run's files (the browser never gets
+        Losant's own storage URLs); None if an id is not one the route carries."""
         if not self.notebook_ids.pattern.match(notebook_id):
             return None
         if not self.execution_ids.pattern.match(execution_id):
             return None
-        return self.file_route(notebook_id, execution_id, name)
+        return self.files_route(notebook_id, execution_id)
+
+    @staticmethod
+    def _file_link(files: Optional[str], name: str, info: WireFileInfo) -> Optional[str]:
+        """A run file's URL on the extension's route; None when there is nothing
+        to fetch or the name is not one the route can carry."""
+        if files is None or not info.url or not FILE_NAME_RE.match(name) or name in (".", ".."):
+            return None
+        return files + quote(name, safe="")
 
     def _execution(self, data: Any, notebook_id: str, response: httpx.Response) -> Execution:
         ex_id, wire = self._log(data, response)
         nb_id = wire.notebookId or notebook_id
+        files = self._files_route(nb_id, ex_id)
         try:
             return Execution(
                 id=ex_id,
@@ -233,7 +238,7 @@ class LosantProvider(RemoteProvider):
                 ],
                 inputs=[
                     ExecutionInput(
-                        name=name, size=info.size, url=self._file_link(nb_id, ex_id, name, info)
+                        name=name, size=info.size, url=self._file_link(files, name, info)
                     )
                     for name, info in wire.inputInfo.items()
                 ],
@@ -241,7 +246,7 @@ class LosantProvider(RemoteProvider):
                     ExecutionOutput(
                         name=name,
                         size=info.size,
-                        url=self._file_link(nb_id, ex_id, name, info),
+                        url=self._file_link(files, name, info),
                         content_type=info.contentType,
                     )
                     for name, info in wire.outputInfo.items()
