@@ -9,7 +9,8 @@ every poll. :class:`SharedReads` keeps that to one remote request:
   ``window`` seconds of the moment its request was sent (default 1 s;
   ``0`` keeps only the single-flight). A caller may ask for less
   (``Cache-Control: max-age=N`` or ``no-cache`` from the browser, see
-  :data:`READ_MAX_AGE`), never for more;
+  :data:`READ_MAX_AGE`), never for more, and ``no-store`` sends a request
+  of its own (a benchmark of the proxy itself uses it);
 * **never stale after a change**: any call that is not safe (a Run, a push, a
   PATCH, a cancel) empties the connection's shared reads before it is sent
   and again when it ends, and a read that was in flight across it is not
@@ -36,6 +37,8 @@ import httpx
 READ_MAX_AGE: contextvars.ContextVar[Optional[float]] = contextvars.ContextVar(
     "notebook_remote_read_max_age", default=None
 )
+#: A max age that asks for a request of its own (``Cache-Control: no-store``).
+OWN_REQUEST = -1.0
 #: Answers kept at most per connection (the oldest go first).
 MAX_KEPT = 256
 
@@ -43,16 +46,20 @@ MAX_KEPT = 256
 def max_age_of(cache_control: Optional[str]) -> Optional[float]:
     """The freshness a ``Cache-Control`` request header asks for, in seconds.
 
-    ``no-cache`` / ``no-store`` / ``max-age=0`` -> 0 (join only a read in
-    flight); ``max-age=N`` -> N; anything else -> None (no wish).
+    ``no-cache`` / ``max-age=0`` -> 0 (join only a read in flight);
+    ``max-age=N`` -> N; ``no-store`` -> :data:`OWN_REQUEST` (neither reuse
+    nor join: a request of its own); anything else -> None (no wish).
     """
     if not cache_control:
         return None
+    directives = [part.strip().partition("=") for part in cache_control.lower().split(",")]
+    names = {name for name, _, _ in directives}
+    if "no-store" in names:
+        return OWN_REQUEST
+    if "no-cache" in names:
+        return 0.0
     wish: Optional[float] = None
-    for part in cache_control.lower().split(","):
-        name, _, value = part.strip().partition("=")
-        if name in ("no-cache", "no-store"):
-            return 0.0
+    for name, _, value in directives:
         if name == "max-age" and value.strip().isdigit():
             wish = float(int(value.strip()))
     return wish
@@ -82,6 +89,8 @@ class SharedReads:
     ) -> httpx.Response:
         """The answer for ``key``: kept, joined in flight, or fetched now."""
         wish = READ_MAX_AGE.get()
+        if wish is not None and wish < 0:
+            return await fetch()
         window = self.window if wish is None else min(self.window, wish)
         if window > 0:
             kept = self._kept.get(key)

@@ -101,6 +101,10 @@ async def test_an_answer_is_reused_within_the_window_and_not_after(
     # A browser may ask for less than the window: max-age=0 reads anew.
     await runs(jp_fetch, nb_id, cache_control="max-age=0")
     assert len(fake_losant.requests_for(LOGS)) == 3
+    # no-store: a request of its own, even beside one in flight.
+    fake_losant.fail_next(LOGS, slow=0.3)
+    await asyncio.gather(*(runs(jp_fetch, nb_id, cache_control="no-store") for _ in range(3)))
+    assert len(fake_losant.requests_for(LOGS)) == 6
 
 
 async def test_a_run_in_between_is_followed_by_a_fresh_list(
@@ -205,7 +209,8 @@ async def test_the_window_never_exceeds_what_the_caller_allows() -> None:
         (None, None),
         ("", None),
         ("no-cache", 0.0),
-        ("No-Store", 0.0),
+        ("No-Store", -1.0),
+        ("no-cache, no-store", -1.0),
         ("max-age=0", 0.0),
         ("max-age=3", 3.0),
         ("private, max-age=2", 2.0),
