@@ -41,6 +41,7 @@ from _jupyter_harness import (
     JupyterServer,
     percentile,
     print_table,
+    proc_cpu_seconds,
     proc_status_kib,
 )
 
@@ -201,6 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         received_before = fake.drain()
         with open("/proc/loadavg") as f:
             load_before = " ".join(f.read().split()[:3])
+        cpu0, own0 = proc_cpu_seconds(server.pid), time.process_time()
         t0 = time.perf_counter()
         kinds = asyncio.run(
             load(
@@ -215,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
         wall = time.perf_counter() - t0
+        server_cpu = proc_cpu_seconds(server.pid) - cpu0
+        own_cpu = time.process_time() - own0
         remote_calls = fake.drain() - received_before
         time.sleep(3.0)  # let idle connections and finished runs settle
         rss_after = proc_status_kib(server.pid, "VmRSS")
@@ -269,7 +273,12 @@ def main(argv: list[str] | None = None) -> int:
         ],
     )  # fmt: skip
     print(
-        f"\nLosant calls the fake received: {remote_calls}, "
+        f"\nCPU during the load: Jupyter server {server_cpu / wall:.0%} of one core "
+        f"({server_cpu * 1000 / max(1, total):.2f} ms per request); this process (the clients "
+        f"and the fake) {own_cpu / wall:.0%}"
+    )
+    print(
+        f"Losant calls the fake received: {remote_calls}, "
         f"{remote_calls / max(1, total):.2f} per client request"
     )
     for k in kinds.values():

@@ -19,18 +19,22 @@ every poll. :class:`SharedReads` keeps that to one remote request:
   error; the next caller sends a new request.
 
 Only successful (2xx), fully read responses are shared; they are read-only
-from then on (callers decode ``response.content`` each for themselves).
+from then on. What a provider makes of one (its models) can be made once for
+all who share it (:meth:`SharedReads.derived`); those are read-only too.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextvars
+import weakref
 from collections import OrderedDict
 from collections.abc import Awaitable, Hashable
-from typing import Callable, Optional
+from typing import Any, Callable, Optional, TypeVar, cast
 
 import httpx
+
+T = TypeVar("T")
 
 #: How old (seconds) a shared answer may be for the request being served; None:
 #: the connection's window. Set per browser request by the REST layer.
@@ -83,6 +87,9 @@ class SharedReads:
         self._flying: dict[Hashable, asyncio.Future[httpx.Response]] = {}
         #: Bumped by every change; a read sent before a change is not kept.
         self._generation = 0
+        self._derived: weakref.WeakKeyDictionary[httpx.Response, dict[Hashable, Any]] = (
+            weakref.WeakKeyDictionary()
+        )
 
     async def read(
         self, key: Hashable, fetch: Callable[[], Awaitable[httpx.Response]]
@@ -133,6 +140,20 @@ class SharedReads:
             if len(self._kept) <= MAX_KEPT and now - oldest.sent_at <= self.window:
                 break
             del self._kept[oldest_key]
+
+    def derived(self, response: httpx.Response, tag: Hashable, compute: Callable[[], T]) -> T:
+        """What ``compute()`` makes of ``response``, made once however many share it.
+
+        A provider reads a shared answer into its models once, not once per
+        tab; ``tag`` names the reading (with whatever else it depends on).
+        Kept as long as the response is; a failure is not kept.
+        """
+        memo = self._derived.get(response)
+        if memo is None:
+            memo = self._derived[response] = {}
+        if tag not in memo:
+            memo[tag] = compute()
+        return cast(T, memo[tag])
 
     def invalidate(self) -> None:
         """Forget every shared read (something on the remote may have changed)."""

@@ -356,12 +356,20 @@ class LosantProvider(RemoteProvider):
         self, notebook_id: str, params: list[tuple[str, Any]]
     ) -> tuple[list[tuple[str, WireLog]], httpx.Response]:
         """The notebook's execution log entries (newest first), checked: (id, entry) each."""
-        response = await self.http.send(
+        response = await self._logs_response(notebook_id, params)
+        return self._log_entries(response), response
+
+    async def _logs_response(
+        self, notebook_id: str, params: list[tuple[str, Any]]
+    ) -> httpx.Response:
+        return await self.http.send(
             "GET",
             self._nb_path(notebook_id, "logs"),
             params=[*self.api_params, *params],
             not_found=self.notebook_not_found(notebook_id),
         )
+
+    def _log_entries(self, response: httpx.Response) -> list[tuple[str, WireLog]]:
         try:
             # The usual case in one pass of pydantic-core: the bytes to checked entries.
             entries = _LOG_PAGE.validate_json(response.content)
@@ -370,8 +378,8 @@ class LosantProvider(RemoteProvider):
             data = self.http.decode_json(response)
             if not isinstance(data, list):
                 raise self.unreadable("the execution logs are not a JSON array", response) from None
-            return [self._log(item, response) for item in data], response
-        return [self._identified(entry, response) for entry in entries], response
+            return [self._log(item, response) for item in data]
+        return [self._identified(entry, response) for entry in entries]
 
     async def list_executions(
         self, notebook_id: str, *, limit: int = 20, since: Optional[datetime] = None
@@ -379,8 +387,14 @@ class LosantProvider(RemoteProvider):
         params: list[tuple[str, Any]] = [("limit", limit)]
         if since is not None:
             params.append(("since", ms(since)))
-        entries, response = await self._logs(notebook_id, params)
-        return [self._execution(entry, notebook_id, response) for entry in entries]
+        response = await self._logs_response(notebook_id, params)
+
+        def read() -> list[Execution]:
+            entries = self._log_entries(response)
+            return [self._execution(entry, notebook_id, response) for entry in entries]
+
+        # Tabs that share one remote answer share its reading too.
+        return self.reads.derived(response, ("executions", notebook_id), read)
 
     async def execution_file(self, notebook_id: str, execution_id: str, name: str) -> ExecutionFile:
         """A run's output (or input) file, streamed from Losant's file storage.
