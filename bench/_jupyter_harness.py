@@ -71,6 +71,7 @@ class JupyterServer:
         remote_token: str,
         max_push_bytes: int = 50 * 1024 * 1024,
         profile_to: Optional[str] = None,
+        notebook_remote: Optional[dict[str, Any]] = None,
     ) -> None:
         self.tmp = Path(tempfile.mkdtemp(prefix="notebook-remote-bench-"))
         self.root = self.tmp / "root"
@@ -100,6 +101,10 @@ class JupyterServer:
                 max_push_bytes=int(max_push_bytes),
             )
         )
+        with self.config_path.open("a") as config:
+            # More c.NotebookRemote traits (e.g. http_read_freshness), as Python literals.
+            for name, value in (notebook_remote or {}).items():
+                config.write(f"c.NotebookRemote.{name} = {value!r}\n")
         self.config_path.chmod(0o600)
         self._remote_token = remote_token
         self.profile_to = profile_to

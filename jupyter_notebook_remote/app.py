@@ -122,6 +122,23 @@ class NotebookRemote(ExtensionApp):
         30.0, help="Stop retrying once this many seconds have passed since the first try."
     ).tag(config=True)
 
+    http_read_freshness = Float(
+        1.0,
+        help="""Seconds an answer to a remote read (a list of runs, a notebook) may be
+        reused for identical reads, e.g. several browser tabs polling one run; 0 shares
+        only reads in flight at the same moment. Any change (run, push, edit, cancel)
+        on a connection empties its shared reads at once. At most 10; keep it below
+        the panel's activeInterval setting (2 s by default), which a browser may also
+        lower with Cache-Control: max-age.""",
+    ).tag(config=True)
+
+    @validate("http_read_freshness")
+    def _freshness(self, proposal: Any) -> float:
+        value = float(proposal["value"])
+        if not 0 <= value <= 10:
+            raise ValueError("NotebookRemote.http_read_freshness must be from 0 to 10 seconds")
+        return value
+
     @validate("max_push_bytes", "http_max_connections", "http_max_attempts")
     def _positive_int(self, proposal: Any) -> int:
         value = int(proposal["value"])
@@ -192,6 +209,7 @@ class NotebookRemote(ExtensionApp):
             max_keepalive_connections=min(10, self.http_max_connections),
             max_attempts=self.http_max_attempts,
             retry_deadline=self.http_retry_deadline,
+            read_freshness=self.http_read_freshness,
         )
 
     def kind_options(self) -> dict[str, dict[str, Any]]:

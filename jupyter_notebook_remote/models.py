@@ -132,8 +132,9 @@ def iso(value: Optional[datetime]) -> Optional[str]:
     """ISO 8601 UTC with milliseconds and ``Z``, as Losant writes times."""
     if value is None:
         return None
-    value = as_utc(value)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    # isoformat is several times cheaper than strftime, and a page of runs has
+    # three times a run: "2026-12-01T10:00:00.123+00:00" -> "...00.123Z".
+    return as_utc(value).isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 class CamelModel(BaseModel):

@@ -192,14 +192,25 @@ export class RemoteNotebookApi {
     );
   }
 
+  /**
+   * The runs of a notebook, newest first. `maxAge` (seconds) is how old an
+   * answer the server may share from identical reads of other tabs
+   * (`Cache-Control: max-age`); a poll gives its interval, so it never sees
+   * the same answer twice.
+   */
   async listExecutions(
     connection: string,
     notebook: string,
-    options: { limit?: number; since?: number } = {}
+    options: { limit?: number; since?: number; maxAge?: number } = {}
   ): Promise<IExecution[]> {
+    const init: RequestInit = {};
+    if (options.maxAge !== undefined) {
+      const seconds = Math.max(0, Math.floor(options.maxAge));
+      init.headers = { 'Cache-Control': `max-age=${seconds}` };
+    }
     const list = await this._json<IExecutionList>(
       notebookPath(connection, notebook, 'executions'),
-      {},
+      init,
       { limit: options.limit, since: options.since }
     );
     return list.items;

@@ -14,6 +14,7 @@ Nothing here imports the rest of the extension.
 from __future__ import annotations
 
 import base64
+import functools
 import logging
 import re
 import threading
@@ -29,6 +30,7 @@ __all__ = [
     "install_log_redaction",
     "redact",
     "register_secrets",
+    "would_emit",
 ]
 
 REDACTED = "[redacted]"
@@ -75,12 +77,41 @@ def register_secrets(source: SecretSource) -> object:
     return holder
 
 
-def _secret_forms(secret: str) -> list[str]:
-    """A secret and the encodings it travels in (HTTP Basic base64)."""
+@functools.lru_cache(maxsize=64)
+def _secret_forms(secret: str) -> tuple[str, ...]:
+    """A secret and the encodings it travels in (HTTP Basic base64).
+
+    Cached: every log record is redacted, and the secrets rarely change.
+    """
     forms = [secret]
     for raw in (secret, f"{secret}:", f":{secret}"):
         forms.append(base64.b64encode(raw.encode()).decode())
-    return forms
+    return tuple(forms)
+
+
+def would_emit(logger: logging.Logger, level: int) -> bool:
+    """Whether a record of ``level`` on ``logger`` would reach any handler.
+
+    The same walk as ``Logger.callHandlers``. Jupyter's loggers let DEBUG
+    records through and drop them at the handler, so ``isEnabledFor`` alone
+    would build (and redact) a record for nothing on every remote call.
+    """
+    if not logger.isEnabledFor(level):
+        return False
+    found = False
+    current: Optional[logging.Logger] = logger
+    while current is not None:
+        for handler in current.handlers:
+            found = True
+            if level >= handler.level:
+                return True
+        if not current.propagate:
+            break
+        current = current.parent
+    if not found:
+        last = logging.lastResort
+        return last is not None and level >= last.level
+    return False
 
 
 _COLLECTING = threading.local()
@@ -129,11 +160,16 @@ class RedactingFilter(logging.Filter):
     no args), so handlers and formatters downstream see only clean text.
     """
 
-    def __init__(self, secrets_: Optional[SecretSource] = None) -> None:
+    def __init__(self, secrets_: Optional[SecretSource] = None, *, on_logger: bool = False) -> None:
         super().__init__()
         self._secrets = secrets_
+        #: Attached to a logger (not a handler): a record that no handler of
+        #: that logger's chain will show needs no cleaning.
+        self._on_logger = on_logger
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if self._on_logger and not would_emit(logging.getLogger(record.name), record.levelno):
+            return True  # dropped at the handlers: rendering it would be for nothing
         extra = list(self._secrets()) if self._secrets else []
         try:
             message = record.getMessage()
@@ -163,7 +199,7 @@ def install_log_redaction(*loggers: Union[str, logging.Logger]) -> None:
     for item in loggers:
         logger = logging.getLogger(item) if isinstance(item, str) else item
         if not any(isinstance(f, RedactingFilter) for f in logger.filters):
-            logger.addFilter(RedactingFilter())
+            logger.addFilter(RedactingFilter(on_logger=True))
 
 
 # ----------------------------------------------------------------------------- client

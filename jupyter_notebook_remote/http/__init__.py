@@ -6,6 +6,8 @@
                    logging, streaming
 ``failures``       transport failures and remote statuses -> domain errors
 ``multipart``      a streamed ``multipart/form-data`` body
+``reads``          identical safe reads shared: single-flight, a freshness
+                   window, emptied by any change
 =================  ==========================================================
 
 It knows no remote's URLs or JSON, and imports nothing of the providers or
@@ -23,10 +25,12 @@ from .failures import (
     truncate,
 )
 from .multipart import MultipartBody, MultipartFile
+from .reads import READ_MAX_AGE, SharedReads, max_age_of
 from .settings import MESSAGE_LIMIT, RETRY_STATUSES, SAFE_METHODS, USER_AGENT, HttpSettings
 
 __all__ = [
     "MESSAGE_LIMIT",
+    "READ_MAX_AGE",
     "RETRY_STATUSES",
     "SAFE_METHODS",
     "USER_AGENT",
@@ -38,9 +42,11 @@ __all__ = [
     "NotFoundHint",
     "RemoteClient",
     "RemoteRequest",
+    "SharedReads",
     "Sleep",
     "build_client",
     "default_error_message",
+    "max_age_of",
     "parse_retry_after",
     "truncate",
 ]

@@ -9,6 +9,8 @@ that is the same whatever the remote's dialect:
   (:class:`HeaderAuth`), so a token set from the UI takes effect at once, and
   removed again from every text that leaves
   (:mod:`jupyter_notebook_remote.credentials.redaction`);
+* identical safe reads shared (single-flight and a short freshness window,
+  emptied by any change: :mod:`.reads`);
 * retries of *safe* calls only (GET/HEAD, or ``idempotent=True``) on 408, 429,
   502, 503, 504 and on connect errors, with full-jitter exponential back-off
   that honours ``Retry-After``, under a deadline; a POST that starts a run,
@@ -41,6 +43,7 @@ from ..credentials.redaction import (
     install_log_redaction,
     redact,
     register_secrets,
+    would_emit,
 )
 from ..errors import NotebookRemoteError, RemoteError
 from .failures import (
@@ -56,6 +59,7 @@ from .failures import (
     truncate,
 )
 from .multipart import MultipartBody
+from .reads import SharedReads
 from .settings import RETRY_STATUSES, SAFE_METHODS, USER_AGENT, HttpSettings
 
 log = logging.getLogger("jupyter_notebook_remote.http")
@@ -80,6 +84,10 @@ class HeaderAuth(httpx.Auth):
     def __init__(self, source: Callable[[], Mapping[str, str]]) -> None:
         self._source = source
         self.sent: list[str] = []
+
+    def headers(self) -> Mapping[str, str]:
+        """The headers a request would carry now (raises like ``source``)."""
+        return self._source()
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         for name, value in self._source().items():
@@ -164,6 +172,7 @@ class RemoteClient:
         clock: Callable[[], float] = time.monotonic,
         jitter: Callable[[], float] = random.random,
         logger: Optional[logging.Logger] = None,
+        reads: Optional[SharedReads] = None,
     ) -> None:
         self.service = service
         self.connection_id = connection_id
@@ -177,6 +186,8 @@ class RemoteClient:
         self._jitter = jitter
         self.log = logger or log
         self.client = build_client(self.base_url, settings, transport=transport, headers=headers)
+        #: Shared reads; a provider passes one for all its clients (API and storage).
+        self.reads = reads if reads is not None else SharedReads(settings.read_freshness, clock)
         self.host = host_of(httpx.URL(self.base_url))
         self.remote = Remote(service=service, host=self.host, connection_id=connection_id)
         self._registration = register_secrets(self.secret_values)
@@ -207,9 +218,39 @@ class RemoteClient:
         """Send one call (see :class:`RemoteRequest` for ``options``); return a 2xx.
 
         Retried only when that is safe; any other outcome raises a domain
-        error. ``not_found`` is ``(reason, message)`` for a 404.
+        error. ``not_found`` is ``(reason, message)`` for a 404. A safe call
+        without a body is shared with identical ones (:mod:`.reads`); any
+        other call empties the shared reads before and after it.
         """
-        return await self._request(RemoteRequest(method.upper(), path, **options), stream=False)
+        request = RemoteRequest(method.upper(), path, **options)
+        if request.method in SAFE_METHODS:
+            key = self._read_key(request)
+            if key is not None:
+                return await self.reads.read(key, lambda: self._request(request, stream=False))
+            return await self._request(request, stream=False)
+        self.reads.invalidate()
+        try:
+            return await self._request(request, stream=False)
+        finally:
+            self.reads.invalidate()
+
+    def _read_key(self, request: RemoteRequest) -> Optional[tuple[Any, ...]]:
+        """What makes two reads the same one; None for a read never shared."""
+        if request.content is not None or request.json_body is not _UNSET:
+            return None
+        try:
+            # The credential is part of it: a new token is a new read.
+            credential = hash(tuple(sorted(self.auth.headers().items())))
+        except NotebookRemoteError:
+            return None  # no token: the request itself says so
+        return (
+            self.base_url,
+            request.method,
+            request.path,
+            tuple(request.params or ()),
+            tuple(sorted(request.headers.items())),
+            credential,
+        )
 
     async def send_json(self, method: str, path: str, **options: Any) -> Any:
         """:meth:`send`, then the decoded JSON body (RemoteError if unreadable)."""
@@ -294,6 +335,8 @@ class RemoteClient:
             content=body,
             headers=headers,
         )
+        if not would_emit(self.log, logging.DEBUG):
+            return await self.client.send(built, stream=stream, auth=self.auth)
         t0 = time.perf_counter()
         try:
             response = await self.client.send(built, stream=stream, auth=self.auth)

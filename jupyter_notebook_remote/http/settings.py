@@ -39,6 +39,9 @@ class HttpSettings:
     #: First back-off delay in seconds (doubles each try, with full jitter).
     backoff_base: float = 0.5
     backoff_max: float = 8.0
+    #: Seconds an answer to a safe read may be reused by identical reads
+    #: (0: only reads in flight at the same time are shared). See :mod:`.reads`.
+    read_freshness: float = 1.0
 
     def timeout(self) -> httpx.Timeout:
         return httpx.Timeout(

@@ -15,6 +15,7 @@ gives in ``unsupported``, and the same reasons reach the UI through
 from __future__ import annotations
 
 import abc
+import functools
 import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
@@ -41,6 +42,13 @@ from ..models import (
     PushWarning,
     Usage,
 )
+
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]+")
+
+
+def _segment(text: str) -> str:
+    """``text`` quoted as one URL path segment (ids and file names mostly need nothing)."""
+    return text if _UNRESERVED.fullmatch(text) else quote(text, safe="")
 
 
 @dataclass(frozen=True)
@@ -374,12 +382,19 @@ class Provider(abc.ABC):
         quoted, so the browser reads every run file from the Jupyter origin,
         with Jupyter's login, never from the remote service.
         """
+        return self.files_route(notebook_id, execution_id) + _segment(name)
+
+    def files_route(self, notebook_id: str, execution_id: str) -> str:
+        """:meth:`file_route` without the name: the same for all of a run's files."""
+        nb, ex = _segment(notebook_id), _segment(execution_id)
+        return f"{self._route_base}{nb}/executions/{ex}/files/"
+
+    @functools.cached_property
+    def _route_base(self) -> str:
         base = self.context.server_base_url
         if not base.endswith("/"):
             base += "/"
-        segments = ("connections", self.connection.id, "notebooks", notebook_id, "executions")
-        path = "/".join(quote(s, safe="") for s in (*segments, execution_id, "files", name))
-        return f"{base}notebook-remote/{path}"
+        return f"{base}notebook-remote/connections/{_segment(self.connection.id)}/notebooks/"
 
     def _unsupported(self, capability: str) -> Unsupported:
         why = self.unsupported.get(capability, "this kind of connection does not offer it")

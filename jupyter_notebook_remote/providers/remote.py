@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import abc
 import mimetypes
+import re
+import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime
@@ -28,6 +30,7 @@ from ..http import (
     ErrorMessageHook,
     NotFoundHint,
     RemoteClient,
+    SharedReads,
     Sleep,
     default_error_message,
     truncate,
@@ -37,6 +40,8 @@ from .base import ConnectionConfig, ExecutionFile, Provider, ProviderContext
 
 WireT = TypeVar("WireT", bound="WireModel")
 
+#: A time as the REST contract writes one (see :func:`~..models.iso`).
+_CONTRACT_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z")
 #: Storage hosts (pre-signed URLs' origins) a provider keeps a client for.
 MAX_STORAGE_CLIENTS = 4
 #: Bytes handed on at a time when a stored file streams through.
@@ -78,6 +83,9 @@ class RemoteProvider(Provider):
         self._transport = transport
         self._sleep = sleep
         self._storage: OrderedDict[str, RemoteClient] = OrderedDict()
+        #: Shared by the API client and the storage clients: a write through
+        #: either (a PUT to a signed URL is a push) empties the shared reads.
+        self.reads = SharedReads(context.http.read_freshness, time.monotonic)
         self.http = self.remote_client(
             service=self.service_name,
             base_url=self.base_url,
@@ -158,6 +166,15 @@ class RemoteProvider(Provider):
 
     def wire_time(self, value: Optional[str], response: httpx.Response) -> Optional[str]:
         """:meth:`wire_datetime` as the REST contract's ISO 8601 UTC text."""
+        if value is not None and _CONTRACT_TIME.fullmatch(value):
+            # Already the contract's form (Losant writes it): check it is a
+            # real time, and pass it on as it is.
+            try:
+                datetime.fromisoformat(value[:-1])
+            except ValueError:
+                pass  # the full path below says what is wrong with it
+            else:
+                return value
         return iso(self.wire_datetime(value, response))
 
     def remote_client(
@@ -187,6 +204,7 @@ class RemoteProvider(Provider):
             headers=dict(headers or {}),
             transport=self._transport,
             logger=self.context.log,
+            reads=self.reads,
             **extra,
         )
 

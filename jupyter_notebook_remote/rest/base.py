@@ -29,6 +29,7 @@ from pydantic import BaseModel
 from ..connections import ConnectionRegistry
 from ..credentials import redact
 from ..errors import InvalidInput, NotebookRemoteError, RateLimited, invalid
+from ..http import READ_MAX_AGE, max_age_of
 from ..models import CamelModel, parse_body
 from ..providers.base import Provider
 from ..push.checker import SavedNotebooks
@@ -108,6 +109,11 @@ _HTTP_REASONS = {
 class BaseHandler(ExtensionHandlerMixin, APIHandler):
     """Common parsing, answering and the one error hook."""
 
+    async def prepare(self) -> None:  # type: ignore[override]
+        await super().prepare()
+        # How fresh this browser request wants shared remote reads (see http.reads).
+        READ_MAX_AGE.set(max_age_of(self.request.headers.get("Cache-Control")))
+
     @property
     def state(self) -> ServerState:
         return cast(ServerState, self.settings[STATE_KEY])
@@ -123,8 +129,11 @@ class BaseHandler(ExtensionHandlerMixin, APIHandler):
         if model is None:
             self.finish()
             return
-        body = model.to_json() if isinstance(model, CamelModel) else model
-        self.finish(json.dumps(body))
+        if isinstance(model, CamelModel):
+            # pydantic-core writes the JSON itself: no dict of dicts built first.
+            self.finish(model.model_dump_json(by_alias=True))
+        else:
+            self.finish(json.dumps(model))
 
     # ------------------------------------------------------------------ the error hook
 

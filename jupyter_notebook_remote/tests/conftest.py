@@ -31,5 +31,7 @@ def notebook_remote_config(tmp_path: Any) -> dict[str, Any]:
 def jp_server_config(notebook_remote_config: dict[str, Any]) -> dict[str, Any]:
     return {
         "ServerApp": {"jpserver_extensions": {"jupyter_notebook_remote": True}},
-        "NotebookRemote": notebook_remote_config,
+        # Tests change the fakes behind the extension's back and read at once:
+        # answers are shared only while in flight unless a test asks for more.
+        "NotebookRemote": {"http_read_freshness": 0, **notebook_remote_config},
     }

@@ -61,7 +61,10 @@ def _provider(
 ) -> CivisProvider:
     return CivisProvider(
         ConnectionConfig(id="civis-test", kind="civis", label="Civis", base_url=base_url),
-        ProviderContext(tokens=lambda: token, http=HttpSettings(max_attempts=3, backoff_base=0)),
+        ProviderContext(
+            tokens=lambda: token,
+            http=HttpSettings(max_attempts=3, backoff_base=0, read_freshness=0),
+        ),
         transport=transport,
         sleep=sleeps or Sleeps(),
     )

@@ -59,7 +59,10 @@ def _provider(
 ) -> FourPointXProvider:
     return FourPointXProvider(
         ConnectionConfig(id="fpx", kind="fourpointx", label="4pointx", base_url=base_url),
-        ProviderContext(tokens=lambda: token, http=HttpSettings(max_attempts=3, backoff_base=0)),
+        ProviderContext(
+            tokens=lambda: token,
+            http=HttpSettings(max_attempts=3, backoff_base=0, read_freshness=0),
+        ),
         transport=transport,
         sleep=Sleeps(),
     )

@@ -85,7 +85,7 @@ def provider(
     )
     context = ProviderContext(
         tokens=token or (lambda: TOKEN),
-        http=HttpSettings(),
+        http=HttpSettings(read_freshness=0),
         log=logger or logging.getLogger("jupyter_notebook_remote.test_losant"),
     )
     return LosantProvider(config, context, transport=httpx.MockTransport(remote), sleep=sleep)

@@ -79,10 +79,21 @@ describe('RemoteNotebookApi', () => {
     const items = await api.listExecutions('local', NB_ID, { limit: 5 });
     expect(items.map(e => e.id)).toEqual(['e1']);
     expect(new URL(requests[0].url).searchParams.get('limit')).toBe('5');
+    expect(requests[0].headers.has('Cache-Control')).toBe(false);
     const usage = await api.usage('local', NB_ID, { start: 1000, end: 2000 });
     expect(usage.totalMinutes).toBe(3);
     const query = new URL(requests[1].url).searchParams;
     expect([query.get('start'), query.get('end')]).toEqual(['1000', '2000']);
+  });
+
+  it('lets a poll share answers no older than it asks (Cache-Control: max-age)', async () => {
+    const { api, requests } = fakeApi(() => json({ items: [] }));
+    await api.listExecutions('local', NB_ID, { maxAge: 2 });
+    await api.listExecutions('local', NB_ID, { maxAge: 0.5 });
+    expect(requests.map(r => r.headers.get('Cache-Control'))).toEqual([
+      'max-age=2',
+      'max-age=0'
+    ]);
   });
 
   it('cancels with a POST to the execution', async () => {

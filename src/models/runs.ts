@@ -322,8 +322,11 @@ export class RunsModel {
   }
 
   private _list(link: INotebookLink): Promise<IExecution[]> {
+    // Polls of other tabs may share one remote read, but never one older than
+    // the quickest interval this panel polls at.
     return this._context.api.listExecutions(link.connection, link.notebookId, {
-      limit: RUNS_PER_CHECK
+      limit: RUNS_PER_CHECK,
+      maxAge: this._context.settings.activeInterval / 1000
     });
   }
 
