@@ -170,6 +170,14 @@ class ExecutionOutput(ExecutionInput):
     content_type: Optional[str] = None
 
 
+class ExecutionProgress(CamelModel):
+    """Where a run in progress is: code cell ``cell`` of ``total``, running since ``startedAt``."""
+
+    cell: int
+    total: int
+    started_at: str
+
+
 class Execution(CamelModel):
     id: str
     notebook_id: str
@@ -181,6 +189,8 @@ class Execution(CamelModel):
     errors: list[ExecutionError] = Field(default_factory=list)
     inputs: list[ExecutionInput] = Field(default_factory=list)
     outputs: list[ExecutionOutput] = Field(default_factory=list)
+    #: While in progress, where the run is (kinds that know: ``local``).
+    progress: Optional[ExecutionProgress] = None
 
 
 class ExecutionList(CamelModel):

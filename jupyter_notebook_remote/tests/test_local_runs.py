@@ -177,6 +177,31 @@ async def test_a_chained_exception_keeps_the_name_of_the_one_raised(tmp_path: Pa
         ]
 
 
+async def test_a_run_in_progress_says_which_cell_runs(tmp_path: Path) -> None:
+    async with running(tmp_path) as local:
+        nb = await pushed_notebook(
+            local,
+            ["x = 1", "import time\ntime.sleep(4)", "print(x)"],
+        )
+        before = time.time()
+        ex = await local.execute(nb, ExecuteBody())
+        deadline = time.monotonic() + 60
+        while True:
+            run = await execution(local, nb, ex)
+            if run.progress is not None and run.progress.cell == 2:
+                break
+            assert run.status in ("queued", "inProgress"), run
+            assert time.monotonic() < deadline, f"no progress seen: {run}"
+            await asyncio.sleep(0.05)
+        assert run.status == "inProgress"
+        assert run.progress.total == 3
+        started = datetime.fromisoformat(run.progress.started_at.replace("Z", "+00:00"))
+        assert before - 1 <= started.timestamp() <= time.time() + 1
+        done = await wait_for(local, nb, ex, FINISHED)
+        assert done.status == "completed"
+        assert done.progress is None
+
+
 async def test_cancel_stops_the_kernel_the_runner_and_their_children(tmp_path: Path) -> None:
     async with running(tmp_path) as local:
         nb = await pushed_notebook(local, LOOP_FOREVER)

@@ -108,6 +108,7 @@ def resolve(spec: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
         "ExecutionError",
         "ExecutionInput",
         "ExecutionOutput",
+        "ExecutionProgress",
         "Execution",
         "ExecutionList",
         "ExecutionStarted",

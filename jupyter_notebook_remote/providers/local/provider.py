@@ -45,6 +45,9 @@ from ...models import (
     as_utc,
     iso,
 )
+from ...models import (
+    ExecutionProgress as Progress,
+)
 from ..base import ConnectionConfig, ExecutionFile, NotebookUpload, Provider, ProviderContext
 from . import store as q
 from .files import run_file
@@ -180,15 +183,27 @@ class LocalProvider(Provider):
             ),
         )
 
-    async def _outputs(self, row: ExecutionRow) -> list[dict[str, Any]]:
-        """What a run lists: its outputs once it ended, its progress log while it runs."""
-        if row.status in ("inProgress", "canceling"):
-            return await asyncio.to_thread(self._data.run(row.id).live_outputs)
-        return row.outputs
+    async def _live(self, row: ExecutionRow) -> tuple[list[dict[str, Any]], Optional[Progress]]:
+        """What a run lists (its outputs once it ended, its progress log while it
+        runs) and, while in progress, which cell runs."""
+        if row.status not in ("inProgress", "canceling"):
+            return row.outputs, None
+
+        def read() -> tuple[list[dict[str, Any]], Optional[Progress]]:
+            run = self._data.run(row.id)
+            where = run.progress() if row.status == "inProgress" else None
+            progress = None
+            if where is not None:
+                cell, total, started = where
+                progress = Progress(cell=cell, total=total, started_at=_iso_ms(started) or "")
+            return run.live_outputs(), progress
+
+        return await asyncio.to_thread(read)
 
     async def _execution_model(self, row: ExecutionRow) -> Execution:
-        files = await self._outputs(row)
+        files, progress = await self._live(row)
         return Execution(
+            progress=progress,
             id=row.id,
             notebook_id=row.notebook_id,
             status=row.status,
@@ -338,7 +353,7 @@ class LocalProvider(Provider):
         row = await self._execution_row(notebook_id, execution_id)
         return await run_file(
             self._data.run(execution_id),
-            await self._outputs(row),
+            (await self._live(row))[0],
             name,
             execution_id=execution_id,
             connection=self.connection.id,

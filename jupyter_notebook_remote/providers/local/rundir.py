@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from ...errors import LocalRunError
-from .shared import KERNEL_PID_FILE, SPEC_FILE, STATUS_FILE, is_disk_full
+from .shared import KERNEL_PID_FILE, PROGRESS_FILE, SPEC_FILE, STATUS_FILE, is_disk_full
 
 RESULT_FILES = ("result.ipynb", "result.html", "result.log", "result.error.log")
 #: At most this many files of OUTPUT_DIR are listed as outputs of one run.
@@ -200,6 +200,20 @@ class RunDir:
                     continue
                 latest = mtime if latest is None else max(latest, mtime)
         return latest
+
+    def progress(self) -> Optional[tuple[int, int, int]]:
+        """Where the runner is (``progress.json``): (cell, total, started ms); None if unsaid."""
+        try:
+            raw = json.loads((self.root / PROGRESS_FILE).read_bytes())
+        except (OSError, ValueError):
+            return None
+        if not isinstance(raw, dict):
+            return None
+        values = (raw.get("cell"), raw.get("total"), raw.get("startedAt"))
+        numbers = [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
+        if len(numbers) != 3 or not 1 <= numbers[0] <= numbers[1]:
+            return None
+        return numbers[0], numbers[1], numbers[2]
 
     def live_outputs(self) -> list[dict[str, Any]]:
         """Outputs readable while the run is going: its progress log."""

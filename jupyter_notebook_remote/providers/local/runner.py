@@ -241,6 +241,12 @@ class Runner:
         self.error_details.append(details or f"{name}: {message}")
         self.log.line(f"error: {name}: {message}")
 
+    def write_progress(self, cell: int, total: int) -> None:
+        """Say which code cell runs now (the server shows it as the run's progress)."""
+        progress = {"cell": cell, "total": total, "startedAt": int(time.time() * 1000)}
+        with contextlib.suppress(OSError):  # progress is a nicety; the run goes on
+            write_atomic(self.run_dir / shared.PROGRESS_FILE, json.dumps(progress).encode())
+
     def _kill_kernel(self) -> None:
         shared.kill_group(self.kernel_pid, signal.SIGKILL)
 
@@ -406,6 +412,7 @@ class Runner:
         def on_cell_start(cell: Any, cell_index: int) -> None:
             if cell_index in positions and cell.source.strip():
                 runner.log.line(f"cell {positions[cell_index]}/{total} started")
+                runner.write_progress(positions[cell_index], total)
 
         def on_cell_executed(cell: Any, cell_index: int, execute_reply: dict[str, Any]) -> None:
             for out in cell.get("outputs", []):
