@@ -149,6 +149,15 @@ export interface IExecution {
   errors?: IExecutionError[];
   inputs?: IExecutionInput[];
   outputs?: IExecutionOutput[];
+  /** While in progress, where the run is (kinds that know: local). */
+  progress?: IExecutionProgress | null;
+}
+
+/** A run in progress: code cell `cell` of `total` runs since `startedAt`. */
+export interface IExecutionProgress {
+  cell: number;
+  total: number;
+  startedAt: string;
 }
 
 export interface IExecutionList {

@@ -37,7 +37,9 @@ const CONNECTIONS = [
 ];
 
 const RUNS = [
-  execution('bbbbbbbbbbbbbbbbbbbbbb02', 'inProgress'),
+  execution('bbbbbbbbbbbbbbbbbbbbbb02', 'inProgress', {
+    progress: { cell: 3, total: 7, startedAt: '2026-11-22T10:00:00.000Z' }
+  }),
   execution('bbbbbbbbbbbbbbbbbbbbbb01', 'completed', {
     outputs: [
       {
@@ -181,6 +183,15 @@ describe('RemotePanel', () => {
     const badge = runs[0].querySelector('.jp-NotebookRemote-statusBadge')!;
     expect(badge.textContent).toBe('In progress');
     expect(badge.getAttribute('data-status')).toBe('inProgress');
+    // A run in progress says which cell runs; a finished one shows no bar.
+    const bar = runs[0].querySelector('progress')!;
+    expect(bar.getAttribute('aria-label')).toBe('Cell 3 of 7');
+    expect([bar.getAttribute('value'), bar.getAttribute('max')]).toEqual([
+      '2',
+      '7'
+    ]);
+    expect(runs[0].textContent).toContain('Cell 3 of 7');
+    expect(runs[1].querySelector('progress')).toBeNull();
 
     const usage = node.querySelector('.jp-NotebookRemote-usage')!;
     const chart = usage.querySelector('svg[role="img"]')!;
