@@ -179,6 +179,28 @@ class NotebookRemote(ExtensionApp):
         60.0, help="A local run taking longer than this is stopped with status 'timeout'."
     ).tag(config=True)
 
+    local_keep_runs = Int(
+        50,
+        help="""Local runs whose files are kept, per notebook: the files (results, logs,
+        outputs) of older ended runs are removed, their history stays. 0: no limit by
+        number.""",
+    ).tag(config=True)
+
+    local_keep_days = Float(
+        30.0,
+        help="""Days the files of an ended local run are kept; then they are removed and
+        its history stays. 0: no limit by age.""",
+    ).tag(config=True)
+
+    @validate("local_keep_runs", "local_keep_days")
+    def _retention(self, proposal: Any) -> Any:
+        value = proposal["value"]
+        if value < 0:
+            raise ValueError(
+                f"NotebookRemote.{proposal['trait'].name} must be 0 (no limit) or more"
+            )
+        return value
+
     # ------------------------------------------------------------------ building
 
     registry: Optional[ConnectionRegistry] = None
@@ -200,6 +222,8 @@ class NotebookRemote(ExtensionApp):
             LOCAL_KIND: {
                 "max_parallel": self.local_max_parallel,
                 "max_run_minutes": self.local_max_run_minutes,
+                "keep_runs": self.local_keep_runs,
+                "keep_days": self.local_keep_days,
             }
         }
 

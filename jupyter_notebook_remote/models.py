@@ -191,6 +191,9 @@ class Execution(CamelModel):
     outputs: list[ExecutionOutput] = Field(default_factory=list)
     #: While in progress, where the run is (kinds that know: ``local``).
     progress: Optional[ExecutionProgress] = None
+    #: When the run's files were removed by the retention policy (``local``);
+    #: the run is still listed, with no outputs.
+    files_removed_at: Optional[str] = None
 
 
 class ExecutionList(CamelModel):
@@ -235,6 +238,8 @@ class Usage(CamelModel):
     end: str
     total_minutes: float
     days: list[UsageDay]
+    #: Bytes the connection's store holds on this machine (``local``), else None.
+    store_bytes: Optional[int] = None
 
 
 class JobQueued(CamelModel):

@@ -151,6 +151,8 @@ export interface IExecution {
   outputs?: IExecutionOutput[];
   /** While in progress, where the run is (kinds that know: local). */
   progress?: IExecutionProgress | null;
+  /** When the retention policy removed the run's files (local). */
+  filesRemovedAt?: string | null;
 }
 
 /** A run in progress: code cell `cell` of `total` runs since `startedAt`. */
@@ -183,6 +185,8 @@ export interface IUsage {
   end: string;
   totalMinutes: number;
   days: IUsageDay[];
+  /** Bytes the connection keeps on this machine (local), else null. */
+  storeBytes?: number | null;
 }
 
 export interface IJobQueued {

@@ -3,6 +3,7 @@ import { Widget } from '@lumino/widgets';
 
 import { IPanelActions } from '../components/actions';
 import { RemoteModel } from '../model';
+import { formatSize } from '../format';
 import { CommandIDs } from '../tokens';
 import { RemotePanel } from '../widgets/RemotePanel';
 import { IUsageDay } from '../types';
@@ -56,6 +57,7 @@ const USAGE = {
   start: '2026-11-20T00:00:00Z',
   end: '2026-11-22T00:00:00Z',
   totalMinutes: 12.5,
+  storeBytes: 3 * 1024 * 1024,
   days: [
     day('2026-11-20', 10, { completed: 3, errored: 1 }),
     day('2026-11-21', 0, {}),
@@ -203,6 +205,11 @@ describe('RemotePanel', () => {
     expect(usage.textContent).toContain('4 completed');
     expect(usage.textContent).toContain('1 errored');
     expect(usage.textContent).toContain('1 canceled');
+    expect(
+      usage.querySelector('.jp-NotebookRemote-storeSize')!.textContent
+    ).toBe(
+      `Runs and history use ${formatSize(3 * 1024 * 1024)} on this machine.`
+    );
   });
 
   it('shows run details with output links on Enter and runs commands from buttons', async () => {

@@ -25,6 +25,8 @@
   after :data:`STOP_GRACE_SECONDS`.
 * When it has ended, :mod:`.outcome` decides its status and errors and the
   run directory lists its outputs; both go to the store.
+* After every run, at start and hourly, :mod:`.retention` removes the files
+  of old ended runs (their rows stay).
 * :meth:`~RunLifecycle.aclose` errors the queued runs and stops the running
   ones (``ServerRestart``), for the next start to find them ended.
 
@@ -51,6 +53,7 @@ from ...errors import LocalRunError
 from . import outcome
 from . import store as q
 from .ownership import ServerLock, owner_alive
+from .retention import Pruner, Retention
 from .rundir import DataDir, RunDir
 from .shared import kill_group
 from .store import ExecutionRow, Store, now_ms
@@ -124,6 +127,7 @@ class RunLifecycle:
         max_output_bytes: int,
         secret_env: frozenset[str],
         log: logging.Logger,
+        retention: Retention,
     ) -> None:
         self.data = data
         self.connection = connection
@@ -141,6 +145,7 @@ class RunLifecycle:
         self._start_lock = asyncio.Lock()
         self._started = False
         self._closing = False
+        self.pruner = Pruner(data, store, retention, connection=connection, log=log)
 
     # ------------------------------------------------------------------ start and stop
 
@@ -167,6 +172,7 @@ class RunLifecycle:
                 await asyncio.to_thread(self._lock.release)
                 raise
             self._started = True
+            self.pruner.start()
 
     async def ready(self) -> None:
         """Start if not started yet; refuse once shutting down."""
@@ -221,6 +227,7 @@ class RunLifecycle:
 
     async def aclose(self) -> None:
         self._closing = True
+        await self.pruner.aclose()
         if not self._started:
             await self._store.close()
             return
@@ -346,6 +353,8 @@ class RunLifecycle:
         finally:
             self._runs.pop(run.execution_id, None)
             self._pump()
+            if not self._closing:
+                self.pruner.soon()  # one run more may push an old one past the policy
 
     async def _execute(self, run: _Run) -> None:
         if not await self._store.call(q.mark_started, run.execution_id, now_ms()):

@@ -30,6 +30,7 @@ execution result. Each skipped file is noted in ``result.log``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import mimetypes
 import os
@@ -84,6 +85,15 @@ class DataDir:
 
     def run(self, execution_id: str) -> RunDir:
         return RunDir(self.runs / execution_id)
+
+    def disk_bytes(self) -> int:
+        """Bytes the data directory holds on disk (pushed copies, runs, the history)."""
+        total = 0
+        for dirpath, _dirs, files in os.walk(self.root):
+            for name in files:
+                with contextlib.suppress(OSError):
+                    total += os.lstat(os.path.join(dirpath, name)).st_size
+        return total
 
     def remove_notebook(self, notebook_id: str, execution_ids: list[str]) -> None:
         """Remove a deleted notebook's pushed copy and the files of its runs."""
