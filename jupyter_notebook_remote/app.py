@@ -100,6 +100,13 @@ class NotebookRemote(ExtensionApp):
         help="Largest notebook file (bytes) a push may send; larger ones get 413.",
     ).tag(config=True)
 
+    max_folder_bytes = Int(
+        50 * 1024 * 1024,
+        help="""Most bytes of files beside a notebook that a push to a local connection
+        carries along (they become the run's working directory); more gets 413. A
+        link can carry none, or its subfolders too.""",
+    ).tag(config=True)
+
     http_connect_timeout = Float(10.0, help="Seconds to connect to a remote service.").tag(
         config=True
     )
@@ -122,7 +129,7 @@ class NotebookRemote(ExtensionApp):
         30.0, help="Stop retrying once this many seconds have passed since the first try."
     ).tag(config=True)
 
-    @validate("max_push_bytes", "http_max_connections", "http_max_attempts")
+    @validate("max_push_bytes", "max_folder_bytes", "http_max_connections", "http_max_attempts")
     def _positive_int(self, proposal: Any) -> int:
         value = int(proposal["value"])
         if value < 1:
@@ -275,6 +282,7 @@ class NotebookRemote(ExtensionApp):
         self.settings[STATE_KEY] = ServerState(
             registry=self.registry,
             max_push_bytes=self.max_push_bytes,
+            max_folder_bytes=self.max_folder_bytes,
             saved_notebooks=saved if installed else None,
         )
         self.log.info(

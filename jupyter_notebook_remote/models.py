@@ -136,10 +136,20 @@ class PushWarning(CamelModel):
     path: str = ""
 
 
+class FolderCarried(CamelModel):
+    """The files beside the notebook that a push carried (``local``)."""
+
+    files: int
+    bytes: int
+    subfolders: bool
+
+
 class PushResult(Notebook):
     """The remote notebook after a push, and what the notebook check noticed."""
 
     warnings: list[PushWarning] = Field(default_factory=list)
+    #: What was carried from the notebook's folder; None when nothing is (remote kinds).
+    folder: Optional[FolderCarried] = None
 
 
 class NotebookPage(CamelModel):
@@ -294,6 +304,9 @@ class NotebookPatch(RequestModel):
 
 class PushBody(RequestModel):
     path: str = Field(min_length=1, max_length=4096)
+    #: For a kind that runs the notebook itself (``local``): which files beside
+    #: it come along ("files": its folder's, "tree": with subfolders, "none").
+    folder: Literal["files", "tree", "none"] = "files"
 
 
 def _context_text(value: Union[str, dict[str, Any], None]) -> Optional[str]:

@@ -102,6 +102,7 @@ def resolve(spec: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
         "NotebookIO",
         "Notebook",
         "PushWarning",
+        "FolderCarried",
         "PushResult",
         "NotebookPage",
         "ExecutionSource",

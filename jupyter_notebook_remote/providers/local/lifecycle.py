@@ -106,6 +106,8 @@ class _Run:
     #: Why the server is stopping it: "cancel", "shutdown", "timeout" or "too_large".
     stop_reason: Optional[str] = None
     stop_event: asyncio.Event = field(default_factory=asyncio.Event)
+    #: Bytes of the files carried into its working directory: not its output.
+    carried_bytes: int = 0
 
     def request_stop(self, reason: str) -> None:
         if self.stop_reason is None:
@@ -276,6 +278,7 @@ class RunLifecycle:
                 cell_timeout(self.max_run_minutes),
                 self.max_output_bytes,
                 file_name,
+                self.data.folder(notebook_id),
             )
         except OSError as exc:
             await asyncio.to_thread(run_dir.remove)
@@ -362,6 +365,7 @@ class RunLifecycle:
         row = await self._store.call(q.get_execution, run.execution_id)
         if row is not None:
             run.max_minutes = row.max_minutes
+        run.carried_bytes = await asyncio.to_thread(run.run_dir.written_bytes)
         process = await self._start_runner(run)
         await self._store.call(q.set_runner_pid, run.execution_id, process.pid)
         reason = await self._supervise(run, process, time.monotonic() + run.max_minutes * 60.0)
@@ -444,7 +448,7 @@ class RunLifecycle:
                     run.request_stop("cancel")
                     return "cancel"
                 written = await asyncio.to_thread(run.run_dir.written_bytes)
-                if written > self.max_output_bytes:
+                if written - run.carried_bytes > self.max_output_bytes:
                     run.request_stop("too_large")
                     return "too_large"
         finally:

@@ -108,9 +108,10 @@ class LocalProvider(Provider):
     needs_token = False
     default_label = "This machine"
     keeps_state = True
+    carries_folder = True
     unsupported = {
         "inputExport": "runs on this machine get no Losant data inputs, so there is nothing "
-        "to export; put the files the notebook needs next to it instead",
+        "to export; the files beside the notebook are carried with each push instead",
         "schedule": "this machine has no scheduler for notebooks; run it by hand or use a "
         "remote connection that schedules",
     }
@@ -315,6 +316,12 @@ class LocalProvider(Provider):
         finally:
             with contextlib.suppress(OSError):
                 await asyncio.to_thread(tmp.unlink, missing_ok=True)
+        try:
+            await asyncio.to_thread(self._data.store_folder, notebook_id, upload.folder)
+        except OSError as exc:
+            raise self._data.write_failure(
+                exc, "storing the files beside the notebook", self.connection.id
+            ) from exc
         await self._store.call(q.record_push, notebook_id, upload.file_name, upload.size, now_ms())
         return self._notebook_model(await self._notebook_row(notebook_id))
 

@@ -35,12 +35,14 @@ import json
 import mimetypes
 import os
 import re
+import secrets
 import shutil
 import stat
 from pathlib import Path
 from typing import Any, Optional
 
 from ...errors import LocalRunError
+from ..base import FolderSnapshot
 from .shared import KERNEL_PID_FILE, PROGRESS_FILE, SPEC_FILE, STATUS_FILE, is_disk_full
 
 RESULT_FILES = ("result.ipynb", "result.html", "result.log", "result.error.log")
@@ -82,6 +84,32 @@ class DataDir:
 
     def notebook_file(self, notebook_id: str) -> Path:
         return self.notebooks / notebook_id / "notebook.ipynb"
+
+    def folder(self, notebook_id: str) -> Path:
+        """The files pushed beside the notebook: each run's working directory starts so."""
+        return self.notebooks / notebook_id / "folder"
+
+    def store_folder(self, notebook_id: str, snapshot: Optional[FolderSnapshot]) -> None:
+        """Make ``snapshot`` the notebook's folder (None: no files), replacing the last.
+
+        Copied into a new directory first and swapped in by renames, so a run
+        queued meanwhile sees the old folder or the new one, never half of one.
+        """
+        target = self.folder(notebook_id)
+        staging = target.with_name(f".folder-{secrets.token_hex(6)}")
+        old = target.with_name(f".folder-old-{secrets.token_hex(6)}")
+        try:
+            staging.mkdir(parents=True)
+            for item in snapshot.files if snapshot else ():
+                destination = staging / item.relative
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(item.os_path, destination)
+            if target.exists():
+                target.rename(old)
+            staging.rename(target)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+            shutil.rmtree(old, ignore_errors=True)
 
     def run(self, execution_id: str) -> RunDir:
         return RunDir(self.runs / execution_id)
@@ -139,10 +167,18 @@ class RunDir:
         cell_timeout: float,
         max_output_bytes: int,
         file_name: str,
+        folder_source: Optional[Path] = None,
     ) -> list[dict[str, Any]]:
-        """Create the run's directories and files; return its inputs."""
-        for path in (self.input, self.output, self.work, self.result):
+        """Create the run's directories and files; return its inputs.
+
+        The working directory starts as a copy of the files pushed beside the
+        notebook (``folder_source``), so relative paths work as in JupyterLab.
+        """
+        for path in (self.input, self.output, self.result):
             path.mkdir(parents=True, exist_ok=True)
+        if folder_source is not None and folder_source.is_dir():
+            shutil.copytree(folder_source, self.work, symlinks=False, dirs_exist_ok=True)
+        self.work.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(notebook_source, self.notebook)
         inputs: list[dict[str, Any]] = []
         if template_context is not None:
