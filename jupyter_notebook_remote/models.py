@@ -266,6 +266,8 @@ class ConnectionInfo(CamelModel):
     auth_configured: bool
     #: Whether this kind uses a token at all (``local`` does not).
     needs_token: bool
+    #: Whether a push carries the files beside the notebook (``local``).
+    carries_folder: bool = False
     capabilities: list[str]
     #: capability -> why this connection cannot do it (for the UI to explain).
     unsupported: dict[str, str] = Field(default_factory=dict)

@@ -381,6 +381,7 @@ class Provider(abc.ABC):
             application_id=self.connection.application_id,
             auth_configured=self.auth_configured,
             needs_token=self.needs_token,
+            carries_folder=self.carries_folder,
             capabilities=sorted(self.capabilities),
             unsupported=dict(self.unsupported),
         )

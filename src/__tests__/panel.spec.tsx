@@ -26,6 +26,7 @@ const CONNECTIONS = [
     ['list', 'create', 'push', 'execute', 'logs', 'usage'],
     {
       label: 'This machine',
+      carriesFolder: true,
       unsupported: { cancel: 'this test connection cannot cancel' }
     }
   ),
@@ -153,6 +154,17 @@ describe('RemotePanel', () => {
     expect([...select.options].map(o => o.value)).toEqual(['local', 'plant-a']);
     // `local` needs no token: no token field.
     expect(node.querySelector('input[aria-label="Token"]')).toBeNull();
+    // It runs the notebook among the files beside it: which ones is the link's.
+    const folder = node.querySelector<HTMLSelectElement>(
+      '.jp-NotebookRemote-folderOption select'
+    )!;
+    expect(folder.value).toBe('files');
+    expect([...folder.options].map(o => o.value)).toEqual([
+      'files',
+      'tree',
+      'none'
+    ]);
+    expect(folder.closest('label')!.textContent).toContain('Files beside it');
 
     expect(node.textContent).toContain('Sales forecast');
     for (const name of [
