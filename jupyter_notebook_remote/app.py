@@ -100,6 +100,13 @@ class NotebookRemote(ExtensionApp):
         help="Largest notebook file (bytes) a push may send; larger ones get 413.",
     ).tag(config=True)
 
+    max_folder_bytes = Int(
+        50 * 1024 * 1024,
+        help="""Most bytes of files beside a notebook that a push to a local connection
+        carries along (they become the run's working directory); more gets 413. A
+        link can carry none, or its subfolders too.""",
+    ).tag(config=True)
+
     http_connect_timeout = Float(10.0, help="Seconds to connect to a remote service.").tag(
         config=True
     )
@@ -139,7 +146,7 @@ class NotebookRemote(ExtensionApp):
             raise ValueError("NotebookRemote.http_read_freshness must be from 0 to 10 seconds")
         return value
 
-    @validate("max_push_bytes", "http_max_connections", "http_max_attempts")
+    @validate("max_push_bytes", "max_folder_bytes", "http_max_connections", "http_max_attempts")
     def _positive_int(self, proposal: Any) -> int:
         value = int(proposal["value"])
         if value < 1:
@@ -196,6 +203,28 @@ class NotebookRemote(ExtensionApp):
         60.0, help="A local run taking longer than this is stopped with status 'timeout'."
     ).tag(config=True)
 
+    local_keep_runs = Int(
+        50,
+        help="""Local runs whose files are kept, per notebook: the files (results, logs,
+        outputs) of older ended runs are removed, their history stays. 0: no limit by
+        number.""",
+    ).tag(config=True)
+
+    local_keep_days = Float(
+        30.0,
+        help="""Days the files of an ended local run are kept; then they are removed and
+        its history stays. 0: no limit by age.""",
+    ).tag(config=True)
+
+    @validate("local_keep_runs", "local_keep_days")
+    def _retention(self, proposal: Any) -> Any:
+        value = proposal["value"]
+        if value < 0:
+            raise ValueError(
+                f"NotebookRemote.{proposal['trait'].name} must be 0 (no limit) or more"
+            )
+        return value
+
     # ------------------------------------------------------------------ building
 
     registry: Optional[ConnectionRegistry] = None
@@ -218,6 +247,8 @@ class NotebookRemote(ExtensionApp):
             LOCAL_KIND: {
                 "max_parallel": self.local_max_parallel,
                 "max_run_minutes": self.local_max_run_minutes,
+                "keep_runs": self.local_keep_runs,
+                "keep_days": self.local_keep_days,
             }
         }
 
@@ -269,6 +300,7 @@ class NotebookRemote(ExtensionApp):
         self.settings[STATE_KEY] = ServerState(
             registry=self.registry,
             max_push_bytes=self.max_push_bytes,
+            max_folder_bytes=self.max_folder_bytes,
             saved_notebooks=saved if installed else None,
         )
         self.log.info(

@@ -194,10 +194,20 @@ class PushWarning(CamelModel):
     path: str = ""
 
 
+class FolderCarried(CamelModel):
+    """The files beside the notebook that a push carried (``local``)."""
+
+    files: int
+    bytes: int
+    subfolders: bool
+
+
 class PushResult(Notebook):
     """The remote notebook after a push, and what the notebook check noticed."""
 
     warnings: list[PushWarning] = Field(default_factory=list)
+    #: What was carried from the notebook's folder; None when nothing is (remote kinds).
+    folder: Optional[FolderCarried] = None
 
 
 class NotebookPage(CamelModel):
@@ -228,6 +238,14 @@ class ExecutionOutput(ExecutionInput):
     content_type: Optional[str] = None
 
 
+class ExecutionProgress(CamelModel):
+    """Where a run in progress is: code cell ``cell`` of ``total``, running since ``startedAt``."""
+
+    cell: int
+    total: int
+    started_at: str
+
+
 class Execution(CamelModel):
     id: str
     notebook_id: str
@@ -239,6 +257,11 @@ class Execution(CamelModel):
     errors: list[ExecutionError] = Field(default_factory=list)
     inputs: list[ExecutionInput] = Field(default_factory=list)
     outputs: list[ExecutionOutput] = Field(default_factory=list)
+    #: While in progress, where the run is (kinds that know: ``local``).
+    progress: Optional[ExecutionProgress] = None
+    #: When the run's files were removed by the retention policy (``local``);
+    #: the run is still listed, with no outputs.
+    files_removed_at: Optional[str] = None
 
 
 class ExecutionList(CamelModel):
@@ -280,6 +303,8 @@ class Usage(CamelModel):
     end: str
     total_minutes: float
     days: list[UsageDay]
+    #: Bytes the connection's store holds on this machine (``local``), else None.
+    store_bytes: Optional[int] = None
 
 
 class JobQueued(CamelModel):
@@ -296,6 +321,8 @@ class ConnectionInfo(CamelModel):
     auth_configured: bool
     #: Whether this kind uses a token at all (``local`` does not).
     needs_token: bool
+    #: Whether a push carries the files beside the notebook (``local``).
+    carries_folder: bool = False
     capabilities: list[str]
     #: capability -> why this connection cannot do it (for the UI to explain).
     unsupported: dict[str, str] = Field(default_factory=dict)
@@ -354,6 +381,9 @@ class NotebookPatch(_NotebookText):
 
 class PushBody(RequestModel):
     path: str = Field(min_length=1, max_length=4096)
+    #: For a kind that runs the notebook itself (``local``): which files beside
+    #: it come along ("files": its folder's, "tree": with subfolders, "none").
+    folder: Literal["files", "tree", "none"] = "files"
 
 
 #: The longest ``templateContext``, as JSON text (Losant's limit).

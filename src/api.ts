@@ -9,6 +9,7 @@ import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
 import {
+  FolderMode,
   IConnectionList,
   IErrorBody,
   IExecuteBody,
@@ -168,14 +169,16 @@ export class RemoteNotebookApi {
   }
 
   /** Push the saved notebook at `path` (Jupyter contents path) to the remote. */
+  /** Push the saved file at `path`; `folder`: the files beside it to carry. */
   push(
     connection: string,
     notebook: string,
-    path: string
+    path: string,
+    folder?: FolderMode
   ): Promise<IPushResult> {
     return this._json<IPushResult>(
       notebookPath(connection, notebook, 'push'),
-      post({ path })
+      post(folder ? { path, folder } : { path })
     );
   }
 

@@ -43,8 +43,10 @@ import {
 } from './tokens';
 import {
   Capability,
+  FolderMode,
   IConnection,
   IExecution,
+  IFolderCarried,
   INotebookLink,
   IPushWarning,
   IRemoteNotebook,
@@ -229,6 +231,16 @@ export class RemoteModel extends VDomModel implements INotebookRemote {
   /** What the last push of the active notebook noticed (pushed all the same). */
   get pushWarnings(): IPushWarning[] {
     return this._push.warnings;
+  }
+
+  /** What the last push of the active notebook carried from beside it. */
+  get pushFolder(): IFolderCarried | null {
+    return this._push.folder;
+  }
+
+  /** Which files beside the notebook its pushes carry (kept in the link). */
+  setFolder(folder: FolderMode): void {
+    this._link.setFolder(folder);
   }
 
   /** Whether the local file may differ from what was last pushed. */

@@ -49,9 +49,10 @@ function parseLink(value: unknown): INotebookLink | null {
   if (!value || typeof value !== 'object') {
     return null;
   }
-  const { connection, notebookId } = value as {
+  const { connection, notebookId, folder } = value as {
     connection?: unknown;
     notebookId?: unknown;
+    folder?: unknown;
   };
   if (
     typeof connection === 'string' &&
@@ -59,7 +60,11 @@ function parseLink(value: unknown): INotebookLink | null {
     typeof notebookId === 'string' &&
     notebookId
   ) {
-    return { connection, notebookId };
+    const link: INotebookLink = { connection, notebookId };
+    if (folder === 'files' || folder === 'tree' || folder === 'none') {
+      link.folder = folder;
+    }
+    return link;
   }
   return null;
 }
@@ -115,7 +120,8 @@ class PanelNotebookHandle implements INotebookHandle {
     if (link) {
       model.setMetadata(METADATA_KEY, {
         connection: link.connection,
-        notebookId: link.notebookId
+        notebookId: link.notebookId,
+        ...(link.folder ? { folder: link.folder } : {})
       });
     } else {
       model.deleteMetadata(METADATA_KEY);

@@ -64,6 +64,8 @@ export interface IConnection {
   unsupported?: { [capability: string]: string };
   /** Whether the kind needs a token at all (the embedded `local` does not). */
   needsToken: boolean;
+  /** Whether a push carries the files beside the notebook (local). */
+  carriesFolder?: boolean;
 }
 
 export interface IConnectionList {
@@ -103,8 +105,16 @@ export interface IPushWarning {
 }
 
 /** The answer to a push: the remote notebook, and what the notebook check noticed. */
+/** What a push carried from beside the notebook. */
+export interface IFolderCarried {
+  files: number;
+  bytes: number;
+  subfolders: boolean;
+}
+
 export interface IPushResult extends IRemoteNotebook {
   warnings?: IPushWarning[];
+  folder?: IFolderCarried | null;
 }
 
 export interface INotebookPage {
@@ -149,6 +159,17 @@ export interface IExecution {
   errors?: IExecutionError[];
   inputs?: IExecutionInput[];
   outputs?: IExecutionOutput[];
+  /** While in progress, where the run is (kinds that know: local). */
+  progress?: IExecutionProgress | null;
+  /** When the retention policy removed the run's files (local). */
+  filesRemovedAt?: string | null;
+}
+
+/** A run in progress: code cell `cell` of `total` runs since `startedAt`. */
+export interface IExecutionProgress {
+  cell: number;
+  total: number;
+  startedAt: string;
 }
 
 export interface IExecutionList {
@@ -174,6 +195,8 @@ export interface IUsage {
   end: string;
   totalMinutes: number;
   days: IUsageDay[];
+  /** Bytes the connection keeps on this machine (local), else null. */
+  storeBytes?: number | null;
 }
 
 export interface IJobQueued {
@@ -216,7 +239,15 @@ export interface IErrorBody {
 }
 
 /** The link of a local notebook to a remote one: `metadata.notebook_remote`. */
+/**
+ * Which files beside the notebook a push carries, for a connection that runs
+ * the notebook with them (local): its folder's, with subfolders, or none.
+ */
+export type FolderMode = 'files' | 'tree' | 'none';
+
 export interface INotebookLink {
   connection: string;
   notebookId: string;
+  /** Files beside the notebook to carry with a push (default: `files`). */
+  folder?: FolderMode;
 }

@@ -99,6 +99,27 @@ class UploadCheck(Protocol):
 
 
 @dataclass(frozen=True)
+class FolderFile:
+    """One file beside a pushed notebook: its path below the notebook's folder."""
+
+    relative: str
+    os_path: str
+    size: int
+
+
+@dataclass(frozen=True)
+class FolderSnapshot:
+    """The files beside a pushed notebook that a push carries (``push/folder.py``)."""
+
+    files: tuple[FolderFile, ...]
+    subfolders: bool
+
+    @property
+    def size(self) -> int:
+        return sum(f.size for f in self.files)
+
+
+@dataclass(frozen=True)
 class NotebookUpload:
     """A saved notebook, read from the Jupyter contents, ready to stream.
 
@@ -113,6 +134,9 @@ class NotebookUpload:
     chunks: Callable[[], AsyncIterator[bytes]]
     content_type: str = "application/x-ipynb+json"
     check: Optional[UploadCheck] = None
+    #: The files beside the notebook, for a kind that runs it with them
+    #: (:attr:`Provider.carries_folder`); None: none are carried.
+    folder: Optional[FolderSnapshot] = None
 
     async def stream(self) -> AsyncIterator[bytes]:
         """The file's bytes, exactly ``size`` of them, once the check let them through.
@@ -313,6 +337,9 @@ class Provider(abc.ABC):
     secret_env: ClassVar[frozenset[str]] = frozenset()
     #: Whether a connection keeps state in a directory of its own (``data_dir``).
     keeps_state: ClassVar[bool] = False
+    #: Whether a push carries the files beside the notebook (its folder) along,
+    #: to be the run's working directory (``local``); remotes have their own inputs.
+    carries_folder: ClassVar[bool] = False
     #: The format of notebook and execution ids.
     notebook_ids: ClassVar[IdFormat] = HEX24
     execution_ids: ClassVar[IdFormat] = HEX24
@@ -362,6 +389,7 @@ class Provider(abc.ABC):
             application_id=self.connection.application_id,
             auth_configured=self.auth_configured,
             needs_token=self.needs_token,
+            carries_folder=self.carries_folder,
             capabilities=sorted(self.capabilities),
             unsupported=dict(self.unsupported),
         )

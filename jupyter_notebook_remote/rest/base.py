@@ -53,6 +53,8 @@ class ServerState:
 
     registry: ConnectionRegistry
     max_push_bytes: int
+    #: The most a push carries from beside the notebook (kinds that carry it).
+    max_folder_bytes: int = 50 * 1024 * 1024
     #: The push check's verdicts on notebooks as Jupyter saved them, if it could hook in.
     saved_notebooks: Optional[SavedNotebooks] = None
 

@@ -6,6 +6,7 @@ this file is their reference, held equal to :func:`route_table` by a test.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote
 
@@ -22,6 +23,7 @@ from ..models import (
     ExecuteBody,
     ExecutionList,
     ExecutionStarted,
+    FolderCarried,
     InputExportBody,
     NotebookCreate,
     NotebookPatch,
@@ -29,7 +31,8 @@ from ..models import (
     PushResult,
     TokenBody,
 )
-from ..push.upload import resolve_upload
+from ..push.folder import collect_folder
+from ..push.upload import check_api_path, resolve_upload
 from .base import PREFIX, BaseHandler
 
 _SEGMENT = r"([^/]+)"
@@ -112,6 +115,19 @@ class PushHandler(BaseHandler):
             max_bytes=self.state.max_push_bytes,
             saved=self.state.saved_notebooks,
         )
+        if provider.carries_folder:
+            # Before anything is sent: a folder over the limit stores nothing.
+            try:
+                folder = await collect_folder(
+                    self.contents_manager,
+                    check_api_path(body.path),
+                    mode=body.folder,
+                    max_bytes=self.state.max_folder_bytes,
+                )
+            except BaseException:
+                await upload.aclose()
+                raise
+            upload = dataclasses.replace(upload, folder=folder)
         try:
             notebook = await provider.push(nb, upload)
             warnings = await upload.warnings()
@@ -120,7 +136,18 @@ class PushHandler(BaseHandler):
             raise
         finally:
             await upload.aclose()
-        self.answer(PushResult(**notebook.model_dump(), warnings=list(warnings)))
+        carried = upload.folder
+        self.answer(
+            PushResult(
+                **notebook.model_dump(),
+                warnings=list(warnings),
+                folder=None
+                if carried is None
+                else FolderCarried(
+                    files=len(carried.files), bytes=carried.size, subfolders=carried.subfolders
+                ),
+            )
+        )
 
 
 class ExecutionsHandler(BaseHandler):

@@ -277,6 +277,8 @@ def test_app_maps_traits_onto_providers(tmp_path: Path) -> None:
         http_retry_deadline=9.0,
         local_max_parallel=4,
         local_max_run_minutes=5.0,
+        local_keep_runs=7,
+        local_keep_days=0.0,
         local_db_path=str(tmp_path / "runs.sqlite"),
     )
     registry = app.build_registry(environ={"MEM_TOKEN": "abc"})
@@ -296,6 +298,8 @@ def test_app_maps_traits_onto_providers(tmp_path: Path) -> None:
     assert dict(local.connection.options) == {
         "max_parallel": 4,
         "max_run_minutes": 5.0,
+        "keep_runs": 7,
+        "keep_days": 0.0,
         "db_path": str(tmp_path / "runs.sqlite"),
     }
     assert isinstance(registry.store, FileTokenStore)

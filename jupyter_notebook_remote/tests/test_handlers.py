@@ -642,7 +642,8 @@ async def test_usage(jp_fetch: Any, jp_root_dir: Path, memory: MemoryProvider) -
 
     response, data = await call(jp_fetch, "GET", "connections", "mem", "notebooks", nb, "usage")
     assert response.code == 200
-    assert set(data) == {"start", "end", "totalMinutes", "days"}
+    assert set(data) == {"start", "end", "totalMinutes", "days", "storeBytes"}
+    assert data["storeBytes"] is None  # only a kind that stores runs here says it
     assert data["totalMinutes"] == pytest.approx(3, abs=0.1)
     assert set(data["days"][0]) == {
         "date",

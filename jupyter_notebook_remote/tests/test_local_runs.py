@@ -9,6 +9,7 @@ import subprocess
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -136,6 +137,69 @@ async def test_a_failing_cell_ends_errored_with_its_exception(tmp_path: Path) ->
             "cell 2/3 failed: ValueError: sensor 7 has no data"
             in (await read_file(local, nb, ex, "result.log")).decode()
         )
+
+
+async def test_an_exception_with_a_cause_is_named_by_the_cell_not_none(tmp_path: Path) -> None:
+    # IPython.display.Image raises FileNotFoundError from within its own except
+    # clause; ipykernel 7 / IPython 9 then reply ename None, evalue None.
+    async with running(tmp_path) as local:
+        nb = await pushed_notebook(
+            local,
+            ["from IPython.display import Image", "Image('missing.png')"],
+        )
+        ex = await local.execute(nb, ExecuteBody())
+        done = await wait_for(local, nb, ex, FINISHED)
+
+        assert done.status == "errored"
+        assert len(done.errors) == 1
+        error = done.errors[0]
+        assert error.name == "FileNotFoundError"
+        assert "missing.png" in error.message
+        assert "None" not in (error.name, error.message)
+        log = (await read_file(local, nb, ex, "result.log")).decode()
+        assert "cell 2/2 failed: FileNotFoundError:" in log
+        assert "NoneType" not in log
+
+
+async def test_a_chained_exception_keeps_the_name_of_the_one_raised(tmp_path: Path) -> None:
+    async with running(tmp_path) as local:
+        nb = await pushed_notebook(
+            local,
+            [
+                "try:\n    {}['sensor']\nexcept KeyError as exc:\n"
+                "    raise RuntimeError('sensor table is empty') from exc"
+            ],
+        )
+        ex = await local.execute(nb, ExecuteBody())
+        done = await wait_for(local, nb, ex, FINISHED)
+        assert [(e.name, e.message) for e in done.errors] == [
+            ("RuntimeError", "sensor table is empty")
+        ]
+
+
+async def test_a_run_in_progress_says_which_cell_runs(tmp_path: Path) -> None:
+    async with running(tmp_path) as local:
+        nb = await pushed_notebook(
+            local,
+            ["x = 1", "import time\ntime.sleep(4)", "print(x)"],
+        )
+        before = time.time()
+        ex = await local.execute(nb, ExecuteBody())
+        deadline = time.monotonic() + 60
+        while True:
+            run = await execution(local, nb, ex)
+            if run.progress is not None and run.progress.cell == 2:
+                break
+            assert run.status in ("queued", "inProgress"), run
+            assert time.monotonic() < deadline, f"no progress seen: {run}"
+            await asyncio.sleep(0.05)
+        assert run.status == "inProgress"
+        assert run.progress.total == 3
+        started = datetime.fromisoformat(run.progress.started_at.replace("Z", "+00:00"))
+        assert before - 1 <= started.timestamp() <= time.time() + 1
+        done = await wait_for(local, nb, ex, FINISHED)
+        assert done.status == "completed"
+        assert done.progress is None
 
 
 async def test_cancel_stops_the_kernel_the_runner_and_their_children(tmp_path: Path) -> None:
@@ -409,3 +473,36 @@ def test_the_runner_starts_without_the_servers_modules(tmp_path: Path) -> None:
     assert "asyncio" in imported  # the runner's own imports are listed
     heavy = {"jupyter_notebook_remote", "pydantic", "httpx", "tornado"}
     assert {name for name in imported if name.split(".")[0] in heavy} == set()
+
+
+@pytest.mark.parametrize(
+    ("cell", "ename", "evalue", "traceback", "expected"),
+    [
+        # The cell's error output first (what Jupyter shows under the cell).
+        (
+            {"outputs": [{"output_type": "error", "ename": "OSError", "evalue": "disk"}]},
+            None,
+            None,
+            "",
+            ("OSError", "disk"),
+        ),
+        # Then the reply, unless it says None.
+        ({"outputs": []}, "KeyError", "'k'", "", ("KeyError", "'k'")),
+        ({"outputs": []}, "ValueError", "None", "", ("ValueError", "")),
+        # Then the traceback's last "Name: message" line, colours stripped.
+        (
+            None,
+            "NoneType",
+            "None",
+            "Traceback ...\n  File 'x', line 1\n\x1b[31mFileNotFoundError\x1b[0m: no 'a.png'",
+            ("FileNotFoundError", "no 'a.png'"),
+        ),
+        (None, None, None, "", ("Error", "")),
+    ],
+)
+def test_a_cells_error_is_named_from_what_says_it_best(
+    cell: Any, ename: Any, evalue: Any, traceback: str, expected: tuple[str, str]
+) -> None:
+    from jupyter_notebook_remote.providers.local.runner import cell_error
+
+    assert cell_error(cell, ename, evalue, traceback) == expected

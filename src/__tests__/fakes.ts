@@ -13,6 +13,7 @@ import {
   Capability,
   IConnection,
   IExecution,
+  IFolderCarried,
   INotebookLink,
   IPushWarning,
   IRemoteNotebook,
@@ -188,6 +189,8 @@ export class FakeServer {
   log = '';
   /** What a push answers as the notebook check's warnings. */
   pushWarnings: IPushWarning[] = [];
+  /** What a push answers it carried from beside the notebook. */
+  pushFolder: IFolderCarried | null = null;
 
   /**
    * Answer `response` to the requests whose route ends with `where` (or
@@ -261,7 +264,11 @@ export class FakeServer {
     const rest = parts.slice(4).join('/');
     if (rest === 'push') {
       const pushed = this.notebooks.get(notebookId);
-      return json({ ...pushed, warnings: this.pushWarnings });
+      return json({
+        ...pushed,
+        warnings: this.pushWarnings,
+        folder: this.pushFolder
+      });
     }
     if (rest === '') {
       return json(this.notebooks.get(notebookId));

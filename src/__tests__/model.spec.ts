@@ -65,6 +65,29 @@ describe('RemoteModel actions', () => {
     model.dispose();
   });
 
+  it("sends the link's choice of files beside the notebook with each push", async () => {
+    const { server, model, notebook, requests } = await following();
+    model.setFolder('tree');
+    expect(notebook.getLink()).toEqual({
+      connection: 'local',
+      notebookId: NB_ID,
+      folder: 'tree'
+    });
+    server.pushFolder = { files: 2, bytes: 1200, subfolders: true };
+    expect(await model.push()).toBe(true);
+    const push = requests.find(r => route(r).endsWith('/push'))!;
+    expect(JSON.parse(push.body!)).toEqual({
+      path: 'work/sales.ipynb',
+      folder: 'tree'
+    });
+    expect(model.pushFolder).toEqual({
+      files: 2,
+      bytes: 1200,
+      subfolders: true
+    });
+    model.dispose();
+  });
+
   it('does not run when the push failed', async () => {
     const { model, notebook, requests } = await following();
     notebook.save = async () => {

@@ -3,6 +3,7 @@ import { Widget } from '@lumino/widgets';
 
 import { IPanelActions } from '../components/actions';
 import { RemoteModel } from '../model';
+import { formatSize } from '../format';
 import { CommandIDs } from '../tokens';
 import { RemotePanel } from '../widgets/RemotePanel';
 import { IUsageDay } from '../types';
@@ -25,6 +26,7 @@ const CONNECTIONS = [
     ['list', 'create', 'push', 'execute', 'logs', 'usage'],
     {
       label: 'This machine',
+      carriesFolder: true,
       unsupported: { cancel: 'this test connection cannot cancel' }
     }
   ),
@@ -37,7 +39,9 @@ const CONNECTIONS = [
 ];
 
 const RUNS = [
-  execution('bbbbbbbbbbbbbbbbbbbbbb02', 'inProgress'),
+  execution('bbbbbbbbbbbbbbbbbbbbbb02', 'inProgress', {
+    progress: { cell: 3, total: 7, startedAt: '2026-11-22T10:00:00.000Z' }
+  }),
   execution('bbbbbbbbbbbbbbbbbbbbbb01', 'completed', {
     outputs: [
       {
@@ -54,6 +58,7 @@ const USAGE = {
   start: '2026-11-20T00:00:00Z',
   end: '2026-11-22T00:00:00Z',
   totalMinutes: 12.5,
+  storeBytes: 3 * 1024 * 1024,
   days: [
     day('2026-11-20', 10, { completed: 3, errored: 1 }),
     day('2026-11-21', 0, {}),
@@ -149,6 +154,17 @@ describe('RemotePanel', () => {
     expect([...select.options].map(o => o.value)).toEqual(['local', 'plant-a']);
     // `local` needs no token: no token field.
     expect(node.querySelector('input[aria-label="Token"]')).toBeNull();
+    // It runs the notebook among the files beside it: which ones is the link's.
+    const folder = node.querySelector<HTMLSelectElement>(
+      '.jp-NotebookRemote-folderOption select'
+    )!;
+    expect(folder.value).toBe('files');
+    expect([...folder.options].map(o => o.value)).toEqual([
+      'files',
+      'tree',
+      'none'
+    ]);
+    expect(folder.closest('label')!.textContent).toContain('Files beside it');
 
     expect(node.textContent).toContain('Sales forecast');
     for (const name of [
@@ -181,6 +197,15 @@ describe('RemotePanel', () => {
     const badge = runs[0].querySelector('.jp-NotebookRemote-statusBadge')!;
     expect(badge.textContent).toBe('In progress');
     expect(badge.getAttribute('data-status')).toBe('inProgress');
+    // A run in progress says which cell runs; a finished one shows no bar.
+    const bar = runs[0].querySelector('progress')!;
+    expect(bar.getAttribute('aria-label')).toBe('Cell 3 of 7');
+    expect([bar.getAttribute('value'), bar.getAttribute('max')]).toEqual([
+      '2',
+      '7'
+    ]);
+    expect(runs[0].textContent).toContain('Cell 3 of 7');
+    expect(runs[1].querySelector('progress')).toBeNull();
 
     const usage = node.querySelector('.jp-NotebookRemote-usage')!;
     const chart = usage.querySelector('svg[role="img"]')!;
@@ -192,6 +217,11 @@ describe('RemotePanel', () => {
     expect(usage.textContent).toContain('4 completed');
     expect(usage.textContent).toContain('1 errored');
     expect(usage.textContent).toContain('1 canceled');
+    expect(
+      usage.querySelector('.jp-NotebookRemote-storeSize')!.textContent
+    ).toBe(
+      `Runs and history use ${formatSize(3 * 1024 * 1024)} on this machine.`
+    );
   });
 
   it('shows run details with output links on Enter and runs commands from buttons', async () => {

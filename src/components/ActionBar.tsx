@@ -138,6 +138,19 @@ export function ActionBar(
           {model.notice}
         </p>
       )}
+      {!progress && model.pushFolder && (
+        <p className="jp-NotebookRemote-hint jp-NotebookRemote-pushFolder">
+          {model.pushFolder.files === 0
+            ? trans.__('No files beside the notebook to carry with it.')
+            : trans._n(
+                'Carried %1 file beside the notebook (%2)%3; runs start among them.',
+                'Carried %1 files beside the notebook (%2)%3; runs start among them.',
+                model.pushFolder.files,
+                formatSize(model.pushFolder.bytes),
+                model.pushFolder.subfolders ? trans.__(', with subfolders') : ''
+              )}
+        </p>
+      )}
       {!progress && (
         <PushWarnings warnings={model.pushWarnings} trans={trans} />
       )}

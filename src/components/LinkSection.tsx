@@ -3,6 +3,7 @@ import React from 'react';
 
 import { baseName } from '../notebook';
 import { CommandIDs } from '../tokens';
+import { FolderMode } from '../types';
 import { IPanelActions } from './actions';
 import {
   ErrorMessage,
@@ -56,6 +57,27 @@ export function LinkSection(
             {trans.__('Unlink')}
           </PanelButton>
         </div>
+        {model.linkConnection?.carriesFolder && (
+          <label className="jp-NotebookRemote-row jp-NotebookRemote-folderOption">
+            <span className="jp-NotebookRemote-muted">
+              {trans.__('Files beside it')}
+            </span>
+            <select
+              className="jp-NotebookRemote-grow"
+              value={link.folder ?? 'files'}
+              title={trans.__(
+                "What a push carries along from the notebook's folder; runs start among these files, as the notebook does in JupyterLab."
+              )}
+              onChange={event =>
+                model.setFolder(event.target.value as FolderMode)
+              }
+            >
+              <option value="files">{trans.__("This folder's files")}</option>
+              <option value="tree">{trans.__('With subfolders')}</option>
+              <option value="none">{trans.__('None')}</option>
+            </select>
+          </label>
+        )}
         {unknown && (
           <ErrorMessage
             error={{

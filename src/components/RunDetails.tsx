@@ -104,9 +104,14 @@ export function RunDetails(
         <h4>{trans.__('Outputs')}</h4>
         {outputs.length === 0 ? (
           <p className="jp-NotebookRemote-muted">
-            {execution.finishedAt
-              ? trans.__('This run left no output files.')
-              : trans.__('Outputs appear when the run ends.')}
+            {execution.filesRemovedAt
+              ? trans.__(
+                  'Its files were removed on %1 by the retention policy; its history is kept.',
+                  formatTimestamp(execution.filesRemovedAt)
+                )
+              : execution.finishedAt
+                ? trans.__('This run left no output files.')
+                : trans.__('Outputs appear when the run ends.')}
           </p>
         ) : (
           <ul className="jp-NotebookRemote-files">

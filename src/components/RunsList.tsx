@@ -1,12 +1,13 @@
 import React from 'react';
 
 import {
+  formatDuration,
   formatTime,
   formatTimestamp,
   runDuration,
   sourceLabel
 } from '../format';
-import { IExecution } from '../types';
+import { IExecution, IExecutionProgress } from '../types';
 import { ErrorMessage, ISectionProps, Section, StatusBadge } from './common';
 
 /** The runs of the linked notebook, newest first; select one for details. */
@@ -96,6 +97,14 @@ export function RunsList(
                         {trans.__('by %1', source)}
                       </span>
                     )}
+                    {execution.status === 'inProgress' &&
+                      execution.progress && (
+                        <RunProgress
+                          progress={execution.progress}
+                          now={now}
+                          trans={trans}
+                        />
+                      )}
                   </li>
                   {isSelected && props.details}
                 </React.Fragment>
@@ -118,5 +127,29 @@ export function RunsList(
       )}
       <ErrorMessage error={model.shownError('runs')} trans={trans} />
     </Section>
+  );
+}
+
+/** Which cell a run in progress is on: a bar of the cells done, and words. */
+function RunProgress(props: {
+  progress: IExecutionProgress;
+  now: number;
+  trans: ISectionProps['trans'];
+}): JSX.Element {
+  const { progress, now, trans } = props;
+  const { cell, total } = progress;
+  const started = Date.parse(progress.startedAt);
+  const running = Number.isNaN(started)
+    ? ''
+    : formatDuration(Math.max(0, now - started));
+  const words = trans.__('Cell %1 of %2', cell, total);
+  return (
+    <span
+      className="jp-NotebookRemote-runProgress"
+      title={running ? trans.__('%1, running for %2', words, running) : words}
+    >
+      <progress max={total} value={cell - 1} aria-label={words} />
+      <span>{words}</span>
+    </span>
   );
 }

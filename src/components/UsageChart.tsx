@@ -1,7 +1,7 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
 
-import { formatMinutes } from '../format';
+import { formatMinutes, formatSize } from '../format';
 import { IUsage } from '../types';
 import { ErrorMessage, ISectionProps, Section } from './common';
 
@@ -124,6 +124,14 @@ export function UsageChart(props: {
           {trans.__('%1 timed out', totals.timeout)}
         </li>
       </ul>
+      {typeof usage.storeBytes === 'number' && (
+        <p className="jp-NotebookRemote-muted jp-NotebookRemote-storeSize">
+          {trans.__(
+            'Runs and history use %1 on this machine.',
+            formatSize(usage.storeBytes)
+          )}
+        </p>
+      )}
       {used.length > 0 && (
         <details className="jp-NotebookRemote-usageTable">
           <summary>{trans.__('Per day')}</summary>

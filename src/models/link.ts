@@ -5,7 +5,7 @@
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { INotebookHandle, sameLink, stem } from '../notebook';
-import { INotebookLink } from '../types';
+import { FolderMode, INotebookLink } from '../types';
 
 export class LinkModel {
   /**
@@ -63,6 +63,14 @@ export class LinkModel {
   /** Write (or, with null, remove) the link in the notebook's metadata. */
   setLink(link: INotebookLink | null): void {
     this._notebook?.setLink(link);
+  }
+
+  /** Which files beside the notebook its pushes carry (kept in the link). */
+  setFolder(folder: FolderMode): void {
+    const link = this.link;
+    if (link && (link.folder ?? 'files') !== folder) {
+      this.setLink({ ...link, folder });
+    }
   }
 
   dispose(): void {

@@ -5,7 +5,7 @@
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { baseName } from '../notebook';
-import { IPushWarning } from '../types';
+import { IFolderCarried, IPushWarning } from '../types';
 import { IModelContext } from './context';
 import { LinkModel } from './link';
 import { RemoteNotebookModel } from './remote';
@@ -25,6 +25,8 @@ interface IPushRecord {
   lastModified: string | null;
   /** What the server's notebook check noticed (pushed all the same). */
   warnings: IPushWarning[];
+  /** What the push carried from beside the notebook, if anything. */
+  folder: IFolderCarried | null;
 }
 
 export class PushModel {
@@ -50,13 +52,15 @@ export class PushModel {
    * schema in ways JupyterLab tolerates. Empty while a push goes on.
    */
   get warnings(): IPushWarning[] {
-    const notebook = this._link.notebook;
-    const link = this._link.link;
-    const record = notebook ? this._pushes.get(notebook.path) : undefined;
-    if (this._progress || !link || record?.notebookId !== link.notebookId) {
-      return [];
-    }
-    return record.warnings;
+    return this._lastPush()?.warnings ?? [];
+  }
+
+  /**
+   * What the last push of the active notebook in this session carried from
+   * beside it (a connection that runs it with its folder); null otherwise.
+   */
+  get folder(): IFolderCarried | null {
+    return this._lastPush()?.folder ?? null;
   }
 
   /**
@@ -112,12 +116,14 @@ export class PushModel {
       const remote = await api.push(
         link.connection,
         link.notebookId,
-        notebook.path
+        notebook.path,
+        link.folder
       );
       this._pushes.set(notebook.path, {
         notebookId: link.notebookId,
         lastModified: notebook.lastModified,
-        warnings: remote.warnings ?? []
+        warnings: remote.warnings ?? [],
+        folder: remote.folder ?? null
       });
       if (generation === this._link.generation) {
         this._remote.set(remote);
@@ -132,6 +138,16 @@ export class PushModel {
 
   dispose(): void {
     Signal.clearData(this);
+  }
+
+  private _lastPush(): IPushRecord | null {
+    const notebook = this._link.notebook;
+    const link = this._link.link;
+    const record = notebook ? this._pushes.get(notebook.path) : undefined;
+    if (this._progress || !link || record?.notebookId !== link.notebookId) {
+      return null;
+    }
+    return record;
   }
 
   private _setProgress(progress: IPushProgress | null): void {

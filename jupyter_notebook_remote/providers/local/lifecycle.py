@@ -25,6 +25,8 @@
   after :data:`STOP_GRACE_SECONDS`.
 * When it has ended, :mod:`.outcome` decides its status and errors and the
   run directory lists its outputs; both go to the store.
+* After every run, at start and hourly, :mod:`.retention` removes the files
+  of old ended runs (their rows stay).
 * :meth:`~RunLifecycle.aclose` errors the queued runs and stops the running
   ones (``ServerRestart``), for the next start to find them ended.
 
@@ -51,6 +53,7 @@ from ...errors import LocalRunError
 from . import outcome
 from . import store as q
 from .ownership import ServerLock, owner_alive
+from .retention import Pruner, Retention
 from .rundir import DataDir, RunDir
 from .shared import kill_group
 from .store import ExecutionRow, Store, now_ms
@@ -103,6 +106,8 @@ class _Run:
     #: Why the server is stopping it: "cancel", "shutdown", "timeout" or "too_large".
     stop_reason: Optional[str] = None
     stop_event: asyncio.Event = field(default_factory=asyncio.Event)
+    #: Bytes of the files carried into its working directory: not its output.
+    carried_bytes: int = 0
 
     def request_stop(self, reason: str) -> None:
         if self.stop_reason is None:
@@ -124,6 +129,7 @@ class RunLifecycle:
         max_output_bytes: int,
         secret_env: frozenset[str],
         log: logging.Logger,
+        retention: Retention,
     ) -> None:
         self.data = data
         self.connection = connection
@@ -141,6 +147,7 @@ class RunLifecycle:
         self._start_lock = asyncio.Lock()
         self._started = False
         self._closing = False
+        self.pruner = Pruner(data, store, retention, connection=connection, log=log)
 
     # ------------------------------------------------------------------ start and stop
 
@@ -167,6 +174,7 @@ class RunLifecycle:
                 await asyncio.to_thread(self._lock.release)
                 raise
             self._started = True
+            self.pruner.start()
 
     async def ready(self) -> None:
         """Start if not started yet; refuse once shutting down."""
@@ -221,6 +229,7 @@ class RunLifecycle:
 
     async def aclose(self) -> None:
         self._closing = True
+        await self.pruner.aclose()
         if not self._started:
             await self._store.close()
             return
@@ -269,6 +278,7 @@ class RunLifecycle:
                 cell_timeout(self.max_run_minutes),
                 self.max_output_bytes,
                 file_name,
+                self.data.folder(notebook_id),
             )
         except OSError as exc:
             await asyncio.to_thread(run_dir.remove)
@@ -346,6 +356,8 @@ class RunLifecycle:
         finally:
             self._runs.pop(run.execution_id, None)
             self._pump()
+            if not self._closing:
+                self.pruner.soon()  # one run more may push an old one past the policy
 
     async def _execute(self, run: _Run) -> None:
         if not await self._store.call(q.mark_started, run.execution_id, now_ms()):
@@ -353,6 +365,7 @@ class RunLifecycle:
         row = await self._store.call(q.get_execution, run.execution_id)
         if row is not None:
             run.max_minutes = row.max_minutes
+        run.carried_bytes = await asyncio.to_thread(run.run_dir.written_bytes)
         process = await self._start_runner(run)
         await self._store.call(q.set_runner_pid, run.execution_id, process.pid)
         reason = await self._supervise(run, process, time.monotonic() + run.max_minutes * 60.0)
@@ -435,7 +448,7 @@ class RunLifecycle:
                     run.request_stop("cancel")
                     return "cancel"
                 written = await asyncio.to_thread(run.run_dir.written_bytes)
-                if written > self.max_output_bytes:
+                if written - run.carried_bytes > self.max_output_bytes:
                     run.request_stop("too_large")
                     return "too_large"
         finally:

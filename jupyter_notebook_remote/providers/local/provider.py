@@ -12,7 +12,8 @@ range, the pushed file: a valid notebook, within ``max_push_bytes``) is not
 checked again here.
 
 Options (``ConnectionConfig.options``): ``max_parallel`` (2),
-``max_run_minutes`` (60), ``db_path`` ("" = ``<data_dir>/local.sqlite3``),
+``max_run_minutes`` (60), ``keep_runs`` (50) and ``keep_days`` (30; see
+:mod:`.retention`, 0 = no limit), ``db_path`` ("" = ``<data_dir>/local.sqlite3``),
 ``max_output_mb`` (200: what one run may write to OUTPUT_DIR and its working
 directory, and print, before it is stopped with ``OutputTooLarge``).
 """
@@ -45,10 +46,14 @@ from ...models import (
     as_utc,
     iso,
 )
+from ...models import (
+    ExecutionProgress as Progress,
+)
 from ..base import ConnectionConfig, ExecutionFile, NotebookUpload, Provider, ProviderContext
 from . import store as q
 from .files import run_file
 from .lifecycle import RunLifecycle
+from .retention import DEFAULT_KEEP_DAYS, DEFAULT_KEEP_RUNS, Retention
 from .rundir import DataDir
 from .store import ExecutionRow, NotebookRow, Store, now_ms, to_ms
 from .usage import tally
@@ -83,6 +88,14 @@ def _option(options: Any, name: str, default: float, *, integer: bool = False) -
     return int(number) if integer else number
 
 
+def _limit(options: Any, name: str, default: float, *, integer: bool = False) -> float:
+    """A retention limit: like :func:`_option`, but 0 (no limit) is allowed."""
+    value = options.get(name, default)
+    if value == 0:
+        return 0
+    return _option(options, name, default, integer=integer)
+
+
 def _flush_and_sync(handle: Any) -> None:
     handle.flush()
     os.fsync(handle.fileno())
@@ -95,16 +108,17 @@ class LocalProvider(Provider):
     needs_token = False
     default_label = "This machine"
     keeps_state = True
+    carries_folder = True
     unsupported = {
         "inputExport": "runs on this machine get no Losant data inputs, so there is nothing "
-        "to export; put the files the notebook needs next to it instead",
+        "to export; the files beside the notebook are carried with each push instead",
         "schedule": "this machine has no scheduler for notebooks; run it by hand or use a "
         "remote connection that schedules",
     }
 
     #: The options this kind reads (anything else in its configuration is a typo).
     option_names: ClassVar[frozenset[str]] = frozenset(
-        {"max_parallel", "max_run_minutes", "db_path", "max_output_mb"}
+        {"max_parallel", "max_run_minutes", "db_path", "max_output_mb", "keep_runs", "keep_days"}
     )
 
     def __init__(self, connection: ConnectionConfig, context: ProviderContext) -> None:
@@ -113,6 +127,10 @@ class LocalProvider(Provider):
         max_parallel = int(_option(options, "max_parallel", DEFAULT_MAX_PARALLEL, integer=True))
         max_run_minutes = _option(options, "max_run_minutes", DEFAULT_MAX_RUN_MINUTES)
         max_output_mb = _option(options, "max_output_mb", DEFAULT_MAX_OUTPUT_MB)
+        retention = Retention(
+            keep_runs=int(_limit(options, "keep_runs", DEFAULT_KEEP_RUNS, integer=True)),
+            keep_days=_limit(options, "keep_days", DEFAULT_KEEP_DAYS),
+        )
         if context.data_dir is not None:
             data_dir = Path(context.data_dir)
         else:
@@ -131,6 +149,7 @@ class LocalProvider(Provider):
             max_output_bytes=int(max_output_mb * 1024 * 1024),
             secret_env=context.secret_env,
             log=self.log,
+            retention=retention,
         )
 
     async def start(self) -> None:
@@ -180,15 +199,28 @@ class LocalProvider(Provider):
             ),
         )
 
-    async def _outputs(self, row: ExecutionRow) -> list[dict[str, Any]]:
-        """What a run lists: its outputs once it ended, its progress log while it runs."""
-        if row.status in ("inProgress", "canceling"):
-            return await asyncio.to_thread(self._data.run(row.id).live_outputs)
-        return row.outputs
+    async def _live(self, row: ExecutionRow) -> tuple[list[dict[str, Any]], Optional[Progress]]:
+        """What a run lists (its outputs once it ended, its progress log while it
+        runs) and, while in progress, which cell runs."""
+        if row.status not in ("inProgress", "canceling"):
+            return row.outputs, None
+
+        def read() -> tuple[list[dict[str, Any]], Optional[Progress]]:
+            run = self._data.run(row.id)
+            where = run.progress() if row.status == "inProgress" else None
+            progress = None
+            if where is not None:
+                cell, total, started = where
+                progress = Progress(cell=cell, total=total, started_at=_iso_ms(started) or "")
+            return run.live_outputs(), progress
+
+        return await asyncio.to_thread(read)
 
     async def _execution_model(self, row: ExecutionRow) -> Execution:
-        files = await self._outputs(row)
+        files, progress = await self._live(row)
         return Execution(
+            progress=progress,
+            files_removed_at=_iso_ms(row.files_removed_at),
             id=row.id,
             notebook_id=row.notebook_id,
             status=row.status,
@@ -284,6 +316,12 @@ class LocalProvider(Provider):
         finally:
             with contextlib.suppress(OSError):
                 await asyncio.to_thread(tmp.unlink, missing_ok=True)
+        try:
+            await asyncio.to_thread(self._data.store_folder, notebook_id, upload.folder)
+        except OSError as exc:
+            raise self._data.write_failure(
+                exc, "storing the files beside the notebook", self.connection.id
+            ) from exc
         await self._store.call(q.record_push, notebook_id, upload.file_name, upload.size, now_ms())
         return self._notebook_model(await self._notebook_row(notebook_id))
 
@@ -332,13 +370,25 @@ class LocalProvider(Provider):
         start, end = as_utc(start), as_utc(end)
         await self._notebook_row(notebook_id)
         rows = await self._store.call(q.finished_runs, notebook_id, to_ms(start), to_ms(end))
-        return tally(rows, start, end)
+        usage = tally(rows, start, end)
+        usage.store_bytes = await asyncio.to_thread(self._disk_bytes)
+        return usage
+
+    def _disk_bytes(self) -> int:
+        """What this connection keeps on disk: its data directory, and the history
+        file when that lives elsewhere."""
+        total = self._data.disk_bytes()
+        db = self._store.path
+        if self._data.root not in db.parents:
+            with contextlib.suppress(OSError):
+                total += db.stat().st_size
+        return total
 
     async def execution_file(self, notebook_id: str, execution_id: str, name: str) -> ExecutionFile:
         row = await self._execution_row(notebook_id, execution_id)
         return await run_file(
             self._data.run(execution_id),
-            await self._outputs(row),
+            (await self._live(row))[0],
             name,
             execution_id=execution_id,
             connection=self.connection.id,

@@ -30,17 +30,20 @@ execution result. Each skipped file is noted in ``result.log``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import mimetypes
 import os
 import re
+import secrets
 import shutil
 import stat
 from pathlib import Path
 from typing import Any, Optional
 
 from ...errors import LocalRunError
-from .shared import KERNEL_PID_FILE, SPEC_FILE, STATUS_FILE, is_disk_full
+from ..base import FolderSnapshot
+from .shared import KERNEL_PID_FILE, PROGRESS_FILE, SPEC_FILE, STATUS_FILE, is_disk_full
 
 RESULT_FILES = ("result.ipynb", "result.html", "result.log", "result.error.log")
 #: At most this many files of OUTPUT_DIR are listed as outputs of one run.
@@ -82,8 +85,43 @@ class DataDir:
     def notebook_file(self, notebook_id: str) -> Path:
         return self.notebooks / notebook_id / "notebook.ipynb"
 
+    def folder(self, notebook_id: str) -> Path:
+        """The files pushed beside the notebook: each run's working directory starts so."""
+        return self.notebooks / notebook_id / "folder"
+
+    def store_folder(self, notebook_id: str, snapshot: Optional[FolderSnapshot]) -> None:
+        """Make ``snapshot`` the notebook's folder (None: no files), replacing the last.
+
+        Copied into a new directory first and swapped in by renames, so a run
+        queued meanwhile sees the old folder or the new one, never half of one.
+        """
+        target = self.folder(notebook_id)
+        staging = target.with_name(f".folder-{secrets.token_hex(6)}")
+        old = target.with_name(f".folder-old-{secrets.token_hex(6)}")
+        try:
+            staging.mkdir(parents=True)
+            for item in snapshot.files if snapshot else ():
+                destination = staging / item.relative
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(item.os_path, destination)
+            if target.exists():
+                target.rename(old)
+            staging.rename(target)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+            shutil.rmtree(old, ignore_errors=True)
+
     def run(self, execution_id: str) -> RunDir:
         return RunDir(self.runs / execution_id)
+
+    def disk_bytes(self) -> int:
+        """Bytes the data directory holds on disk (pushed copies, runs, the history)."""
+        total = 0
+        for dirpath, _dirs, files in os.walk(self.root):
+            for name in files:
+                with contextlib.suppress(OSError):
+                    total += os.lstat(os.path.join(dirpath, name)).st_size
+        return total
 
     def remove_notebook(self, notebook_id: str, execution_ids: list[str]) -> None:
         """Remove a deleted notebook's pushed copy and the files of its runs."""
@@ -129,10 +167,18 @@ class RunDir:
         cell_timeout: float,
         max_output_bytes: int,
         file_name: str,
+        folder_source: Optional[Path] = None,
     ) -> list[dict[str, Any]]:
-        """Create the run's directories and files; return its inputs."""
-        for path in (self.input, self.output, self.work, self.result):
+        """Create the run's directories and files; return its inputs.
+
+        The working directory starts as a copy of the files pushed beside the
+        notebook (``folder_source``), so relative paths work as in JupyterLab.
+        """
+        for path in (self.input, self.output, self.result):
             path.mkdir(parents=True, exist_ok=True)
+        if folder_source is not None and folder_source.is_dir():
+            shutil.copytree(folder_source, self.work, symlinks=False, dirs_exist_ok=True)
+        self.work.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(notebook_source, self.notebook)
         inputs: list[dict[str, Any]] = []
         if template_context is not None:
@@ -200,6 +246,20 @@ class RunDir:
                     continue
                 latest = mtime if latest is None else max(latest, mtime)
         return latest
+
+    def progress(self) -> Optional[tuple[int, int, int]]:
+        """Where the runner is (``progress.json``): (cell, total, started ms); None if unsaid."""
+        try:
+            raw = json.loads((self.root / PROGRESS_FILE).read_bytes())
+        except (OSError, ValueError):
+            return None
+        if not isinstance(raw, dict):
+            return None
+        values = (raw.get("cell"), raw.get("total"), raw.get("startedAt"))
+        numbers = [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
+        if len(numbers) != 3 or not 1 <= numbers[0] <= numbers[1]:
+            return None
+        return numbers[0], numbers[1], numbers[2]
 
     def live_outputs(self) -> list[dict[str, Any]]:
         """Outputs readable while the run is going: its progress log."""

@@ -161,6 +161,35 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
+#: What an execute reply may say instead of an exception's name or value
+#: (ipykernel 7 with IPython 9, for an exception raised with a cause).
+_NO_NAME = frozenset({"", "None", "NoneType"})
+#: The last line of a Python traceback: "FileNotFoundError: No such file ...".
+_EXCEPTION_LINE = re.compile(r"^([A-Za-z_][A-Za-z0-9_.]*)(?::\s?(.*))?$")
+
+
+def cell_error(
+    cell: Optional[dict[str, Any]], ename: Any, evalue: Any, traceback_text: str
+) -> tuple[str, str]:
+    """The name and message of the exception a cell ended with; never ``None``.
+
+    In order: the cell's own error output (what Jupyter shows under the cell),
+    the execute reply's ``ename`` / ``evalue``, the traceback's last
+    ``Name: message`` line; "Error" when nothing says.
+    """
+    for out in reversed((cell or {}).get("outputs") or []):
+        if out.get("output_type") == "error" and str(out.get("ename") or "") not in _NO_NAME:
+            return str(out["ename"]), strip_ansi(str(out.get("evalue") or ""))
+    if str(ename or "") not in _NO_NAME:
+        value = "" if evalue is None or str(evalue) == "None" else str(evalue)
+        return str(ename), strip_ansi(value)
+    for line in reversed(strip_ansi(traceback_text or "").splitlines()):
+        found = _EXCEPTION_LINE.match(line.strip())
+        if found and found.group(1) not in _NO_NAME:
+            return found.group(1), found.group(2) or ""
+    return "Error", ""
+
+
 def _output_size(content: dict[str, Any]) -> int:
     """Rough size in bytes of one output message's payload."""
     size = 0
@@ -195,6 +224,8 @@ class Runner:
         self.errors: list[dict[str, str]] = []
         self.error_details: list[str] = []
         self.kernel_pid: Optional[int] = None
+        #: The cell that raised, with its outputs (where its error's name is).
+        self.failed_cell: Optional[dict[str, Any]] = None
         self.output_bytes = 0
         self.output_over_limit = False
         self.notebook: Any = None
@@ -209,6 +240,12 @@ class Runner:
         self.errors.append({"name": name, "message": message})
         self.error_details.append(details or f"{name}: {message}")
         self.log.line(f"error: {name}: {message}")
+
+    def write_progress(self, cell: int, total: int) -> None:
+        """Say which code cell runs now (the server shows it as the run's progress)."""
+        progress = {"cell": cell, "total": total, "startedAt": int(time.time() * 1000)}
+        with contextlib.suppress(OSError):  # progress is a nicety; the run goes on
+            write_atomic(self.run_dir / shared.PROGRESS_FILE, json.dumps(progress).encode())
 
     def _kill_kernel(self) -> None:
         shared.kill_group(self.kernel_pid, signal.SIGKILL)
@@ -311,7 +348,8 @@ class Runner:
                 strip_ansi(str(exc)),
             )
         elif isinstance(exc, CellExecutionError):
-            self.fail(exc.ename, strip_ansi(exc.evalue), strip_ansi(exc.traceback))
+            name, value = cell_error(self.failed_cell, exc.ename, exc.evalue, exc.traceback)
+            self.fail(name, value, strip_ansi(exc.traceback))
         elif isinstance(exc, DeadKernelError):
             self.fail(
                 "DeadKernelError",
@@ -374,6 +412,7 @@ class Runner:
         def on_cell_start(cell: Any, cell_index: int) -> None:
             if cell_index in positions and cell.source.strip():
                 runner.log.line(f"cell {positions[cell_index]}/{total} started")
+                runner.write_progress(positions[cell_index], total)
 
         def on_cell_executed(cell: Any, cell_index: int, execute_reply: dict[str, Any]) -> None:
             for out in cell.get("outputs", []):
@@ -382,8 +421,14 @@ class Runner:
             content = execute_reply.get("content") or {}
             where = f"cell {positions.get(cell_index, cell_index + 1)}/{total}"
             if content.get("status") == "error":
-                ename, evalue = content.get("ename", "Error"), content.get("evalue", "")
-                runner.log.line(f"{where} failed: {ename}: {strip_ansi(str(evalue))}")
+                runner.failed_cell = cell
+                ename, evalue = cell_error(
+                    cell,
+                    content.get("ename"),
+                    content.get("evalue"),
+                    "\n".join(str(t) for t in content.get("traceback") or []),
+                )
+                runner.log.line(f"{where} failed: {ename}: {evalue}")
             else:
                 runner.log.line(f"{where} done")
 

@@ -22,6 +22,9 @@ SPEC_FILE = "run.json"
 STATUS_FILE = "status.json"
 #: The kernel's pid, so that the server can stop the kernel's process group.
 KERNEL_PID_FILE = "kernel.pid"
+#: Where a run is: the code cell started last, of how many, since when (ms);
+#: rewritten by the runner as each cell starts, read by the server while it runs.
+PROGRESS_FILE = "progress.json"
 
 #: The runner's exit code when even ``status.json`` could not be written for lack of space.
 EXIT_DISK_FULL = 3

@@ -64,6 +64,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
     # 2: which server (see ownership.ServerLock) queued or runs each execution.
     ("ALTER TABLE executions ADD COLUMN owner TEXT",),
+    # 3: when the retention policy removed a run's files (its row stays).
+    ("ALTER TABLE executions ADD COLUMN files_removed_at REAL",),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -112,6 +114,7 @@ class ExecutionRow:
     file_name: Optional[str]
     runner_pid: Optional[int]
     owner: Optional[str] = None
+    files_removed_at: Optional[float] = None
     errors: list[dict[str, str]] = field(default_factory=list)
     inputs: list[dict[str, Any]] = field(default_factory=list)
     outputs: list[dict[str, Any]] = field(default_factory=list)
@@ -129,6 +132,7 @@ def _execution(row: sqlite3.Row) -> ExecutionRow:
         file_name=row["file_name"],
         runner_pid=row["runner_pid"],
         owner=row["owner"],
+        files_removed_at=row["files_removed_at"],
         errors=json.loads(row["errors"]),
         inputs=json.loads(row["inputs"]),
         outputs=json.loads(row["outputs"]),
@@ -468,3 +472,38 @@ def finished_runs(
         (notebook_id, *TERMINAL, start, end),
     )
     return [_execution(r) for r in rows]
+
+
+def runs_past_retention(
+    conn: sqlite3.Connection, keep_runs: Optional[int], finished_before: Optional[float]
+) -> list[str]:
+    """Ended runs whose files are still there although the policy lets them go:
+    past the newest ``keep_runs`` of their notebook (every run counts, also one
+    in flight), or finished before ``finished_before``. Never a run in flight."""
+    if keep_runs is None and finished_before is None:
+        return []
+    rows = conn.execute(
+        """
+        SELECT id FROM (
+            SELECT id, status, finished_at, files_removed_at,
+                   ROW_NUMBER() OVER (
+                       PARTITION BY notebook_id ORDER BY queued_at DESC, id DESC
+                   ) AS newest
+            FROM executions
+        )
+        WHERE files_removed_at IS NULL AND status IN (?, ?, ?, ?)
+          AND ((? IS NOT NULL AND newest > ?) OR (? IS NOT NULL AND finished_at < ?))
+        ORDER BY finished_at
+        """,
+        (*TERMINAL, keep_runs, keep_runs, finished_before, finished_before),
+    )
+    return [str(r[0]) for r in rows]
+
+
+def mark_files_removed(conn: sqlite3.Connection, execution_ids: Sequence[str], now: float) -> None:
+    """The runs keep their rows (status, times, errors) but list no files any more."""
+    conn.executemany(
+        "UPDATE executions SET files_removed_at = ?, outputs = '[]' "
+        "WHERE id = ? AND files_removed_at IS NULL",
+        [(now, execution_id) for execution_id in execution_ids],
+    )
