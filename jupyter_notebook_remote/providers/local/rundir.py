@@ -96,11 +96,14 @@ class DataDir:
         queued meanwhile sees the old folder or the new one, never half of one.
         """
         target = self.folder(notebook_id)
+        if snapshot is None or not snapshot.files:
+            shutil.rmtree(target, ignore_errors=True)
+            return
         staging = target.with_name(f".folder-{secrets.token_hex(6)}")
         old = target.with_name(f".folder-old-{secrets.token_hex(6)}")
         try:
             staging.mkdir(parents=True)
-            for item in snapshot.files if snapshot else ():
+            for item in snapshot.files:
                 destination = staging / item.relative
                 destination.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(item.os_path, destination)
