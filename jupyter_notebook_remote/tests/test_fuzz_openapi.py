@@ -21,14 +21,6 @@ concerns (test_openapi_agreement.py, test_token_rule.py, ...).
 
 from __future__ import annotations
 
-import contextlib
-import json
-import os
-import secrets
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -43,6 +35,7 @@ from schemathesis.engine import Status
 from schemathesis.engine.events import NonFatalError, ScenarioFinished
 
 from .fakes.losant import FakeLosant
+from .live_server import JupyterServer
 
 SPEC_PATH = Path(__file__).resolve().parent.parent / "rest" / "openapi.yaml"
 #: Fuzzing-phase examples per operation; the whole file runs in about two minutes here
@@ -52,109 +45,24 @@ SEED = 13
 #: The connections fuzzed: a remote kind (through httpx to the fake) and ``local``.
 TARGETS = ("fake", "local")
 
-_CONFIG = """\
-import json
-c = get_config()  # noqa: F821
-c.ServerApp.jpserver_extensions = {{"jupyter_notebook_remote": True}}
-c.ServerApp.ip = "127.0.0.1"
-c.ServerApp.port = {port}
-c.ServerApp.port_retries = 0
-c.ServerApp.open_browser = False
-c.ServerApp.allow_root = True
-c.ServerApp.root_dir = {root!r}
-c.IdentityProvider.token = {token!r}
-c.NotebookRemote.connections = json.loads({connections!r})
-c.NotebookRemote.token_store_path = {store!r}
-c.NotebookRemote.local_data_dir = {local!r}
-c.NotebookRemote.local_max_parallel = 1
-"""
 
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-class ChildServer:
-    """A Jupyter Server with the extension, in a child process, for this module."""
+class ChildServer(JupyterServer):
+    """The live server with the fake Losant as ``fake``, and ``local``, for this module."""
 
     def __init__(self, tmp: Path, fake: FakeLosant) -> None:
-        self.tmp = tmp
-        self.root = tmp / "root"
-        self.root.mkdir()
-        self.port = _free_port()
-        self.token = secrets.token_hex(16)
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = tmp / "jupyter.log"
-        self.fake = fake
-        connections = {
-            "fake": {
-                "kind": "losant",
-                "base_url": fake.url,
-                "application_id": fake.application_id,
-                "token_env": "FUZZ_LOSANT_TOKEN",
-            }
-        }
-        self.config = tmp / "fuzz_config.py"
-        self.config.write_text(
-            _CONFIG.format(
-                port=self.port,
-                root=str(self.root),
-                token=self.token,
-                connections=json.dumps(connections),
-                store=str(tmp / "tokens.json"),
-                local=str(tmp / "local"),
-            )
+        super().__init__(
+            connections={
+                "fake": {
+                    "kind": "losant",
+                    "base_url": fake.url,
+                    "application_id": fake.application_id,
+                    "token_env": "FUZZ_LOSANT_TOKEN",
+                }
+            },
+            env={"FUZZ_LOSANT_TOKEN": fake.token},
+            traits={"local_max_parallel": 1},
+            tmp=tmp,
         )
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"token {self.token}"}
-
-    def api(self, *parts: str) -> str:
-        return "/".join([self.url, "notebook-remote", *parts])
-
-    def start(self) -> None:
-        env = dict(os.environ)
-        for name in ("config", "data", "runtime"):
-            (self.tmp / name).mkdir()
-        env.update(
-            JUPYTER_CONFIG_DIR=str(self.tmp / "config"),
-            JUPYTER_DATA_DIR=str(self.tmp / "data"),
-            JUPYTER_RUNTIME_DIR=str(self.tmp / "runtime"),
-            FUZZ_LOSANT_TOKEN=self.fake.token,
-        )
-        cmd = [sys.executable, "-m", "jupyter_server", f"--config={self.config}"]
-        with self.log_path.open("wb") as log:
-            self.proc = subprocess.Popen(
-                cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env
-            )
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"jupyter server exited early:\n{self.log_tail()}")
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(self.api("connections"), headers=self.headers).status_code == 200:
-                    return
-            time.sleep(0.2)
-        raise RuntimeError(f"jupyter server did not start:\n{self.log_tail()}")
-
-    def log_tail(self, lines: int = 40) -> str:
-        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-        return "\n".join(text.splitlines()[-lines:])
-
-    def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.terminate()
-        try:
-            self.proc.wait(20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(5)
 
     def call(self, method: str, *parts: str, body: Any = None) -> Any:
         response = httpx.request(
