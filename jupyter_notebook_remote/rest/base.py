@@ -116,6 +116,11 @@ class BaseHandler(ExtensionHandlerMixin, APIHandler):
         # How fresh this browser request wants shared remote reads (see http.reads).
         READ_MAX_AGE.set(max_age_of(self.request.headers.get("Cache-Control")))
 
+    def compute_etag(self) -> Optional[str]:
+        # Answers are never cached (Jupyter sends no-store): hashing each body
+        # for an ETag no client uses is CPU for nothing.
+        return None
+
     @property
     def state(self) -> ServerState:
         return cast(ServerState, self.settings[STATE_KEY])
