@@ -499,7 +499,10 @@ class Runner:
             if self._warm_up is not None:
                 self._warm_up.join()
             exporter = self._exporter or _html_exporter(self.lenient)
-            body, _ = exporter.from_notebook_node(self.notebook)
+            # Named as `jupyter nbconvert` and JupyterLab's export name it (the
+            # page's title), from the file's name, not nbconvert's "Notebook".
+            resources = {"metadata": {"name": Path(self.file_name).stem}}
+            body, _ = exporter.from_notebook_node(self.notebook, resources=resources)
             write_atomic(self.result_dir / "result.html", body.encode("utf-8"))
         except Exception as exc:  # HTML is a nicety: note it and go on
             why = str(exc) if isinstance(exc, DiskFull) else f"{type(exc).__name__}: {exc}"
