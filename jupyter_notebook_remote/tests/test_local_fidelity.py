@@ -96,6 +96,7 @@ CASES: dict[str, Case] = {
                 "from IPython.display import display\n"
                 "print('before display')\ndisplay('shown')\nprint('after display')"
             ),
+            code("!echo from the shell ünï"),
         ]
     ),
     "display_data": Case(
@@ -178,6 +179,8 @@ CASES: dict[str, Case] = {
             code("print('went on')"),
             code("import sys\nprint('to stderr', file=sys.stderr)\n1 / 0", "raises-exception"),
             code("print('still going')"),
+            # No one answers input() in a run, as in nbclient: StdinNotImplementedError.
+            code("input('name? ')", "raises-exception"),
         ]
     ),
     "later_error": Case(
@@ -363,9 +366,21 @@ def test_result_html_is_what_nbconvert_makes_of_result_ipynb(
 
 
 def test_result_log_says_what_the_tags_did(runs: dict[str, Ran]) -> None:
+    skipped = runs["tags"].ours.cells[2]
+    assert (skipped.execution_count, skipped.outputs) == (None, [])
     log = runs["tags"].log
-    assert "cell 2/6 raised KeyError: 'expected' (tagged raises-exception)" in log
-    assert "cell 3/6 skipped (tagged skip-execution)" in log
-    assert "cell 3/6 started" not in log
+    assert "cell 2/7 raised KeyError: 'expected' (tagged raises-exception)" in log
+    assert "cell 3/7 skipped (tagged skip-execution)" in log
+    assert "cell 3/7 started" not in log
+    assert "cell 7/7 raised StdinNotImplementedError" in log
     assert "failed" not in log
     assert log.rstrip().endswith("run completed")
+
+
+@pytest.mark.parametrize(("name", "first"), [("later_error", 3), ("kernel_dies", 2)])
+def test_the_cells_after_the_one_that_ended_the_run_are_left_unexecuted(
+    runs: dict[str, Ran], name: str, first: int
+) -> None:
+    later = [c for c in runs[name].ours.cells[first:] if c.cell_type == "code"]
+    assert later
+    assert [(c.execution_count, c.outputs) for c in later] == [(None, [])] * len(later)
