@@ -14,7 +14,9 @@ after normalising only what legitimately differs between two runs:
   shows and saves a notebook. Within one output nothing is rewritten (``\\r``
   stays as the kernel sent it, as nbclient keeps it). Where stdout and
   stderr interleave, the notebook flushes each ``print``, so the order is
-  the kernel's and compared as is.
+  the kernel's and compared as is;
+* the execution count of the cell a kernel dies in: whether its
+  ``execute_input`` reached the client first is a race, in nbclient too.
 
 The notebooks avoid what would differ for reasons of their own (memory
 addresses in reprs, random ids, the working directory's path).
