@@ -226,6 +226,8 @@ class Runner:
         self.kernel_pid: Optional[int] = None
         #: The cell that raised, with its outputs (where its error's name is).
         self.failed_cell: Optional[dict[str, Any]] = None
+        #: "2/5": the code cell that runs now (a kernel that dies is said to die there).
+        self.current_cell = ""
         self.output_bytes = 0
         self.output_over_limit = False
         self.notebook: Any = None
@@ -351,10 +353,11 @@ class Runner:
             name, value = cell_error(self.failed_cell, exc.ename, exc.evalue, exc.traceback)
             self.fail(name, value, strip_ansi(exc.traceback))
         elif isinstance(exc, DeadKernelError):
+            where = f"cell {self.current_cell}" if self.current_cell else "the notebook"
             self.fail(
                 "DeadKernelError",
-                "The kernel died while the notebook was running (out of memory, or the "
-                "process was killed).",
+                f"The kernel died while {where} was running (out of memory, the process "
+                "was killed, or the code made it exit).",
                 strip_ansi(str(exc)),
             )
         elif isinstance(exc, NoSuchKernel):
@@ -410,9 +413,16 @@ class Runner:
                 return None
 
         def on_cell_start(cell: Any, cell_index: int) -> None:
-            if cell_index in positions and cell.source.strip():
-                runner.log.line(f"cell {positions[cell_index]}/{total} started")
-                runner.write_progress(positions[cell_index], total)
+            if cell_index not in positions or not cell.source.strip():
+                return
+            where = f"{positions[cell_index]}/{total}"
+            if client.skip_cells_with_tag in cell.metadata.get("tags", []):
+                # nbclient leaves it as it is, unexecuted: so does the run.
+                runner.log.line(f"cell {where} skipped (tagged {client.skip_cells_with_tag})")
+                return
+            runner.current_cell = where
+            runner.log.line(f"cell {where} started")
+            runner.write_progress(positions[cell_index], total)
 
         def on_cell_executed(cell: Any, cell_index: int, execute_reply: dict[str, Any]) -> None:
             for out in cell.get("outputs", []):
@@ -421,18 +431,22 @@ class Runner:
             content = execute_reply.get("content") or {}
             where = f"cell {positions.get(cell_index, cell_index + 1)}/{total}"
             if content.get("status") == "error":
-                runner.failed_cell = cell
                 ename, evalue = cell_error(
                     cell,
                     content.get("ename"),
                     content.get("evalue"),
                     "\n".join(str(t) for t in content.get("traceback") or []),
                 )
-                runner.log.line(f"{where} failed: {ename}: {evalue}")
+                if "raises-exception" in cell.metadata.get("tags", []):
+                    # As nbclient does: the run goes on past a cell expected to raise.
+                    runner.log.line(f"{where} raised {ename}: {evalue} (tagged raises-exception)")
+                else:
+                    runner.failed_cell = cell
+                    runner.log.line(f"{where} failed: {ename}: {evalue}")
             else:
                 runner.log.line(f"{where} done")
 
-        return Client(
+        client = Client(
             self.notebook,
             timeout=self.cell_timeout,
             startup_timeout=60,
@@ -443,6 +457,7 @@ class Runner:
             on_cell_start=on_cell_start,
             on_cell_executed=on_cell_executed,
         )
+        return client
 
     # ------------------------------------------------------------------ results
 
@@ -484,7 +499,10 @@ class Runner:
             if self._warm_up is not None:
                 self._warm_up.join()
             exporter = self._exporter or _html_exporter(self.lenient)
-            body, _ = exporter.from_notebook_node(self.notebook)
+            # Named as `jupyter nbconvert` and JupyterLab's export name it (the
+            # page's title), from the file's name, not nbconvert's "Notebook".
+            resources = {"metadata": {"name": Path(self.file_name).stem}}
+            body, _ = exporter.from_notebook_node(self.notebook, resources=resources)
             write_atomic(self.result_dir / "result.html", body.encode("utf-8"))
         except Exception as exc:  # HTML is a nicety: note it and go on
             why = str(exc) if isinstance(exc, DiskFull) else f"{type(exc).__name__}: {exc}"
