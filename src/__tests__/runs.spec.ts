@@ -6,6 +6,7 @@ import { IRemoteSettings } from '../tokens';
 import { IExecution } from '../types';
 import {
   advance,
+  connection,
   execution,
   FakeNotebook,
   FakeServer,
@@ -53,6 +54,27 @@ describe('RemoteModel polling', () => {
   });
   afterEach(() => {
     jest.useRealTimers();
+  });
+
+  it('never asks a connection without run history for runs, also after a Run', async () => {
+    const server = new FakeServer();
+    server.connections = [
+      connection('fpx', 'fourpointx', ['list', 'push', 'execute'], {
+        unsupported: { logs: 'this service keeps no run history' }
+      })
+    ];
+    server.runs.set(NB_ID, []);
+    const model = modelOf(server);
+    model.setVisible(true);
+    model.setNotebook(linkedNotebook('work/sales.ipynb', NB_ID, 'fpx'));
+    await model.start();
+    await advance(10);
+    expect(await model.run()).not.toBeNull();
+    await advance(60_000);
+    expect(server.runChecks(NB_ID, 'fpx')).toBe(0);
+    expect(model.executions).toEqual([]);
+    expect(model.error('runs')).toBeNull();
+    model.dispose();
   });
 
   it('polls quickly while a run is active', async () => {

@@ -22,7 +22,7 @@ import {
   isActiveStatus,
   isFinishedStatus
 } from '../types';
-import { ConnectionModel } from './connections';
+import { can, ConnectionModel } from './connections';
 import { IModelContext } from './context';
 import { LinkModel } from './link';
 import { LogModel } from './log';
@@ -182,7 +182,7 @@ export class RunsModel {
       const started = await api.execute(link.connection, link.notebookId, {});
       executionId = started.executionId;
     });
-    if (ok && executionId) {
+    if (ok && executionId && this._hasRuns(link)) {
       this._watched.set(executionId, { ...link, notebookName });
       this._selectedId = executionId;
       this._checkQuickly();
@@ -216,6 +216,16 @@ export class RunsModel {
   dispose(): void {
     this._poll.dispose();
     Signal.clearData(this);
+  }
+
+  /**
+   * Whether the connection has run history to read: a kind without it
+   * (4pointx answers no route for it) is never asked. Until the connections
+   * are known, it is assumed to.
+   */
+  private _hasRuns(link: INotebookLink): boolean {
+    const connection = this._connections.find(link.connection);
+    return connection === null || can(connection, 'logs');
   }
 
   private _standby(): boolean | Poll.Standby {
@@ -262,7 +272,11 @@ export class RunsModel {
     const generation = this._link.generation;
     const { errors } = this._context;
     let failure: unknown = null;
-    if (link && !this._connections.extensionMissing) {
+    if (link && !this._connections.extensionMissing && !this._hasRuns(link)) {
+      // A kind without run history (4pointx): nothing to ask, ever.
+      this._loaded = true;
+      this._executions = [];
+    } else if (link && !this._connections.extensionMissing) {
       try {
         const items = await this._list(link);
         if (generation === this._link.generation) {
@@ -282,7 +296,7 @@ export class RunsModel {
     // Runs this session started on other notebooks than the shown one.
     const others = new Map<string, IWatchedRun>();
     for (const watched of this._watched.values()) {
-      if (!link || !sameLink(watched, link)) {
+      if ((!link || !sameLink(watched, link)) && this._hasRuns(watched)) {
         others.set(`${watched.connection}/${watched.notebookId}`, watched);
       }
     }
