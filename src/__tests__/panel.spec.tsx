@@ -235,6 +235,13 @@ describe('RemotePanel', () => {
     await render(panel!);
     expect(model!.selectedExecutionId).toBe('bbbbbbbbbbbbbbbbbbbbbb01');
     const details = node.querySelector('.jp-NotebookRemote-runDetails')!;
+    // A list of list items only (for screen readers), details included.
+    const items = [...node.querySelector('.jp-NotebookRemote-runs')!.children];
+    expect(items.map(i => [i.tagName, i.getAttribute('role')])).toEqual([
+      ['LI', null],
+      ['LI', null]
+    ]);
+    expect(details.closest('li')).toBe(items[1]);
     const link = details.querySelector('a')!;
     expect(link.textContent).toBe('result.html');
     expect(details.textContent).toContain('2.0 kB');

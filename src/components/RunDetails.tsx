@@ -34,7 +34,8 @@ export function RunDetails(
   const duration = runDuration(execution, now);
 
   return (
-    <li
+    <div
+      role="group"
       className="jp-NotebookRemote-runDetails"
       aria-label={trans.__('Run details')}
       data-execution-id={execution.id}
@@ -149,7 +150,7 @@ export function RunDetails(
         </div>
       )}
       <ErrorMessage error={model.shownError('details')} trans={trans} />
-    </li>
+    </div>
   );
 }
 

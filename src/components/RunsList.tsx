@@ -40,7 +40,7 @@ export function RunsList(
     }
     if (next) {
       event.preventDefault();
-      const list = (event.currentTarget as HTMLElement).parentElement;
+      const list = (event.currentTarget as HTMLElement).closest('ul');
       const target = list?.querySelector<HTMLElement>(
         `[data-execution-id="${next.id}"]`
       );
@@ -63,8 +63,10 @@ export function RunsList(
               const duration = runDuration(execution, now);
               const source = sourceLabel(execution, trans);
               return (
-                <React.Fragment key={execution.id}>
-                  <li
+                // One list item a run: its row (a button) and, when selected,
+                // its details, so the list holds list items only.
+                <li key={execution.id} className="jp-NotebookRemote-runItem">
+                  <div
                     className={`jp-NotebookRemote-run${
                       isSelected ? ' jp-mod-selected' : ''
                     }`}
@@ -105,9 +107,9 @@ export function RunsList(
                           trans={trans}
                         />
                       )}
-                  </li>
+                  </div>
                   {isSelected && props.details}
-                </React.Fragment>
+                </li>
               );
             })}
           </ul>
