@@ -67,7 +67,7 @@ from jupyter_notebook_remote.providers.base import (  # noqa: E402
     ProviderContext,
 )
 from jupyter_notebook_remote.providers.local import LocalProvider  # noqa: E402
-from jupyter_notebook_remote.tests.live_server import free_port  # noqa: E402
+from jupyter_notebook_remote.tests.live_server import free_port, server_config  # noqa: E402
 
 SCHEDULER_VERSION = "2.12.1"
 CACHE = Path.home() / ".cache" / "notebook-remote-bench"
@@ -214,20 +214,6 @@ def ensure_scheduler_venv(venv: Path) -> Path:
     return python
 
 
-_SCHEDULER_CONFIG = """\
-c = get_config()  # noqa: F821
-c.ServerApp.jpserver_extensions = {{"jupyter_scheduler": True}}
-c.ServerApp.ip = "127.0.0.1"
-c.ServerApp.port = {port}
-c.ServerApp.port_retries = 0
-c.ServerApp.open_browser = False
-c.ServerApp.allow_root = True
-c.ServerApp.root_dir = {root!r}
-c.IdentityProvider.token = {token!r}
-c.SchedulerApp.db_url = {db!r}
-"""
-
-
 class SchedulerServer:
     """``python -m jupyter_server`` from the scheduler's venv, in a child process."""
 
@@ -246,13 +232,15 @@ class SchedulerServer:
             "language": "python",
         }
         (tmp / "path/kernels/python3/kernel.json").write_text(json.dumps(kernel))
+        db_url = "sqlite:///" + str(tmp / "scheduler.sqlite")
         (tmp / "config" / "jupyter_server_config.py").write_text(
-            _SCHEDULER_CONFIG.format(
+            server_config(
+                extension="jupyter_scheduler",
                 port=self.port,
                 root=str(self.root),
                 token=self.token,
-                db=f"sqlite:///{tmp / 'scheduler.sqlite'}",
             )
+            + f"c.SchedulerApp.db_url = {db_url!r}\n"
         )
         env = {
             **os.environ,

@@ -28,10 +28,10 @@ from typing import Any, Optional
 
 import httpx
 
-_CONFIG = """\
+_SERVER = """\
 import json
 c = get_config()  # noqa: F821
-c.ServerApp.jpserver_extensions = {{"jupyter_notebook_remote": True}}
+c.ServerApp.jpserver_extensions = {{{extension!r}: True}}
 c.ServerApp.ip = "127.0.0.1"
 c.ServerApp.port = {port}
 c.ServerApp.port_retries = 0
@@ -39,10 +39,19 @@ c.ServerApp.open_browser = False
 c.ServerApp.allow_root = True
 c.ServerApp.root_dir = {root!r}
 c.IdentityProvider.token = {token!r}
+"""
+
+_NOTEBOOK_REMOTE = """\
 c.NotebookRemote.connections = json.loads({connections!r})
 c.NotebookRemote.token_store_path = {store!r}
 c.NotebookRemote.local_data_dir = {local!r}
 """
+
+
+def server_config(*, extension: str, port: int, root: str, token: str) -> str:
+    """A Jupyter Server configuration file's text: one server extension, on
+    127.0.0.1:``port``, serving ``root``, with Jupyter token ``token``."""
+    return _SERVER.format(extension=extension, port=port, root=root, token=token)
 
 
 def free_port() -> int:
@@ -80,10 +89,12 @@ class JupyterServer:
         self.log_path = self.tmp / "jupyter.log"
         self.connection_ids = list(connections)
         self.config_path = self.tmp / "jupyter_server_config.py"
-        lines = _CONFIG.format(
+        lines = server_config(
+            extension="jupyter_notebook_remote",
             port=self.port,
             root=str(self.root),
             token=self.token,
+        ) + _NOTEBOOK_REMOTE.format(
             connections=json.dumps(dict(connections)),
             store=str(self.tmp / "tokens.json"),
             local=str(self.tmp / "local"),
