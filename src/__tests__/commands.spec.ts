@@ -85,7 +85,7 @@ describe('isCommandEnabled', () => {
 
   it('enables cancel only while a run is going', async () => {
     const { model } = await modelWith(
-      ['list', 'push', 'execute', 'cancel'],
+      ['list', 'push', 'execute', 'cancel', 'logs'],
       [execution('e2', 'inProgress'), execution('e1', 'completed')]
     );
     model.setNotebook(linked());
@@ -172,7 +172,8 @@ describe('notifications', () => {
   });
 
   it('emits one notification per finished run with a Show details action', async () => {
-    const { model, server } = await modelWith(['execute']);
+    // A run ends seen in the run history, so the connection has one (logs).
+    const { model, server } = await modelWith(['execute', 'logs']);
     model.setNotebook(linked());
     await settle();
     const emit = jest.spyOn(Notification, 'emit').mockReturnValue('id');
