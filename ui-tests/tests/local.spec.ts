@@ -157,7 +157,12 @@ test.describe('the local connection (quick start)', () => {
       "metadata.authors 'Ada' is not of type 'array'"
     );
 
-    await panel.getByRole('button', { name: 'Run', exact: true }).click();
+    // Push and run, not Run: the kernel JupyterLab started for the notebook
+    // may add its language_info to the metadata after the push above, and Run
+    // would then rightly ask whether to push that change first.
+    await panel
+      .getByRole('button', { name: 'Push and run', exact: true })
+      .click();
     await expect(runs(panel).first()).toHaveAttribute(
       'data-status',
       'completed',
