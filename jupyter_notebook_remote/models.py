@@ -393,12 +393,18 @@ MAX_CONTEXT_CHARS = 32767
 def _context_text(value: Any) -> Optional[str]:
     """``templateContext`` as Losant wants it: the JSON text of an object, <= 32767.
 
-    Only an object is taken, as the spec says: a string cannot be told
-    valid or not by the spec's schema, so it is not part of the contract.
+    The contract takes a JSON object, or a string holding one (as Losant's own
+    API does); a string is passed on as it was written.
     """
-    if not isinstance(value, dict):
-        raise ValueError('must be a JSON object (e.g. {"site": "a"})')
-    text = json.dumps(value, separators=(",", ":"))
+    parsed = value
+    if isinstance(value, str):
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            parsed = None
+    if not isinstance(parsed, dict):
+        raise ValueError('must be a JSON object, or a string holding one (e.g. {"site": "a"})')
+    text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
     if len(text) > MAX_CONTEXT_CHARS:
         raise ValueError(f"must be at most {MAX_CONTEXT_CHARS} characters of JSON")
     return text

@@ -219,8 +219,8 @@ export interface INotebookPatch {
 export interface IExecuteBody {
   /** ms since 1970, or an RFC 3339 date-time. */
   relativeTo?: number | string;
-  /** A JSON object (the server refuses its JSON text). */
-  templateContext?: { [key: string]: unknown };
+  /** A JSON object, or a string holding one. */
+  templateContext?: { [key: string]: unknown } | string;
 }
 
 export interface IInputExportBody {
