@@ -15,7 +15,7 @@ the run's working directory. What is carried (:func:`collect_folder`):
   anything is stored, saying how much there is and what to do.
 
 Only file-backed contents managers have a folder on disk; with another one,
-nothing is carried.
+nothing is carried (:func:`~.upload.resolve_upload` asks only for those).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import asyncio
 import os
 import posixpath
 import stat
-from typing import Any, Literal, Optional
+from typing import Literal, Optional
 
 from ..errors import TooLarge
 from ..providers.base import FolderFile, FolderSnapshot
@@ -36,7 +36,8 @@ MAX_FILES = 2000
 SKIPPED_FOLDERS = frozenset({"__pycache__", "node_modules"})
 
 
-def _mib(size: int) -> str:
+def mib(size: int) -> str:
+    """A size in MiB, one decimal, for messages."""
     return f"{size / (1024 * 1024):.1f} MiB"
 
 
@@ -70,16 +71,14 @@ def _walk(notebook_path: str, subfolders: bool) -> list[FolderFile]:
 
 
 async def collect_folder(
-    contents_manager: Any, api_path: str, *, mode: FolderMode, max_bytes: int
+    os_path: str, api_path: str, *, mode: FolderMode, max_bytes: int
 ) -> Optional[FolderSnapshot]:
-    """The files to carry beside the notebook at ``api_path`` (already checked), or None."""
+    """The files to carry beside the notebook at ``os_path`` (``api_path`` to
+    the user, both already checked), or None."""
     if mode == "none":
         return None
-    resolver = getattr(contents_manager, "_get_os_path", None)
-    if resolver is None or not hasattr(contents_manager, "root_dir"):
-        return None  # no folder on disk to carry
     subfolders = mode == "tree"
-    files = await asyncio.to_thread(_walk, str(resolver(api_path)), subfolders)
+    files = await asyncio.to_thread(_walk, os_path, subfolders)
     where = posixpath.dirname(api_path) or "the Jupyter root"
     if len(files) > MAX_FILES:
         raise TooLarge(
@@ -94,10 +93,10 @@ async def collect_folder(
         biggest = max(files, key=lambda f: f.size)
         raise TooLarge(
             f"The files beside this notebook ({where}"
-            f"{', with subfolders' if subfolders else ''}) are {_mib(total)} in {len(files)} "
-            f"files; a push carries at most {_mib(max_bytes)} of them "
+            f"{', with subfolders' if subfolders else ''}) are {mib(total)} in {len(files)} "
+            f"files; a push carries at most {mib(max_bytes)} of them "
             f"(NotebookRemote.max_folder_bytes). The biggest is {biggest.relative} "
-            f"({_mib(biggest.size)}). Move large files elsewhere, or carry no files for "
+            f"({mib(biggest.size)}). Move large files elsewhere, or carry no files for "
             "this link (Files beside the notebook: none).",
             fields={"folder": f"is larger than {max_bytes} bytes"},
         )

@@ -31,16 +31,13 @@ from ..errors import Conflict, NotFound, TooLarge, invalid
 from ..models import PushWarning
 from ..providers.base import NotebookUpload
 from .checker import NotebookCheck, SavedNotebooks
+from .folder import FolderMode, collect_folder, mib
 from .nbcheck import schema_warnings, structure_problem
 
 #: 256 KiB: as fast as a direct upload (64 KiB pieces cost a thread hop each,
 #: a fifth of a 50 MiB push's time), and still flat in memory.
 CHUNK_SIZE = 256 * 1024
 _NOTEBOOK_SUFFIX = ".ipynb"
-
-
-def _mib(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f} MiB"
 
 
 def check_api_path(path: str) -> str:
@@ -144,12 +141,20 @@ def _os_path(contents_manager: Any, api_path: str) -> Optional[str]:
 
 
 async def resolve_upload(
-    contents_manager: Any, path: str, *, max_bytes: int, saved: Optional[SavedNotebooks] = None
+    contents_manager: Any,
+    path: str,
+    *,
+    max_bytes: int,
+    saved: Optional[SavedNotebooks] = None,
+    folder: Optional[FolderMode] = None,
+    max_folder_bytes: int = 0,
 ) -> NotebookUpload:
     """Check ``path`` and describe the saved notebook as a streamable upload.
 
     ``saved``: the verdicts taken when Jupyter saved notebooks; a file that
-    has not changed since its save is not checked again.
+    has not changed since its save is not checked again. ``folder``: which
+    files beside the notebook come along (for a kind that carries them),
+    at most ``max_folder_bytes``; checked before the notebook check starts.
     """
     api_path = check_api_path(path)
     file_name = posixpath.basename(api_path)
@@ -185,9 +190,15 @@ async def resolve_upload(
             ) from None
         size = stamp[1]
         _check_size(api_path, size, max_bytes)
+        snapshot = None
+        if folder is not None:
+            snapshot = await collect_folder(
+                os_path, api_path, mode=folder, max_bytes=max_folder_bytes
+            )
         return NotebookUpload(
             file_name=file_name,
             size=size,
+            folder=snapshot,
             chunks=_disk_chunks(os_path, stamp, api_path),
             check=NotebookCheck(
                 os_path, stamp, api_path, saved.verdict_for(os_path, stamp) if saved else None
@@ -217,7 +228,7 @@ async def resolve_upload(
 def _check_size(api_path: str, size: int, max_bytes: int) -> None:
     if size > max_bytes:
         raise TooLarge(
-            f"{api_path} is {_mib(size)}; a push may send at most {_mib(max_bytes)} "
+            f"{api_path} is {mib(size)}; a push may send at most {mib(max_bytes)} "
             "(NotebookRemote.max_push_bytes). Clear large outputs and save, then push again.",
             fields={"path": f"is larger than {max_bytes} bytes"},
         )

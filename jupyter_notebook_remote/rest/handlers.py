@@ -6,7 +6,6 @@ this file is their reference, held equal to :func:`route_table` by a test.
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote
 
@@ -31,8 +30,7 @@ from ..models import (
     PushResult,
     TokenBody,
 )
-from ..push.folder import collect_folder
-from ..push.upload import check_api_path, resolve_upload
+from ..push.upload import resolve_upload
 from .base import PREFIX, BaseHandler
 
 _SEGMENT = r"([^/]+)"
@@ -114,20 +112,10 @@ class PushHandler(BaseHandler):
             body.path,
             max_bytes=self.state.max_push_bytes,
             saved=self.state.saved_notebooks,
-        )
-        if provider.carries_folder:
             # Before anything is sent: a folder over the limit stores nothing.
-            try:
-                folder = await collect_folder(
-                    self.contents_manager,
-                    check_api_path(body.path),
-                    mode=body.folder,
-                    max_bytes=self.state.max_folder_bytes,
-                )
-            except BaseException:
-                await upload.aclose()
-                raise
-            upload = dataclasses.replace(upload, folder=folder)
+            folder=body.folder if provider.carries_folder else None,
+            max_folder_bytes=self.state.max_folder_bytes,
+        )
         try:
             notebook = await provider.push(nb, upload)
             warnings = await upload.warnings()

@@ -69,6 +69,16 @@ def content_type(name: str) -> str:
     return guessed or "application/octet-stream"
 
 
+def tree_bytes(top: Path) -> int:
+    """The sizes of the files below ``top`` (links not followed), added up."""
+    total = 0
+    for dirpath, _dirs, files in os.walk(top):
+        for name in files:
+            with contextlib.suppress(OSError):
+                total += os.lstat(os.path.join(dirpath, name)).st_size
+    return total
+
+
 class DataDir:
     """Paths of the data directory."""
 
@@ -119,12 +129,7 @@ class DataDir:
 
     def disk_bytes(self) -> int:
         """Bytes the data directory holds on disk (pushed copies, runs, the history)."""
-        total = 0
-        for dirpath, _dirs, files in os.walk(self.root):
-            for name in files:
-                with contextlib.suppress(OSError):
-                    total += os.lstat(os.path.join(dirpath, name)).st_size
-        return total
+        return tree_bytes(self.root)
 
     def remove_notebook(self, notebook_id: str, execution_ids: list[str]) -> None:
         """Remove a deleted notebook's pushed copy and the files of its runs."""
@@ -227,16 +232,9 @@ class RunDir:
         return lines[-1].strip() if lines else ""
 
     def written_bytes(self) -> int:
-        """Bytes the notebook wrote: OUTPUT_DIR and the working directory."""
-        total = 0
-        for top in (self.output, self.work):
-            for dirpath, _dirs, files in os.walk(top):
-                for name in files:
-                    try:
-                        total += os.lstat(os.path.join(dirpath, name)).st_size
-                    except OSError:
-                        continue
-        return total
+        """Bytes in OUTPUT_DIR and the working directory (what the notebook wrote,
+        and the files carried beside it)."""
+        return tree_bytes(self.output) + tree_bytes(self.work)
 
     def last_activity(self) -> Optional[float]:
         """When something in the run was last written (ms), for runs a crash ended."""
