@@ -416,22 +416,29 @@ DATE_TIME_RE = re.compile(
 )
 
 
+#: A calendar date, as the spec's ``format: date`` means it (midnight UTC).
+DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
 def _relative_time(value: Any) -> Union[float, str]:
-    """``relativeTo``: ms since 1970 (a number), or an RFC 3339 date-time text.
+    """``relativeTo``: ms since 1970 (a number), or ISO 8601 text: an RFC 3339
+    date-time, or a date (the contract's "ISO 8601").
 
     Checked here, not left to the remote: Losant answers "not a date" as a
     400 of its own, and ``true`` would pass as the number 1.
     """
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
-    if isinstance(value, str) and DATE_TIME_RE.fullmatch(value):
+    if isinstance(value, str) and (DATE_TIME_RE.fullmatch(value) or DATE_RE.fullmatch(value)):
         try:
             parse_time(value)
         except ValueError:
             pass
         else:
             return value
-    raise ValueError("must be a time: ms since 1970, or a date-time like 2024-05-01T08:00:00Z")
+    raise ValueError(
+        "must be a time: ms since 1970, a date-time like 2024-05-01T08:00:00Z, or a date"
+    )
 
 
 class ExecuteBody(RequestModel):

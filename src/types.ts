@@ -217,7 +217,7 @@ export interface INotebookPatch {
 }
 
 export interface IExecuteBody {
-  /** ms since 1970, or an RFC 3339 date-time. */
+  /** ms since 1970, an RFC 3339 date-time, or a date. */
   relativeTo?: number | string;
   /** A JSON object, or a string holding one. */
   templateContext?: { [key: string]: unknown } | string;

@@ -286,7 +286,7 @@ BODY_CASES = [
     ("POST", ["executions"], {"relativeTo": None}, "relativeTo"),
     ("POST", ["executions"], {"relativeTo": False}, "relativeTo"),
     ("POST", ["executions"], {"relativeTo": "soon"}, "relativeTo"),
-    ("POST", ["executions"], {"relativeTo": "2024-05-01"}, "relativeTo"),
+    ("POST", ["executions"], {"relativeTo": "2024-02-30"}, "relativeTo"),
     ("POST", ["executions"], {"relativeTo": "2024-13-01T08:00:00Z"}, "relativeTo"),
     ("POST", ["input-export"], {"email": None}, "email"),
     ("POST", ["input-export"], {"email": ""}, "email"),
@@ -363,6 +363,7 @@ async def test_what_the_spec_allows_is_taken(jp_fetch: Any, jp_serverapp: Any) -
     for body in [
         {"relativeTo": 1570549199451},
         {"relativeTo": "2024-05-01T08:00:00Z"},
+        {"relativeTo": "2024-05-01"},
         {"relativeTo": "2024-05-01t08:00:00.5+02:00", "templateContext": {"site": "a"}},
         {"templateContext": '{"site": "a"}'},
     ]:
