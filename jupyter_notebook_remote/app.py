@@ -216,12 +216,20 @@ class NotebookRemote(ExtensionApp):
         its history stays. 0: no limit by age.""",
     ).tag(config=True)
 
-    @validate("local_keep_runs", "local_keep_days")
+    local_prestart_minutes = Float(
+        30.0,
+        help="""After a push and after each run, the local connection starts the next
+        run's runner and kernel ahead of time, so that the run starts at once; this
+        kernel waits this many minutes for a run, then stops. 0: every run starts its
+        own kernel.""",
+    ).tag(config=True)
+
+    @validate("local_keep_runs", "local_keep_days", "local_prestart_minutes")
     def _retention(self, proposal: Any) -> Any:
         value = proposal["value"]
         if value < 0:
             raise ValueError(
-                f"NotebookRemote.{proposal['trait'].name} must be 0 (no limit) or more"
+                f"NotebookRemote.{proposal['trait'].name} must be 0 (off, no limit) or more"
             )
         return value
 
@@ -249,6 +257,7 @@ class NotebookRemote(ExtensionApp):
                 "max_run_minutes": self.local_max_run_minutes,
                 "keep_runs": self.local_keep_runs,
                 "keep_days": self.local_keep_days,
+                "prestart_minutes": self.local_prestart_minutes,
             }
         }
 

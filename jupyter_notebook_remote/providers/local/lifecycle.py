@@ -25,6 +25,11 @@
   after :data:`STOP_GRACE_SECONDS`.
 * When it has ended, :mod:`.outcome` decides its status and errors and the
   run directory lists its outputs; both go to the store.
+* A head start (:mod:`.spares`, :mod:`.warm`): after a push and after a run
+  ends, one *spare* runner is started for the next run, with its kernel (the
+  one the last run used, ``python3`` at first) up and waiting. A run queued
+  while a slot is free takes the spare's directory and id and starts with a
+  ``go`` on the spare's stdin instead of a new process.
 * After every run, at start and hourly, :mod:`.retention` removes the files
   of old ended runs (their rows stay).
 * :meth:`~RunLifecycle.aclose` errors the queued runs and stops the running
@@ -56,6 +61,7 @@ from .ownership import ServerLock, owner_alive
 from .retention import Pruner, Retention
 from .rundir import DataDir, RunDir
 from .shared import kill_group
+from .spares import Spares
 from .store import ExecutionRow, Store, now_ms
 
 #: Environment variables of Jupyter's own that hold its credentials; no run sees
@@ -75,8 +81,11 @@ _BOOTSTRAP = (
 )
 
 
-def runner_command(run_dir: RunDir) -> list[str]:
-    return [sys.executable, "-c", _BOOTSTRAP, str(RUNNER), str(run_dir.root)]
+def runner_command(run_dir: RunDir, spare: Optional[str] = None) -> list[str]:
+    command = [sys.executable, "-c", _BOOTSTRAP, str(RUNNER), str(run_dir.root)]
+    if spare is not None:
+        command.append(f"--spare={spare}")
+    return command
 
 
 def is_our_runner(pid: int, run_dir: RunDir) -> bool:
@@ -108,6 +117,8 @@ class _Run:
     stop_event: asyncio.Event = field(default_factory=asyncio.Event)
     #: Bytes of the files carried into its working directory: not its output.
     carried_bytes: int = 0
+    #: The kernel it ran on, as its runner said (the next spare is started for it).
+    kernel_name: Optional[str] = None
 
     def request_stop(self, reason: str) -> None:
         if self.stop_reason is None:
@@ -130,6 +141,7 @@ class RunLifecycle:
         secret_env: frozenset[str],
         log: logging.Logger,
         retention: Retention,
+        prestart_minutes: float = 0.0,
     ) -> None:
         self.data = data
         self.connection = connection
@@ -148,6 +160,16 @@ class RunLifecycle:
         self._started = False
         self._closing = False
         self.pruner = Pruner(data, store, retention, connection=connection, log=log)
+        self.spares = Spares(
+            data,
+            owner=self._owner,
+            connection=connection,
+            log=log,
+            minutes=prestart_minutes,
+            command=lambda run_dir, kernel: runner_command(run_dir, spare=kernel),
+            env=self._run_env,
+            room=lambda: not self._queue and len(self._runs) < self.max_parallel,
+        )
 
     # ------------------------------------------------------------------ start and stop
 
@@ -190,6 +212,7 @@ class RunLifecycle:
 
         Runs of another server that still runs on the same store are its own.
         """
+        await asyncio.to_thread(self.spares.remove_orphans)
         for row in await self._store.call(q.executions_with_status, q.ACTIVE):
             if await asyncio.to_thread(owner_alive, self.data.servers, row.owner):
                 continue
@@ -230,6 +253,7 @@ class RunLifecycle:
     async def aclose(self) -> None:
         self._closing = True
         await self.pruner.aclose()
+        await self.spares.aclose()
         if not self._started:
             await self._store.close()
             return
@@ -264,11 +288,16 @@ class RunLifecycle:
         await self._store.close()
         await asyncio.to_thread(self._lock.release)
 
+    def prestart(self) -> None:
+        """Have the next run's kernel started ahead of it (after a push); never waits."""
+        if self._started and not self._closing:
+            self.spares.want()
+
     # ------------------------------------------------------------------ queue and cancel
 
     async def queue(self, notebook_id: str, file_name: str, template_context: Optional[str]) -> str:
         """Queue a run of the notebook's pushed copy; return its execution id."""
-        execution_id = q.new_id()
+        execution_id = (self.spares.take() if self._started else None) or q.new_id()
         run_dir = self.data.run(execution_id)
         try:
             inputs = await asyncio.to_thread(
@@ -281,6 +310,7 @@ class RunLifecycle:
                 self.data.folder(notebook_id),
             )
         except OSError as exc:
+            self.spares.release(execution_id)
             await asyncio.to_thread(run_dir.remove)
             raise self.data.write_failure(exc, "preparing the run", self.connection) from exc
         try:
@@ -295,8 +325,10 @@ class RunLifecycle:
                 self._owner,
             )
         except BaseException:
+            self.spares.release(execution_id)
             await asyncio.to_thread(run_dir.remove)
             raise
+        await self.spares.claimed(execution_id)
         self._queue.append(execution_id)
         self._pump()
         return execution_id
@@ -309,6 +341,7 @@ class RunLifecycle:
             return False
         with contextlib.suppress(ValueError):
             self._queue.remove(execution_id)
+        self.spares.release(execution_id)
         run = self._runs.get(execution_id)
         if run is not None:  # picked up but not started: it will see the status
             run.request_stop("cancel")
@@ -358,9 +391,11 @@ class RunLifecycle:
             self._pump()
             if not self._closing:
                 self.pruner.soon()  # one run more may push an old one past the policy
+                self.spares.want(run.kernel_name)
 
     async def _execute(self, run: _Run) -> None:
         if not await self._store.call(q.mark_started, run.execution_id, now_ms()):
+            self.spares.release(run.execution_id)
             return  # canceled while it waited
         row = await self._store.call(q.get_execution, run.execution_id)
         if row is not None:
@@ -384,6 +419,9 @@ class RunLifecycle:
             max_minutes=run.max_minutes,
             max_output_bytes=self.max_output_bytes,
         )
+        verdict = await asyncio.to_thread(run.run_dir.read_status) or {}
+        if isinstance(verdict.get("kernel"), str):
+            run.kernel_name = verdict["kernel"]
         outputs, notes = await asyncio.to_thread(run.run_dir.collect_outputs)
         for note in notes:
             await asyncio.to_thread(run.run_dir.append_log, f"[server] output left out: {note}")
@@ -400,6 +438,10 @@ class RunLifecycle:
         )
 
     async def _start_runner(self, run: _Run) -> asyncio.subprocess.Process:
+        spare = await self.spares.go(run.execution_id)
+        if spare is not None:
+            run.process = spare
+            return spare
         runner_log = await asyncio.to_thread(open, run.run_dir.runner_log, "ab")
         try:
             run.process = await asyncio.create_subprocess_exec(

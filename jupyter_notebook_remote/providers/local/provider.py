@@ -61,6 +61,8 @@ from .usage import tally
 DEFAULT_MAX_PARALLEL = 2
 DEFAULT_MAX_RUN_MINUTES = 60.0
 DEFAULT_MAX_OUTPUT_MB = 200.0
+#: Minutes a pre-started kernel waits for the next run (see :mod:`.warm`).
+DEFAULT_PRESTART_MINUTES = 30.0
 
 
 def _iso_ms(value: Optional[float]) -> Optional[str]:
@@ -118,7 +120,15 @@ class LocalProvider(Provider):
 
     #: The options this kind reads (anything else in its configuration is a typo).
     option_names: ClassVar[frozenset[str]] = frozenset(
-        {"max_parallel", "max_run_minutes", "db_path", "max_output_mb", "keep_runs", "keep_days"}
+        {
+            "max_parallel",
+            "max_run_minutes",
+            "db_path",
+            "max_output_mb",
+            "keep_runs",
+            "keep_days",
+            "prestart_minutes",
+        }
     )
 
     def __init__(self, connection: ConnectionConfig, context: ProviderContext) -> None:
@@ -150,6 +160,7 @@ class LocalProvider(Provider):
             secret_env=context.secret_env,
             log=self.log,
             retention=retention,
+            prestart_minutes=_limit(options, "prestart_minutes", DEFAULT_PRESTART_MINUTES),
         )
 
     async def start(self) -> None:
@@ -323,6 +334,7 @@ class LocalProvider(Provider):
                 exc, "storing the files beside the notebook", self.connection.id
             ) from exc
         await self._store.call(q.record_push, notebook_id, upload.file_name, upload.size, now_ms())
+        self._runs.prestart()  # a run is likely next: have its kernel ready
         return self._notebook_model(await self._notebook_row(notebook_id))
 
     # ------------------------------------------------------------------ runs

@@ -28,6 +28,12 @@ like a Losant notebook run:
 Whether a run was canceled or timed out is decided by the server, which
 stops the runner; the runner only has to leave quickly and take its kernel
 with it. It also leaves when the server itself goes away.
+
+Started with ``--spare=KERNEL``, the runner gets ahead of its run: it
+imports, readies the HTML exporter and starts the kernel, then waits for
+``go`` on stdin before it reads ``run.json`` (see :mod:`.warm`). Either way
+the kernel is killed as soon as the last cell has run, before the results
+are written, rather than shut down politely: nothing of it is needed then.
 """
 
 from __future__ import annotations
@@ -46,13 +52,13 @@ import time
 import traceback
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 
-def _load_shared() -> ModuleType:
-    """:mod:`.shared` from the file next to this one, without importing the package."""
-    path = Path(__file__).with_name("shared.py")
-    spec = importlib.util.spec_from_file_location("_notebook_remote_local_shared", path)
+def _load_sibling(name: str) -> ModuleType:
+    """Module ``name`` from the file next to this one, without importing the package."""
+    path = Path(__file__).with_name(f"{name}.py")
+    spec = importlib.util.spec_from_file_location(f"_notebook_remote_local_{name}", path)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot load {path}")
     module = importlib.util.module_from_spec(spec)
@@ -61,9 +67,10 @@ def _load_shared() -> ModuleType:
 
 
 if TYPE_CHECKING or __package__:
-    from . import shared
+    from . import shared, warm
 else:  # run by file path, the server's way
-    shared = _load_shared()
+    shared = _load_sibling("shared")
+    warm = _load_sibling("warm")
 
 #: result.log stops copying cell output after this many bytes (the full output
 #: is still in result.ipynb).
@@ -139,6 +146,41 @@ def _html_exporter(lenient: bool) -> Any:
             return None
 
     return AsJupyterShowsIt()  # type: ignore[no-untyped-call]
+
+
+class Exporters:
+    """HTML exporters made ready in a thread (imports, templates) while the kernel works."""
+
+    def __init__(self) -> None:
+        self._ready: dict[bool, Any] = {}
+        self._threads: dict[bool, threading.Thread] = {}
+
+    def prepare(self, lenient: bool) -> None:
+        if lenient not in self._threads:
+            thread = threading.Thread(target=self._prepare, args=(lenient,), daemon=True)
+            self._threads[lenient] = thread
+            thread.start()
+
+    def _prepare(self, lenient: bool) -> None:
+        """Load the exporter and render once, so that its templates are compiled."""
+        try:
+            from nbformat.v4 import new_code_cell, new_notebook
+
+            exporter = _html_exporter(lenient)
+            sample = new_notebook(cells=[new_code_cell("1")])  # type: ignore[no-untyped-call]
+            exporter.from_notebook_node(sample)
+            self._ready[lenient] = exporter
+        except Exception:  # noqa: S110 - get() tries again, and the run reports why
+            pass
+
+    def get(self, lenient: bool) -> Any:
+        thread = self._threads.get(lenient)
+        if thread is not None:
+            thread.join()
+        return self._ready.get(lenient) or _html_exporter(lenient)
+
+
+EXPORTERS = Exporters()
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -231,10 +273,9 @@ class Runner:
         self.output_bytes = 0
         self.output_over_limit = False
         self.notebook: Any = None
-        self._exporter: Any = None
+        self.kernel_name = ""
         #: The notebook departs from nbformat's schema: export it without nbconvert's checks.
         self.lenient = False
-        self._warm_up: Optional[threading.Thread] = None
 
     # ------------------------------------------------------------------ helpers
 
@@ -252,25 +293,21 @@ class Runner:
     def _kill_kernel(self) -> None:
         shared.kill_group(self.kernel_pid, signal.SIGKILL)
 
-    async def _watch_parent(self, parent: int) -> None:
-        """Leave (with the kernel) when the server that started us is gone."""
-        while True:
-            await asyncio.sleep(1.0)
-            if os.getppid() != parent:
-                self.log.line("the Jupyter server went away: stopping")
-                self._kill_kernel()
-                os._exit(1)
+    def set_kernel_pid(self, pid: int) -> None:
+        self.kernel_pid = pid
+        write_atomic(self.run_dir / shared.KERNEL_PID_FILE, str(pid).encode())
 
     # ------------------------------------------------------------------ the run
 
-    async def run(self) -> str:
-        watcher = asyncio.ensure_future(self._watch_parent(os.getppid()))
+    async def run(self, prestarted: Optional[warm.WarmKernel] = None) -> str:
+        """Run the notebook; with ``prestarted``, on that kernel if it fits."""
         try:
-            return await self._run()
+            return await self._run(prestarted)
         finally:
-            watcher.cancel()
+            if prestarted is not None:
+                prestarted.stop()  # unused, or used and done: it goes either way
 
-    async def _run(self) -> str:
+    async def _run(self, prestarted: Optional[warm.WarmKernel]) -> str:
         import nbformat
 
         self.log.line(f"run started: {self.file_name}")
@@ -294,24 +331,45 @@ class Runner:
             self.log.line(f"note: the notebook departs from nbformat's schema ({first}); run as is")
 
         kernel_name = str((self.notebook.metadata.get("kernelspec") or {}).get("name") or "python3")
+        self.kernel_name = kernel_name
         if not self._kernel_exists(kernel_name):
             return "errored"
 
         # Get the HTML exporter ready (imports, templates) while the kernel works.
-        self._warm_up = threading.Thread(target=self._prepare_exporter, daemon=True)
-        self._warm_up.start()
+        EXPORTERS.prepare(self.lenient)
         code_cells = [i for i, c in enumerate(self.notebook.cells) if c.cell_type == "code"]
-        self.log.line(f"kernel {kernel_name}; {len(code_cells)} code cells")
-        client = self._client(kernel_name, code_cells)
+        kernel = await self._take_prestarted(prestarted, kernel_name)
+        ahead = " (started before the run)" if kernel is not None else ""
+        self.log.line(f"kernel {kernel_name}{ahead}; {len(code_cells)} code cells")
+        client = self._client(kernel_name, code_cells, kernel)
         try:
-            await client.async_execute(cwd=str(self.work_dir))
+            # The kernel is stopped here, not by nbclient: at once, and before
+            # the results are written (nbclient's shutdown waits for the process).
+            await client.async_execute(cwd=str(self.work_dir), cleanup_kc=False)
         except Exception as exc:
             self._record_execution_error(exc)
             return "errored"
         finally:
             self._kill_kernel()
+            with contextlib.suppress(Exception):
+                if client.km is not None:
+                    client.km.cleanup_connection_file()
         self.log.line("all cells ran")
         return "completed"
+
+    async def _take_prestarted(
+        self, prestarted: Optional[warm.WarmKernel], kernel_name: str
+    ) -> Optional[warm.WarmKernel]:
+        """The pre-started kernel if it is fit for this run (see :mod:`.warm`)."""
+        if prestarted is None:
+            return None
+        why_not = await prestarted.take(kernel_name, self.work_dir)
+        if why_not is not None:
+            self.log.line(f"{why_not}: starting a kernel for this run")
+            return None
+        assert prestarted.pid is not None
+        self.set_kernel_pid(prestarted.pid)
+        return prestarted
 
     def _kernel_exists(self, kernel_name: str) -> bool:
         from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
@@ -375,7 +433,9 @@ class Runner:
                 "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)),
             )
 
-    def _client(self, kernel_name: str, code_cells: list[int]) -> Any:
+    def _client(
+        self, kernel_name: str, code_cells: list[int], kernel: Optional[warm.WarmKernel]
+    ) -> Any:
         from nbclient import NotebookClient
 
         runner = self
@@ -387,8 +447,7 @@ class Runner:
                 await super().async_start_new_kernel(**kwargs)
                 pid = getattr(getattr(self.km, "provisioner", None), "pid", None)
                 if isinstance(pid, int):
-                    runner.kernel_pid = pid
-                    write_atomic(runner.run_dir / shared.KERNEL_PID_FILE, str(pid).encode())
+                    runner.set_kernel_pid(pid)
 
             def output(
                 self, outs: list[Any], msg: dict[str, Any], display_id: Any, cell_index: int
@@ -456,7 +515,10 @@ class Runner:
             record_timing=True,
             on_cell_start=on_cell_start,
             on_cell_executed=on_cell_executed,
+            km=kernel.km if kernel is not None else None,
         )
+        if kernel is not None:
+            client.kc = kernel.kc  # started and answering: nbclient goes straight to the cells
         return client
 
     # ------------------------------------------------------------------ results
@@ -482,23 +544,9 @@ class Runner:
                 self.log.line(f"result.error.log could not be written: {exc}")
         return outcome
 
-    def _prepare_exporter(self) -> None:
-        """Load nbconvert's HTML exporter and render once, so templates are compiled."""
-        try:
-            from nbformat.v4 import new_code_cell, new_notebook
-
-            exporter = _html_exporter(self.lenient)
-            sample = new_notebook(cells=[new_code_cell("1")])  # type: ignore[no-untyped-call]
-            exporter.from_notebook_node(sample)
-            self._exporter = exporter
-        except Exception:  # noqa: S110 - _write_html tries again and reports why
-            pass
-
     def _write_html(self) -> None:
         try:
-            if self._warm_up is not None:
-                self._warm_up.join()
-            exporter = self._exporter or _html_exporter(self.lenient)
+            exporter = EXPORTERS.get(self.lenient)
             # Named as `jupyter nbconvert` and JupyterLab's export name it (the
             # page's title), from the file's name, not nbconvert's "Notebook".
             resources = {"metadata": {"name": Path(self.file_name).stem}}
@@ -510,7 +558,13 @@ class Runner:
             self.log.line(f"result.html could not be produced: {why}")
 
     def write_status(self, outcome: str) -> None:
-        status = {"outcome": outcome, "errors": self.errors, "finishedAt": time.time()}
+        status = {
+            "outcome": outcome,
+            "errors": self.errors,
+            "finishedAt": time.time(),
+            # The server pre-starts this kernel for the next run (see :mod:`.warm`).
+            "kernel": self.kernel_name,
+        }
         write_atomic(self.run_dir / shared.STATUS_FILE, json.dumps(status).encode("utf-8"))
 
 
@@ -531,32 +585,79 @@ def _skip_slow_imports() -> None:
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 
-def main(argv: Optional[list[str]] = None) -> int:
-    _skip_slow_imports()
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("run_dir", type=Path)
-    args = parser.parse_args(argv)
-    run_dir: Path = args.run_dir.resolve()
+def _load_runner(run_dir: Path) -> Runner | int:
+    """The runner of ``run_dir/run.json``, or the exit code saying why there is none."""
     try:
         spec = json.loads((run_dir / shared.SPEC_FILE).read_text(encoding="utf-8"))
-        runner = Runner(run_dir, spec)
+        return Runner(run_dir, spec)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         if shared.is_disk_full(exc):
             return shared.EXIT_DISK_FULL
         print(f"cannot start the run in {run_dir}: {exc}", file=sys.stderr)
         return shared.EXIT_BAD_SPEC
-    _prepare_environment(runner)
 
-    outcome = "errored"
+
+async def _watch_parent(kernels: Callable[[], list[Optional[int]]]) -> None:
+    """Leave, with the kernel, when the server that started us is gone."""
+    parent = os.getppid()
+    while True:
+        await asyncio.sleep(1.0)
+        if os.getppid() != parent:
+            for pid in kernels():
+                shared.kill_group(pid, signal.SIGKILL)
+            os._exit(1)
+
+
+async def _serve(run_dir: Path, spare_kernel: Optional[str]) -> int:
+    """Run ``run_dir``; as a spare (:mod:`.warm`), get ready first and wait for ``go``."""
+    runner: Optional[Runner] = None
+    prestarted: Optional[warm.WarmKernel] = None
+
+    def kernels() -> list[Optional[int]]:
+        return [
+            runner.kernel_pid if runner is not None else None,
+            prestarted.pid if prestarted is not None else None,
+        ]
+
+    watcher = asyncio.ensure_future(_watch_parent(kernels))
     try:
-        outcome = asyncio.run(runner.run())
-    except Exception as exc:  # keep whatever we have and report it
-        runner._kill_kernel()
-        runner.fail(
-            type(exc).__name__,
-            str(exc),
-            "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)),
-        )
+        if spare_kernel is not None:
+            prestarted = warm.WarmKernel(
+                run_dir,
+                spare_kernel,
+                shared,
+                lambda pid: write_atomic(run_dir / shared.KERNEL_PID_FILE, str(pid).encode()),
+            )
+            prestarted.start()
+            EXPORTERS.prepare(False)
+            await asyncio.to_thread(warm.warm_up_imports)
+            if not await warm.wait_for_go():
+                return 0  # not needed after all
+        loaded = _load_runner(run_dir)
+        if isinstance(loaded, int):
+            return loaded
+        runner = loaded
+        _prepare_environment(runner)
+        outcome = "errored"
+        try:
+            outcome = await runner.run(prestarted)
+        except Exception as exc:  # keep whatever we have and report it
+            runner._kill_kernel()
+            runner.fail(
+                type(exc).__name__,
+                str(exc),
+                "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)),
+            )
+        prestarted = None  # run() has stopped it
+        return _conclude(runner, outcome)
+    finally:
+        watcher.cancel()
+        if prestarted is not None:
+            prestarted.stop()
+
+
+def _conclude(runner: Runner, outcome: str) -> int:
+    """Write the results, the last log line and the verdict; return the exit code."""
     outcome = runner.write_results(outcome)
     runner.log.line(f"run {outcome}")
     runner.log.close()
@@ -565,6 +666,19 @@ def main(argv: Optional[list[str]] = None) -> int:
     except DiskFull:
         return shared.EXIT_DISK_FULL
     return 0
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    _skip_slow_imports()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("run_dir", type=Path)
+    parser.add_argument(
+        "--spare",
+        metavar="KERNEL",
+        help="start the kernel KERNEL first, then wait for 'go' on stdin (see warm.py)",
+    )
+    args = parser.parse_args(argv)
+    return asyncio.run(_serve(args.run_dir.resolve(), args.spare))
 
 
 if __name__ == "__main__":
