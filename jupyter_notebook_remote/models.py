@@ -42,6 +42,7 @@ ALL_CAPABILITIES: tuple[str, ...] = (
     "usage",
     "inputExport",
     "schedule",
+    "pull",
 )
 
 # --------------------------------------------------------------------------- bounds
@@ -384,6 +385,21 @@ class PushBody(RequestModel):
     #: For a kind that runs the notebook itself (``local``): which files beside
     #: it come along ("files": its folder's, "tree": with subfolders, "none").
     folder: Literal["files", "tree", "none"] = "files"
+    #: The remote's ``updatedAt`` the link last saw (at its last push or pull):
+    #: a remote changed since then is a 409 ``remote_changed``, nothing sent.
+    expect_updated_at: Optional[str] = Field(default=None, min_length=1, max_length=64)
+
+    @field_validator("expect_updated_at")
+    @classmethod
+    def _expect(cls, value: str) -> str:
+        if DATE_TIME_RE.fullmatch(value):
+            try:
+                parse_time(value)
+            except ValueError:
+                pass
+            else:
+                return value
+        raise ValueError("must be a date-time like 2024-05-01T08:00:00.000Z (an updatedAt)")
 
 
 #: The longest ``templateContext``, as JSON text (Losant's limit).

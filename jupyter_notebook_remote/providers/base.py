@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Callable, ClassVar, Optional, Protocol
 from urllib.parse import quote
 
-from ..errors import Conflict, TokenMissing, Unsupported, invalid
+from ..errors import Conflict, NotFound, TokenMissing, Unsupported, invalid
 from ..http.settings import HttpSettings
 from ..models import (
     ALL_CAPABILITIES,
@@ -304,6 +304,7 @@ _ACTIONS: Mapping[str, str] = {
     "usage": "report usage",
     "inputExport": "export input data",
     "schedule": "schedule runs",
+    "pull": "send the notebook's file",
 }
 
 
@@ -477,6 +478,18 @@ class Provider(abc.ABC):
 
     async def input_export(self, notebook_id: str, body: InputExportBody) -> JobQueued:
         raise self._unsupported("inputExport")
+
+    async def notebook_file(self, notebook_id: str) -> ExecutionFile:
+        """The notebook's file as the remote holds it now (404 ``no_file`` if none)."""
+        raise self._unsupported("pull")
+
+    def no_file(self, notebook_id: str) -> NotFound:
+        return NotFound(
+            f"Notebook {notebook_id} on connection '{self.connection.id}' has no file yet: "
+            "push a notebook to it first.",
+            reason="no_file",
+            connection=self.connection.id,
+        )
 
     # ------------------------------------------------------------------ schedules
 

@@ -620,3 +620,75 @@ async def test_usage_over_a_year_is_refused_naming_start(
     assert r.code == 400, err
     assert "start" in err["fields"]
     assert fake_losant.requests == []
+
+
+# --------------------------------------------------------------------------- pull
+
+
+async def test_pull_streams_the_file_losant_holds_without_the_losant_token(
+    jp_fetch: Any, fake_losant: FakeLosant
+) -> None:
+    content = ipynb("print('as Losant holds it')")
+    nb_id = fresh(fake_losant, content=content)
+    fake_losant.clear_requests()
+    r, _ = await call(jp_fetch, "GET", "notebooks", nb_id, "file")
+    assert r.code == 200
+    assert r.body == content
+    assert r.headers["Content-Type"].startswith("application/x-ipynb+json")
+    (fetched,) = fake_losant.requests_for(FILES_ROUTE)
+    assert fetched.path == f"/__fake__/notebook-files/{nb_id}"
+    assert "Authorization" not in fetched.headers
+    assert fake_losant.token not in json.dumps(fetched.headers)
+
+
+async def test_pull_of_a_notebook_without_a_file_says_so(
+    jp_fetch: Any, fake_losant: FakeLosant
+) -> None:
+    nb_id = fresh(fake_losant)
+    r, body = await call(jp_fetch, "GET", "notebooks", nb_id, "file")
+    assert r.code == 404
+    assert body["reason"] == "no_file"
+    assert "push" in body["message"]
+
+
+async def test_a_push_over_a_remote_that_changed_since_is_refused_and_sends_nothing(
+    jp_fetch: Any, jp_root_dir: Path, fake_losant: FakeLosant
+) -> None:
+    nb_id = fresh(fake_losant, content=ipynb("print('theirs')"))
+    (jp_root_dir / "mine.ipynb").write_bytes(ipynb("print('mine')"))
+    r, seen = await call(jp_fetch, "GET", "notebooks", nb_id)
+    # Pushed with the updatedAt the link saw: it goes through.
+    r, pushed = await call(
+        jp_fetch,
+        "POST",
+        "notebooks",
+        nb_id,
+        "push",
+        body={"path": "mine.ipynb", "expectUpdatedAt": seen["updatedAt"]},
+    )
+    assert r.code == 200, pushed
+    # Pushed again with the old updatedAt: someone else's push came in between.
+    fake_losant.clear_requests()
+    r, body = await call(
+        jp_fetch,
+        "POST",
+        "notebooks",
+        nb_id,
+        "push",
+        body={"path": "mine.ipynb", "expectUpdatedAt": "2001-01-01T00:00:00.000Z"},
+    )
+    assert r.code == 409
+    assert body["reason"] == "remote_changed"
+    assert "nothing was sent" in body["message"]
+    assert fake_losant.requests_for("notebook.upload") == []
+    assert fake_losant.notebooks[nb_id].file_bytes == (jp_root_dir / "mine.ipynb").read_bytes()
+    r, body = await call(
+        jp_fetch,
+        "POST",
+        "notebooks",
+        nb_id,
+        "push",
+        body={"path": "mine.ipynb", "expectUpdatedAt": "yesterday"},
+    )
+    assert r.code == 400
+    assert "expectUpdatedAt" in body["fields"]

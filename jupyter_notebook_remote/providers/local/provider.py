@@ -54,7 +54,7 @@ from ...schedules import Schedule, ScheduleBody
 from ..base import ConnectionConfig, ExecutionFile, NotebookUpload, Provider, ProviderContext
 from . import scheduler as sq
 from . import store as q
-from .files import run_file
+from .files import pushed_file, run_file
 from .lifecycle import RunLifecycle
 from .retention import DEFAULT_KEEP_DAYS, DEFAULT_KEEP_RUNS, Retention
 from .rundir import DataDir
@@ -412,6 +412,17 @@ class LocalProvider(Provider):
             name,
             execution_id=execution_id,
             connection=self.connection.id,
+        )
+
+    async def notebook_file(self, notebook_id: str) -> ExecutionFile:
+        """The last pushed copy."""
+        row = await self._notebook_row(notebook_id)
+        if row.pushed_at is None:
+            raise self.no_file(notebook_id)
+        return await pushed_file(
+            self._data.notebook_file(notebook_id),
+            row.file_name or "notebook.ipynb",
+            no_file=self.no_file(notebook_id),
         )
 
     # ------------------------------------------------------------------ schedules

@@ -338,6 +338,21 @@ class LosantProvider(RemoteProvider):
         )
         return self._notebook(data, response)
 
+    async def notebook_file(self, notebook_id: str) -> ExecutionFile:
+        """The file Losant holds, from its signed ``jupyterFileUrl``, without the token."""
+        data, response = await self.call_json(
+            "GET", self._nb_path(notebook_id), not_found=self.notebook_not_found(notebook_id)
+        )
+        wire = self.wire(WireNotebook, data, "a notebook", response)
+        if not wire.jupyterFileUrl:
+            raise self.no_file(notebook_id)
+        return await self.signed_file(
+            wire.jupyterFileUrl,
+            name=wire.jupyterFileName or "notebook.ipynb",
+            service=STORAGE_NAME,
+            content_type="application/x-ipynb+json",
+        )
+
     # ------------------------------------------------------------------ runs
 
     async def execute(self, notebook_id: str, body: ExecuteBody) -> str:

@@ -38,6 +38,8 @@ class WireNotebook(WireModel):
     name: Optional[str] = None
     description: Optional[str] = None
     jupyterFileName: Optional[str] = None
+    #: A signed storage URL of the file (fetched without the Losant token).
+    jupyterFileUrl: Optional[str] = None
     creationDate: Optional[str] = None
     lastUpdated: Optional[str] = None
     imageVersion: Optional[str] = None
