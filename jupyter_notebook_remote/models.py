@@ -263,6 +263,10 @@ class Execution(CamelModel):
     #: When the run's files were removed by the retention policy (``local``);
     #: the run is still listed, with no outputs.
     files_removed_at: Optional[str] = None
+    #: What the run was given and allowed, where the kind says (Losant, ``local``).
+    relative_to: Optional[str] = None
+    template_context: Optional[Union[dict[str, Any], str]] = None
+    max_allowed_run_minutes: Optional[float] = None
 
 
 class ExecutionList(CamelModel):
@@ -426,6 +430,17 @@ def _context_text(value: Any) -> Optional[str]:
     return text
 
 
+def context_value(text: Optional[str]) -> Optional[Union[dict[str, Any], str]]:
+    """A run's ``templateContext`` as answered: the object its JSON holds, else the text."""
+    if text is None:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text
+    return value if isinstance(value, dict) else text
+
+
 #: An RFC 3339 date-time, as the spec's ``format: date-time`` means it.
 DATE_TIME_RE = re.compile(
     r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$"
@@ -460,28 +475,9 @@ def _relative_time(value: Any) -> Union[float, str]:
 class ExecuteBody(RequestModel):
     relative_to: Optional[Union[float, str]] = None
     template_context: Optional[Union[str, dict[str, Any]]] = None
-
-    @field_validator("relative_to", mode="before")
-    @classmethod
-    def _relative_to(cls, value: Any) -> Union[float, str]:
-        return _relative_time(value)
-
-    @field_validator("template_context", mode="before")
-    @classmethod
-    def _context(cls, value: Any) -> Optional[str]:
-        return _context_text(value)
-
-
-class InputExportBody(RequestModel):
+    #: Where the remote reports the run's end (Losant's ``email`` / ``callbackUrl``).
     email: Optional[str] = Field(default=None, max_length=1024)
     callback_url: Optional[str] = Field(default=None, max_length=1024)
-    relative_to: Optional[Union[float, str]] = None
-    template_context: Optional[Union[str, dict[str, Any]]] = None
-
-    @field_validator("relative_to", mode="before")
-    @classmethod
-    def _relative_to(cls, value: Any) -> Union[float, str]:
-        return _relative_time(value)
 
     @field_validator("email")
     @classmethod
@@ -497,10 +493,19 @@ class InputExportBody(RequestModel):
             raise ValueError("must be an http(s) URL (https://host/path, without a #fragment)")
         return value
 
+    @field_validator("relative_to", mode="before")
+    @classmethod
+    def _relative_to(cls, value: Any) -> Union[float, str]:
+        return _relative_time(value)
+
     @field_validator("template_context", mode="before")
     @classmethod
     def _context(cls, value: Any) -> Optional[str]:
         return _context_text(value)
+
+
+class InputExportBody(ExecuteBody):
+    """An export of the notebook's input data: the same options as a run."""
 
 
 ModelT = TypeVar("ModelT", bound=BaseModel)

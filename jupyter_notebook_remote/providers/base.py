@@ -341,6 +341,9 @@ class Provider(abc.ABC):
     secret_env: ClassVar[frozenset[str]] = frozenset()
     #: Whether a connection keeps state in a directory of its own (``data_dir``).
     keeps_state: ClassVar[bool] = False
+    #: Whether a run (or an export) can say where to report its end: ``email``
+    #: and ``callbackUrl`` (Losant); other kinds refuse them, naming the field.
+    run_notifications: ClassVar[bool] = False
     #: Whether a push carries the files beside the notebook (its folder) along,
     #: to be the run's working directory (``local``); remotes have their own inputs.
     carries_folder: ClassVar[bool] = False

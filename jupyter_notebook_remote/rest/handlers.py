@@ -143,6 +143,20 @@ class PushHandler(BaseHandler):
         )
 
 
+def _notifications_allowed(provider: Provider, body: ExecuteBody, conn: str) -> None:
+    """``email`` / ``callbackUrl`` only for a kind that reports a run's end (400 otherwise)."""
+    if provider.run_notifications:
+        return
+    for name, value in (("email", body.email), ("callbackUrl", body.callback_url)):
+        if value is not None:
+            raise invalid(
+                name,
+                f"connection '{conn}' ({provider.kind}) does not report a run's end by "
+                "e-mail or callback; leave it out",
+                connection=conn,
+            )
+
+
 async def _unchanged_since(provider: Provider, nb: str, expected: str, conn: str) -> None:
     """409 ``remote_changed`` unless the remote notebook's ``updatedAt`` is ``expected``."""
     current = await provider.get_notebook(nb)
@@ -171,6 +185,7 @@ class ExecutionsHandler(BaseHandler):
     async def post(self, conn: str, nb: str) -> None:
         provider, nb = await self.notebook(conn, nb)
         body = self.body(ExecuteBody, conn, optional=True)
+        _notifications_allowed(provider, body, conn)
         execution_id = await provider.execute(nb, body)
         self.answer(ExecutionStarted(execution_id=execution_id), 202)
 

@@ -243,3 +243,22 @@ async def test_pull_gives_back_the_pushed_copy_and_says_when_there_is_none(
     )
     assert response.code == 404
     assert body["reason"] == "no_file"
+
+
+async def test_a_local_run_keeps_what_it_was_given_and_refuses_what_it_cannot_do(
+    jp_fetch: Any, jp_root_dir: Path
+) -> None:
+    nb = await create_and_push(jp_fetch, jp_root_dir, "given", ["1"])
+    runs = ("connections", "local", "notebooks", nb, "executions")
+    options = {"relativeTo": 1764576000000, "templateContext": {"site": "a"}}
+    response, started = await call(jp_fetch, "POST", *runs, body=options)
+    assert response.code == 202, started
+    done = await wait_for_run(jp_fetch, nb, started["executionId"])
+    assert done["templateContext"] == {"site": "a"}
+    assert done["relativeTo"] == "2025-12-01T08:00:00.000Z"
+    assert done["maxAllowedRunMinutes"] == 60
+    for field, value in (("email", "me@example.com"), ("callbackUrl", "https://example.com/x")):
+        response, body = await call(jp_fetch, "POST", *runs, body={field: value})
+        assert response.code == 400
+        assert field in body["fields"]
+        assert "leave it out" in body["fields"][field]

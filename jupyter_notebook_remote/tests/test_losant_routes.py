@@ -692,3 +692,33 @@ async def test_a_push_over_a_remote_that_changed_since_is_refused_and_sends_noth
     )
     assert r.code == 400
     assert "expectUpdatedAt" in body["fields"]
+
+
+async def test_a_run_with_options_reaches_losant_and_says_what_it_was_given(
+    jp_fetch: Any, fake_losant: FakeLosant
+) -> None:
+    nb_id = fresh(fake_losant, content=ipynb("1"))
+    options = {
+        "relativeTo": "2026-11-30T08:00:00Z",
+        "templateContext": {"site": "plant-a", "limit": 3},
+        "email": "ops@example.com",
+        "callbackUrl": "https://hooks.example.com/done?run=1",
+    }
+    r, started = await call(jp_fetch, "POST", "notebooks", nb_id, "executions", body=options)
+    assert r.code == 202, started
+    (sent,) = fake_losant.requests_for("notebook.execute")
+    body = json.loads(sent.body)
+    # Losant takes the context as JSON text, and the rest as given.
+    assert json.loads(body["templateContext"]) == options["templateContext"]
+    assert body["email"] == options["email"]
+    assert body["callbackUrl"] == options["callbackUrl"]
+    r, runs = await call(jp_fetch, "GET", "notebooks", nb_id, "executions")
+    [run] = runs["items"]
+    assert run["templateContext"] == options["templateContext"]
+    assert run["relativeTo"] == "2026-11-30T08:00:00.000Z"
+    assert run["maxAllowedRunMinutes"] == fake_losant.max_allowed_run_minutes
+    r, body = await call(
+        jp_fetch, "POST", "notebooks", nb_id, "executions", body={"email": "not-an-address"}
+    )
+    assert r.code == 400
+    assert "email" in body["fields"]

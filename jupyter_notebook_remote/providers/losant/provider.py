@@ -47,6 +47,7 @@ from ...models import (
     NotebookStats,
     Usage,
     UsageDay,
+    context_value,
     iso,
     usage_days,
 )
@@ -81,6 +82,7 @@ class LosantProvider(RemoteProvider):
     """A Losant application's notebooks, over Losant's REST API."""
 
     kind: ClassVar[str] = "losant"
+    run_notifications: ClassVar[bool] = True
     unsupported: ClassVar[Mapping[str, str]] = {
         "schedule": (
             "Losant schedules notebook runs from a workflow (a Timer trigger with the "
@@ -254,6 +256,9 @@ class LosantProvider(RemoteProvider):
                 }
                 for name, info in wire.outputInfo.items()
             ],
+            "relative_to": self.wire_time(wire.executionRelativeTo, response),
+            "template_context": context_value(wire.templateContext),
+            "max_allowed_run_minutes": wire.maxAllowedRunMinutes,
         }
         try:
             return Execution.model_validate(fields)
@@ -499,10 +504,6 @@ class LosantProvider(RemoteProvider):
 
     async def input_export(self, notebook_id: str, body: InputExportBody) -> JobQueued:
         payload = run_options(body)
-        if body.email is not None:
-            payload["email"] = body.email
-        if body.callback_url is not None:
-            payload["callbackUrl"] = body.callback_url
         data, response = await self.call_json(
             "POST",
             self._nb_path(notebook_id, "requestInputDataExport"),

@@ -81,6 +81,9 @@ class WireLog(WireModel):
     inputInfo: dict[str, WireFileInfo] = {}
     outputInfo: dict[str, WireFileInfo] = {}
     executionErrors: list[WireExecError] = []
+    executionRelativeTo: Optional[str] = None
+    templateContext: Optional[str] = None
+    maxAllowedRunMinutes: Optional[float] = None
 
 
 class WireCount(WireModel):
@@ -115,6 +118,10 @@ def run_options(body: Union[ExecuteBody, InputExportBody]) -> dict[str, Any]:
         payload["relativeTo"] = number(body.relative_to)
     if body.template_context is not None:
         payload["templateContext"] = body.template_context
+    if body.email is not None:
+        payload["email"] = body.email
+    if body.callback_url is not None:
+        payload["callbackUrl"] = body.callback_url
     return payload
 
 
