@@ -51,6 +51,8 @@ ALL_CAPABILITIES: tuple[str, ...] = (
 
 #: Notebook list: the page number (0-based), the page size, the filter text.
 MAX_PAGE = 1_000_000
+#: The most inputs (or outputs) a notebook declares.
+MAX_NOTEBOOK_IO = 100
 MAX_PER_PAGE = 1000
 MAX_FILTER_CHARS = 1024
 #: Runs answered by one ``GET executions``.
@@ -167,13 +169,6 @@ class NotebookStats(CamelModel):
     errors_this_period: Optional[int] = None
 
 
-class NotebookIO(CamelModel):
-    """One declared input or output of a remote notebook, in brief."""
-
-    type: str
-    file_name: str
-
-
 class Notebook(CamelModel):
     id: str
     name: str
@@ -183,8 +178,10 @@ class Notebook(CamelModel):
     updated_at: Optional[str] = None
     image_version: Optional[str] = None
     stats: Optional[NotebookStats] = None
-    inputs: list[NotebookIO] = Field(default_factory=list)
-    outputs: list[NotebookIO] = Field(default_factory=list)
+    #: The notebook's declared inputs and outputs, as the remote has them
+    #: (Losant's own objects, verbatim: ``inputType``, ``fileName``...).
+    inputs: list[dict[str, Any]] = Field(default_factory=list)
+    outputs: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class PushWarning(CamelModel):
@@ -382,6 +379,10 @@ class NotebookPatch(_NotebookText):
     name: Optional[str] = Field(default=None, min_length=1, max_length=1024)
     description: Optional[str] = Field(default=None, max_length=32767)
     image_version: Optional[Literal["v1", "v2", "v3", "v4"]] = None
+    #: The whole list of inputs / outputs, replacing the last (a kind that
+    #: declares them, ``notebook_io``; checked against its schema).
+    inputs: Optional[list[dict[str, Any]]] = Field(default=None, max_length=MAX_NOTEBOOK_IO)
+    outputs: Optional[list[dict[str, Any]]] = Field(default=None, max_length=MAX_NOTEBOOK_IO)
 
 
 class PushBody(RequestModel):

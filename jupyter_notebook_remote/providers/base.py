@@ -344,6 +344,8 @@ class Provider(abc.ABC):
     #: Whether a run (or an export) can say where to report its end: ``email``
     #: and ``callbackUrl`` (Losant); other kinds refuse them, naming the field.
     run_notifications: ClassVar[bool] = False
+    #: Whether a notebook declares inputs and outputs that a PATCH may set (Losant).
+    notebook_io: ClassVar[bool] = False
     #: Whether a push carries the files beside the notebook (its folder) along,
     #: to be the run's working directory (``local``); remotes have their own inputs.
     carries_folder: ClassVar[bool] = False

@@ -96,6 +96,15 @@ class NotebookHandler(BaseHandler):
     async def patch(self, conn: str, nb: str) -> None:
         provider, nb = await self.notebook(conn, nb)
         body = self.body(NotebookPatch, conn)
+        if not provider.notebook_io:
+            for name, value in (("inputs", body.inputs), ("outputs", body.outputs)):
+                if value is not None:
+                    raise invalid(
+                        name,
+                        f"connection '{conn}' ({provider.kind}) has no notebook {name} to set; "
+                        "leave it out",
+                        connection=conn,
+                    )
         self.answer(await provider.update_notebook(nb, body))
 
     @tornado.web.authenticated

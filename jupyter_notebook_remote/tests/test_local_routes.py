@@ -262,3 +262,18 @@ async def test_a_local_run_keeps_what_it_was_given_and_refuses_what_it_cannot_do
         assert response.code == 400
         assert field in body["fields"]
         assert "leave it out" in body["fields"][field]
+
+
+async def test_local_notebooks_have_no_inputs_to_set(jp_fetch: Any, jp_root_dir: Path) -> None:
+    nb = await create_and_push(jp_fetch, jp_root_dir, "plain", ["1"])
+    response, body = await call(
+        jp_fetch,
+        "PATCH",
+        "connections",
+        "local",
+        "notebooks",
+        nb,
+        body={"inputs": [{"inputType": "dataTable"}]},
+    )
+    assert response.code == 400
+    assert "leave it out" in body["fields"]["inputs"]

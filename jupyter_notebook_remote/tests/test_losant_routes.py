@@ -722,3 +722,100 @@ async def test_a_run_with_options_reaches_losant_and_says_what_it_was_given(
     )
     assert r.code == 400
     assert "email" in body["fields"]
+
+
+# --------------------------------------------------------------------------- configuration
+
+ALL_INPUTS = [
+    {
+        "inputType": "deviceData",
+        "fileName": "temps.csv",
+        "deviceTags": [{"key": "floor", "value": "2"}],
+        "deviceIds": ["5f0c1a2b3c4d5e6f7a8b9c0d"],
+        "attributes": ["temperature"],
+        "start": -86400000,
+        "end": 0,
+    },
+    {
+        "inputType": "deviceConnectionHistory",
+        "fileName": "connections.csv",
+        "queryJson": '{"$and": []}',
+        "start": -3600000,
+        "end": 0,
+    },
+    {"inputType": "deviceMetadata", "fileName": "devices.csv", "format": "csv"},
+    {"inputType": "dataTable", "fileName": "table.csv", "dataTableId": "5f0c1a2b3c4d5e6f7a8b9c0e"},
+    {"inputType": "eventData", "fileName": "events.json", "format": "json"},
+    {"inputType": "externalUrl", "fileName": "rates.json", "sourceUrl": "https://example.com/r"},
+    {"inputType": "applicationFile", "fileName": "model.pkl", "filePath": "/models/m.pkl"},
+]
+ALL_OUTPUTS = [
+    {"outputType": "dataTable", "fileName": "out.csv", "dataTableId": "5f0c1a2b3c4d5e6f7a8b9c0f"},
+    {
+        "outputType": "file",
+        "fileName": "plot.png",
+        "destinationFileNameTemplate": "plot-{{time}}.png",
+        "destinationPrivate": True,
+    },
+    {"outputType": "directory", "directoryName": "charts", "destinationDirectoryTemplate": "c"},
+    {"outputType": "executionResult", "fileName": "result.html"},
+    {"outputType": "temporaryUrl", "fileName": "report.pdf"},
+]
+
+
+async def test_every_input_and_output_type_round_trips(
+    jp_fetch: Any, fake_losant: FakeLosant
+) -> None:
+    nb_id = fresh(fake_losant)
+    patch = {"inputs": ALL_INPUTS, "outputs": ALL_OUTPUTS, "imageVersion": "v3"}
+    r, body = await call(jp_fetch, "PATCH", "notebooks", nb_id, body=patch)
+    assert r.code == 200, body
+    (sent,) = fake_losant.requests_for("notebook.patch")
+    assert json.loads(sent.body) == patch  # verbatim, as Losant takes them
+    r, again = await call(jp_fetch, "GET", "notebooks", nb_id)
+    assert again["inputs"] == ALL_INPUTS
+    assert again["outputs"] == ALL_OUTPUTS
+    assert again["imageVersion"] == "v3"
+
+
+@pytest.mark.parametrize(
+    ("patch", "field", "says"),
+    [
+        (
+            {"inputs": [ALL_INPUTS[0], {"inputType": "dataTable", "fileName": "t.csv"}]},
+            "inputs[1].dataTableId",
+            "required",
+        ),
+        (
+            {"inputs": [{"inputType": "weather", "fileName": "w.csv"}]},
+            "inputs[0].inputType",
+            "must be one of",
+        ),
+        (
+            {"inputs": [{**ALL_INPUTS[3], "fileName": "../etc/passwd"}]},
+            "inputs[0].fileName",
+            "file name",
+        ),
+        ({"inputs": [{**ALL_INPUTS[3], "colour": "red"}]}, "inputs[0].colour", "not a field"),
+        (
+            {"outputs": [{"outputType": "file", "fileName": "a.png"}]},
+            "outputs[0].destinationFileNameTemplate",
+            "required",
+        ),
+        (
+            {"outputs": [{**ALL_OUTPUTS[1], "destinationPrivate": "yes"}]},
+            "outputs[0].destinationPrivate",
+            "must be a boolean",
+        ),
+    ],
+)
+async def test_a_configuration_losant_would_refuse_is_refused_and_nothing_is_sent(
+    jp_fetch: Any, fake_losant: FakeLosant, patch: dict[str, Any], field: str, says: str
+) -> None:
+    nb_id = fresh(fake_losant)
+    fake_losant.clear_requests()
+    r, body = await call(jp_fetch, "PATCH", "notebooks", nb_id, body=patch)
+    assert r.code == 400, body
+    assert says in body["fields"][field]
+    assert "Nothing was sent" in body["message"]
+    assert fake_losant.requests == []

@@ -53,6 +53,7 @@ from ...models import (
 )
 from ..base import EnvConnection, ExecutionFile, IdFormat, NotebookUpload, filter_glob
 from ..remote import RemoteProvider
+from .config import check_patch
 from .wire import (
     API_VERSION,
     GLOBAL_PARAMS,
@@ -62,7 +63,6 @@ from .wire import (
     WireNotebook,
     WireNotebooks,
     as_int,
-    brief,
     losant_error_message,
     ms,
     run_options,
@@ -83,6 +83,7 @@ class LosantProvider(RemoteProvider):
 
     kind: ClassVar[str] = "losant"
     run_notifications: ClassVar[bool] = True
+    notebook_io: ClassVar[bool] = True
     unsupported: ClassVar[Mapping[str, str]] = {
         "schedule": (
             "Losant schedules notebook runs from a workflow (a Timer trigger with the "
@@ -188,8 +189,8 @@ class LosantProvider(RemoteProvider):
             updated_at=self.wire_time(wire.lastUpdated, response),
             image_version=wire.imageVersion,
             stats=stats,
-            inputs=brief(wire.inputs, "inputType"),
-            outputs=brief(wire.outputs, "outputType"),
+            inputs=[i for i in wire.inputs if isinstance(i, dict)],
+            outputs=[o for o in wire.outputs if isinstance(o, dict)],
         )
 
     def _log(self, data: Any, response: httpx.Response) -> tuple[str, WireLog]:
@@ -308,6 +309,7 @@ class LosantProvider(RemoteProvider):
         return self._notebook(data, response)
 
     async def update_notebook(self, notebook_id: str, patch: NotebookPatch) -> Notebook:
+        check_patch(patch.inputs, patch.outputs, connection=self.connection.id)
         payload = patch.model_dump(by_alias=True, exclude_none=True)
         data, response = await self.call_json(
             "PATCH",

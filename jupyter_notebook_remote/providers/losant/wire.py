@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Optional, Union
 
-from ...models import ExecuteBody, InputExportBody, NotebookIO, as_utc
+from ...models import ExecuteBody, InputExportBody, as_utc
 from ..remote import WireModel
 
 API_VERSION = "^1.30.0"
@@ -127,16 +127,6 @@ def run_options(body: Union[ExecuteBody, InputExportBody]) -> dict[str, Any]:
 
 def as_int(value: Optional[float]) -> Optional[int]:
     return None if value is None else int(value)
-
-
-def brief(items: list[dict[str, Any]], type_key: str) -> list[NotebookIO]:
-    brief: list[NotebookIO] = []
-    for item in items:
-        kind = item.get(type_key)
-        name = item.get("fileName", item.get("directoryName"))
-        if isinstance(kind, str) and isinstance(name, str):
-            brief.append(NotebookIO(type=kind, file_name=name))
-    return brief
 
 
 def losant_error_message(body: Any) -> Optional[str]:
