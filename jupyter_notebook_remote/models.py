@@ -43,6 +43,7 @@ ALL_CAPABILITIES: tuple[str, ...] = (
     "inputExport",
     "schedule",
     "pull",
+    "open",
 )
 
 # --------------------------------------------------------------------------- bounds
@@ -51,6 +52,8 @@ ALL_CAPABILITIES: tuple[str, ...] = (
 
 #: Notebook list: the page number (0-based), the page size, the filter text.
 MAX_PAGE = 1_000_000
+#: The latest time in ms the API takes: the end of the year 9999.
+MAX_TIME_MS = 253402300799999
 #: The most inputs (or outputs) a notebook declares.
 MAX_NOTEBOOK_IO = 100
 MAX_PER_PAGE = 1000
@@ -244,6 +247,15 @@ class ExecutionProgress(CamelModel):
     started_at: str
 
 
+class ExecutionResources(CamelModel):
+    """What a run asked for and used at most, where the kind reports it (Civis)."""
+
+    memory_mb: Optional[float] = None
+    cpu_millicores: Optional[float] = None
+    max_memory_mb: Optional[float] = None
+    max_cpu_millicores: Optional[float] = None
+
+
 class Execution(CamelModel):
     id: str
     notebook_id: str
@@ -264,6 +276,17 @@ class Execution(CamelModel):
     relative_to: Optional[str] = None
     template_context: Optional[Union[dict[str, Any], str]] = None
     max_allowed_run_minutes: Optional[float] = None
+    #: The kind's own word for the run's state when ``status`` would hide it
+    #: (Civis ``sleeping``), and what the kind says about it.
+    remote_state: Optional[str] = None
+    remote_message: Optional[str] = None
+    resources: Optional[ExecutionResources] = None
+
+
+class OpenUrl(CamelModel):
+    """Where to open a run that is a live server (Civis)."""
+
+    url: str
 
 
 class ExecutionList(CamelModel):
@@ -460,6 +483,8 @@ def _relative_time(value: Any) -> Union[float, str]:
     400 of its own, and ``true`` would pass as the number 1.
     """
     if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not 0 <= value <= MAX_TIME_MS:
+            raise ValueError("must be a time: ms since 1970, up to the end of the year 9999")
         return float(value)
     if isinstance(value, str) and (DATE_TIME_RE.fullmatch(value) or DATE_RE.fullmatch(value)):
         try:

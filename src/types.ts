@@ -18,7 +18,8 @@ export type Capability =
   | 'usage'
   | 'inputExport'
   | 'schedule'
-  | 'pull';
+  | 'pull'
+  | 'open';
 
 /** Losant's execution statuses; other kinds map onto these. */
 export type ExecutionStatus =

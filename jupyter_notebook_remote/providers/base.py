@@ -39,6 +39,7 @@ from ..models import (
     NotebookCreate,
     NotebookPage,
     NotebookPatch,
+    OpenUrl,
     PushWarning,
     Usage,
 )
@@ -305,6 +306,7 @@ _ACTIONS: Mapping[str, str] = {
     "inputExport": "export input data",
     "schedule": "schedule runs",
     "pull": "send the notebook's file",
+    "open": "open a run as a live notebook server",
 }
 
 
@@ -483,6 +485,10 @@ class Provider(abc.ABC):
 
     async def input_export(self, notebook_id: str, body: InputExportBody) -> JobQueued:
         raise self._unsupported("inputExport")
+
+    async def open_execution(self, notebook_id: str, execution_id: str) -> OpenUrl:
+        """Where to open a run that is a live server (409 ``not_running`` if it is not up)."""
+        raise self._unsupported("open")
 
     async def notebook_file(self, notebook_id: str) -> ExecutionFile:
         """The notebook's file as the remote holds it now (404 ``no_file`` if none)."""

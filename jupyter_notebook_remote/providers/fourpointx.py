@@ -154,6 +154,7 @@ class FourPointXProvider(RemoteProvider):
         "pull": (
             "4pointx's API has no endpoint to download a notebook's content; open it in 4pointx"
         ),
+        "open": "a 4pointx run executes the notebook and ends; open the notebook in 4pointx",
     }
     default_base_url: ClassVar[Optional[str]] = "https://app.4pointx.com"
     notebook_ids: ClassVar[IdFormat] = IdFormat(

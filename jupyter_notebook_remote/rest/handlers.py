@@ -228,6 +228,16 @@ class ExecutionFileHandler(BaseHandler):
         await _send(self, await provider.execution_file(nb, ex, name), download)
 
 
+class OpenHandler(BaseHandler):
+    """Where to open a run that is a live notebook server (capability ``open``)."""
+
+    @tornado.web.authenticated
+    async def get(self, conn: str, nb: str, ex: str) -> None:
+        provider, nb, ex = await self.execution(conn, nb, ex)
+        self.set_header("Cache-Control", "no-store")  # a signed, short-lived URL
+        self.answer(await provider.open_execution(nb, ex))
+
+
 class NotebookFileHandler(BaseHandler):
     """The notebook's file as the remote holds it now (capability ``pull``)."""
 
@@ -316,6 +326,7 @@ def route_table() -> list[tuple[str, type[BaseHandler]]]:
         (f"{nb}/push", PushHandler),
         (f"{nb}/executions", ExecutionsHandler),
         (f"{ex}/cancel", CancelHandler),
+        (f"{ex}/open", OpenHandler),
         (f"{ex}/files/{_SEGMENT}", ExecutionFileHandler),
         (f"{nb}/usage", UsageHandler),
         (f"{nb}/input-export", InputExportHandler),

@@ -364,7 +364,7 @@ async def test_push_puts_the_bytes_to_a_fresh_presigned_url_without_the_key(
     assert nb.id == str(created.id)
     links = fake_civis.requests_to(r"/update-links$", "GET")
     assert len(links) == 1
-    (put,) = fake_civis.requests_to(r"^/storage/", "PUT")
+    (put,) = fake_civis.requests_to(r"^/storage/.*/notebook\.ipynb$", "PUT")
     assert "Authorization" not in put.headers
     assert put.headers["Content-Length"] == str(len(data))
     assert "Transfer-Encoding" not in put.headers
@@ -740,6 +740,7 @@ async def test_what_civis_cannot_do_is_said(civis: CivisProvider) -> None:
         "logs",
         "usage",
         "pull",
+        "open",
     }
     assert set(info.unsupported) == {"inputExport", "schedule"}
     with pytest.raises(Unsupported) as err:

@@ -6,6 +6,7 @@ the API key never in an answer."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import logging
@@ -105,6 +106,7 @@ async def test_connections_describe_civis_without_its_key(
         "logs",
         "usage",
         "pull",
+        "open",
     }
     assert set(conn["unsupported"]) == {"inputExport", "schedule"}
     assert_no_secret(response, fake_civis)
@@ -154,7 +156,7 @@ async def test_push_puts_the_saved_file_to_the_presigned_url(
     assert r.code == 200, pushed
     assert pushed["id"] == str(nb.id)
     assert fake_civis.notebooks[nb.id].content == data
-    (put,) = fake_civis.requests_to(r"^/storage/", "PUT")
+    (put,) = fake_civis.requests_to(r"^/storage/.*/notebook\.ipynb$", "PUT")
     assert "Authorization" not in put.headers
     assert put.body == data
     assert_no_secret(r, fake_civis)
@@ -179,7 +181,7 @@ async def test_push_of_what_a_run_cannot_use_never_completes_the_put(
     assert (r.code, err["reason"]) == (400, "invalid_input"), err
     assert "no source" in err["message"]
     assert fake_civis.notebooks[nb.id].content == good
-    assert len(fake_civis.requests_to(r"^/storage/", "PUT")) == 1  # the good one only
+    assert len(fake_civis.requests_to(r"^/storage/.*/notebook\.ipynb$", "PUT")) == 1  # the good one only
 
 
 async def test_run_watch_and_cancel_a_deployment(
@@ -377,3 +379,75 @@ async def test_the_key_never_reaches_the_log(
     for secret in secret_forms(fake_civis):
         assert secret not in logged
     assert fake_civis.api_key not in json.dumps(err)
+
+
+async def test_a_sleeping_deployment_is_still_up_can_be_opened_and_stopped(
+    jp_fetch: Any, fake_civis: FakeCivis, civis_clock: FakeClock
+) -> None:
+    nb = fake_civis.add_notebook("Churn")
+    dep = fake_civis.add_deployment(nb.id, running_seconds=None, sleep_after_seconds=600)
+    nb_id, ex_id = str(nb.id), str(dep.id)
+    civis_clock.advance(60)
+    r, runs = await call(jp_fetch, "GET", "notebooks", nb_id, "executions")
+    (run,) = runs["items"]
+    assert (run["status"], run["remoteState"]) == ("inProgress", None)
+    assert run["resources"] == {
+        "memoryMb": dep.memory,
+        "cpuMillicores": dep.cpu,
+        "maxMemoryMb": None,
+        "maxCpuMillicores": None,
+    }
+    # Open: the displayUrl of the single-deployment GET, read when asked.
+    with fake_civis.lock:
+        fake_civis.requests.clear()
+    r, opened = await call(jp_fetch, "GET", "notebooks", nb_id, "executions", ex_id, "open")
+    assert r.code == 200, opened
+    assert opened["url"].startswith(f"https://deployment-{dep.id}.notebooks.civis.test/")
+    assert r.headers["Cache-Control"] == "no-store"
+    (read,) = fake_civis.requests_to(rf"/deployments/{dep.id}$", "GET")
+    assert "Authorization" in read.headers  # the API call; the URL itself is the browser's
+    r, again = await call(jp_fetch, "GET", "notebooks", nb_id, "executions", ex_id, "open")
+    assert again["url"] != opened["url"]  # signed anew each time, never kept
+
+    civis_clock.advance(600)  # idle: Civis puts it to sleep
+    r, runs = await call(jp_fetch, "GET", "notebooks", nb_id, "executions")
+    (run,) = runs["items"]
+    assert (run["status"], run["remoteState"]) == ("inProgress", "sleeping")
+    assert "asleep" in run["remoteMessage"]
+    r, opened = await call(jp_fetch, "GET", "notebooks", nb_id, "executions", ex_id, "open")
+    assert r.code == 200  # a sleeping server wakes when opened
+
+    r, ok = await call(jp_fetch, "POST", "notebooks", nb_id, "executions", ex_id, "cancel")
+    assert (r.code, ok) == (200, {"success": True})
+    civis_clock.advance(5)
+    r, runs = await call(jp_fetch, "GET", "notebooks", nb_id, "executions")
+    (run,) = runs["items"]
+    assert run["status"] == "canceled"
+    assert run["resources"]["maxMemoryMb"] is not None  # filled in at termination
+    r, err = await call(jp_fetch, "GET", "notebooks", nb_id, "executions", ex_id, "open")
+    assert (r.code, err["reason"]) == (409, "not_running")
+
+
+async def test_push_also_updates_the_html_preview_civis_shows(
+    jp_fetch: Any, jp_root_dir: Path, fake_civis: FakeCivis
+) -> None:
+    nb = fake_civis.add_notebook("Churn")
+    saved = nbformat.v4.new_notebook()
+    saved.cells = [nbformat.v4.new_markdown_cell("# Churn model"), nbformat.v4.new_code_cell("1")]
+    saved.metadata["kernelspec"] = {"name": "python3"}  # no display_name: JupyterLab opens it
+    (jp_root_dir / "churn.ipynb").write_text(nbformat.writes(saved), encoding="utf-8")
+    r, pushed = await call(
+        jp_fetch, "POST", "notebooks", str(nb.id), "push", body={"path": "churn.ipynb"}
+    )
+    assert r.code == 200, pushed
+    # Made after the push answered (rendering takes a while): wait for it.
+    for _ in range(600):
+        if fake_civis.notebooks[nb.id].preview:
+            break
+        await asyncio.sleep(0.1)
+    page = fake_civis.notebooks[nb.id].preview.decode()
+    assert "<title>churn</title>" in page
+    assert "Churn model" in page
+    puts = fake_civis.requests_to(r"^/storage/.*preview\.html$", "PUT")
+    assert len(puts) == 1
+    assert "Authorization" not in puts[0].headers

@@ -82,6 +82,7 @@ async def test_connections_describe_4pointx_and_what_it_lacks(
         "usage",
         "inputExport",
         "pull",
+        "open",
     }
     assert all(text for text in conn["unsupported"].values())
     assert_no_secret(response, fake_fourpointx)

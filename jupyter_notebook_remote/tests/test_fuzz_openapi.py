@@ -125,15 +125,20 @@ CROSS_FIELD = (
     # A cron is checked by cron's own grammar, an end must lie ahead, a time
     # zone must be IANA's: the schema can only say "a string".
     "PUT /connections/{conn}/notebooks/{nb}/schedule",
+    # Losant's notebook schema decides each input and output (a oneOf by type);
+    # kinds without notebook inputs refuse any.
+    "PATCH /connections/{conn}/notebooks/{nb}",
 )
 #: What a connection's kind answers ``unsupported`` (400) to, valid data or not.
 UNSUPPORTED = {
     "fake": (
+        "GET /connections/{conn}/notebooks/{nb}/executions/{ex}/open",
         "GET /connections/{conn}/notebooks/{nb}/schedule",
         "PUT /connections/{conn}/notebooks/{nb}/schedule",
         "DELETE /connections/{conn}/notebooks/{nb}/schedule",
     ),
     "local": (
+        "GET /connections/{conn}/notebooks/{nb}/executions/{ex}/open",
         "PUT /connections/{conn}/token",
         "DELETE /connections/{conn}/token",
         "POST /connections/{conn}/notebooks/{nb}/input-export",

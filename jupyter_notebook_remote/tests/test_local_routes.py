@@ -78,7 +78,7 @@ async def test_local_is_the_default_connection_with_no_configuration(jp_fetch: A
     assert "execute" in local["capabilities"]
     assert "cancel" in local["capabilities"]
     assert "schedule" in local["capabilities"]
-    assert set(local["unsupported"]) == {"inputExport"}
+    assert set(local["unsupported"]) == {"inputExport", "open"}
 
 
 async def test_a_notebook_runs_from_the_jupyter_root_to_its_results(

@@ -69,7 +69,7 @@ def test_the_local_kind_describes_itself() -> None:
             "pull",
         ]
     )
-    assert set(info.unsupported) == {"inputExport"}
+    assert set(info.unsupported) == {"inputExport", "open"}
     assert all(len(why) > 20 for why in info.unsupported.values())
 
 

@@ -661,12 +661,17 @@ async def test_the_official_notebook_example_normalises() -> None:
     assert nb.stats is not None
     assert (nb.stats.minutes_this_period, nb.stats.runs_this_period) == (3, 2)
     assert nb.stats.errors_this_period == 1
-    assert [(i.type, i.file_name) for i in nb.inputs][:2] == [
+    # Inputs and outputs come back verbatim, as Losant's example has them.
+    assert nb.inputs == EXAMPLES["notebook"]["inputs"]
+    assert nb.outputs == EXAMPLES["notebook"]["outputs"]
+    assert [(i["inputType"], i["fileName"]) for i in nb.inputs][:2] == [
         ("deviceData", "deviceDataWithAttributes"),
         ("dataTable", "dataTableWithQuery"),
     ]
     assert len(nb.inputs) == 5
-    assert ("directory", "myApplicationFolder") in [(o.type, o.file_name) for o in nb.outputs]
+    assert ("directory", "myApplicationFolder") in [
+        (o["outputType"], o.get("fileName", o.get("directoryName"))) for o in nb.outputs
+    ]
     assert nb.to_json()["fileName"] == "myNotebook.ipynb"
 
 

@@ -109,6 +109,8 @@ def resolve(spec: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
         "ExecutionInput",
         "ExecutionOutput",
         "ExecutionProgress",
+        "ExecutionResources",
+        "OpenUrl",
         "Execution",
         "ExecutionList",
         "ExecutionStarted",

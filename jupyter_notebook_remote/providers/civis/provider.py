@@ -29,10 +29,18 @@ How this extension maps onto it:
 * **run** is a *deployment* (``POST /notebooks/{id}/deployments``): Civis
   starts a notebook server for the notebook; the execution id is the
   deployment id. **cancel** deletes the deployment. Deployment states map as
-  pending -> queued, running -> inProgress, terminated / sleeping ->
-  completed; a deployment this server cancelled reads as canceled (the
-  server remembers what it cancelled until it restarts: Civis itself does not
-  say who stopped a deployment).
+  pending -> queued, running -> inProgress, sleeping (asleep after its idle
+  timeout, still up and stoppable) -> inProgress with ``remoteState:
+  "sleeping"``, terminated -> completed; a deployment this server cancelled
+  reads as canceled (the server remembers what it cancelled until it
+  restarts: Civis itself does not say who stopped a deployment). A run also
+  answers Civis's ``stateMessage`` and its ``resources``: the ``memory`` /
+  ``cpu`` it asked for and, once terminated, ``maxMemoryUsage`` /
+  ``maxCpuUsage``.
+* **open** reads the one deployment (``GET
+  /notebooks/{id}/deployments/{deployment_id}``, the only answer with its
+  ``displayUrl``) each time it is asked: the URL is signed and short-lived,
+  so it is never kept; a deployment that is not up is 409 ``not_running``.
 * **usage** is worked out here: Civis has no minute counts for notebooks, so
   the deployments are listed and each terminated one counts its createdAt ->
   updatedAt duration on the UTC day it started.
@@ -43,28 +51,31 @@ How this extension maps onto it:
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from datetime import datetime
 from typing import Any, ClassVar, Optional
 from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 import httpx
 
-from ...errors import InvalidInput, NotFound, RemoteAuthError, RemoteError, invalid
+from ...errors import Conflict, InvalidInput, NotFound, RemoteAuthError, RemoteError, invalid
 from ...http import NotFoundHint, truncate
 from ...models import (
     ExecuteBody,
     Execution,
     ExecutionError,
     ExecutionOutput,
+    ExecutionResources,
     ExecutionSource,
     ExecutionStatus,
     Notebook,
     NotebookCreate,
     NotebookPage,
     NotebookPatch,
+    OpenUrl,
     Usage,
     as_utc,
     iso,
@@ -72,9 +83,12 @@ from ...models import (
 )
 from ..base import EnvConnection, ExecutionFile, IdFormat, NotebookUpload, name_matches
 from ..remote import RemoteProvider
+from . import preview
 from .wire import (
     CIVIS_ID_RE,
     STATES,
+    TOLD_STATES,
+    UP_STATES,
     WireDeployment,
     WireLinks,
     WireLogEntry,
@@ -139,6 +153,14 @@ class CivisProvider(RemoteProvider):
         super().__init__(*args, **kwargs)
         # (notebook id, deployment id) of deployments this server deleted.
         self._canceled: OrderedDict[tuple[str, str], None] = OrderedDict()
+        #: Previews being made and uploaded after their pushes answered.
+        self._previews: set[asyncio.Task[None]] = set()
+
+    async def aclose(self) -> None:
+        for task in list(self._previews):
+            task.cancel()
+        await asyncio.gather(*self._previews, return_exceptions=True)
+        await super().aclose()
 
     def error_message(self, body: Any) -> Optional[str]:
         return civis_error_message(body)
@@ -216,7 +238,18 @@ class CivisProvider(RemoteProvider):
             # Civis does not say whether a deployment ended in failure; what it
             # says about the end is passed on so the user sees why it stopped.
             errors.append(ExecutionError(name="Civis", message=wire.stateMessage.strip()))
+        state = (wire.state or "").lower()
         return Execution(
+            remote_state=state if state in TOLD_STATES else None,
+            remote_message=(wire.stateMessage or "").strip() or None,
+            resources=ExecutionResources(
+                memory_mb=wire.memory,
+                cpu_millicores=wire.cpu,
+                max_memory_mb=wire.maxMemoryUsage,
+                max_cpu_millicores=wire.maxCpuUsage,
+            )
+            if wire.memory is not None or wire.cpu is not None
+            else None,
             id=str(wire.deploymentId),
             notebook_id=nb_id,
             status=status,
@@ -348,8 +381,45 @@ class CivisProvider(RemoteProvider):
         parts = urlsplit(links.updateUrl)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise self.unreadable("the updateUrl is not an http(s) URL", response)
-        await self._put_presigned(parts, upload)
+        await self._put_presigned(parts, upload.stream(), upload.size)
+        if links.updatePreviewUrl:
+            await self._start_preview(notebook_id, links.updatePreviewUrl, upload)
         return await self.get_notebook(notebook_id)
+
+    async def _start_preview(self, notebook_id: str, url: str, upload: NotebookUpload) -> None:
+        """Make and upload the HTML preview (see :mod:`.preview`) once the push has answered.
+
+        The file is read now, while the upload is open; rendering takes a
+        while and must not hold the push's answer back.
+        """
+        if upload.size > preview.PREVIEW_MAX_BYTES:
+            self.log.info(
+                "Civis notebook %s: no new preview, the notebook is over %d MiB",
+                notebook_id,
+                preview.PREVIEW_MAX_BYTES // (1024 * 1024),
+            )
+            return
+        data = b"".join([chunk async for chunk in upload.chunks()])
+        title = upload.file_name.rsplit(".", 1)[0]
+        task = asyncio.create_task(self._push_preview(notebook_id, url, data, title))
+        self._previews.add(task)
+        task.add_done_callback(self._previews.discard)
+
+    async def _push_preview(self, notebook_id: str, url: str, data: bytes, title: str) -> None:
+        """Render the preview in a thread and PUT it; a failure only logs."""
+        parts = urlsplit(url)
+        try:
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError("the updatePreviewUrl is not an http(s) URL")
+            html = await asyncio.to_thread(preview.render, data, title)
+            await self._put_presigned(parts, _once(html), len(html))
+        except Exception as exc:  # the notebook is pushed; its preview is a nicety
+            self.log.warning(
+                "Civis notebook %s: the HTML preview could not be updated (%s: %s)",
+                notebook_id,
+                type(exc).__name__,
+                exc,
+            )
 
     async def notebook_file(self, notebook_id: str) -> ExecutionFile:
         """The .ipynb Civis holds, from the notebook's time-limited ``notebookUrl``."""
@@ -369,7 +439,9 @@ class CivisProvider(RemoteProvider):
         except NotFound:  # a notebook created by the API has a link to nothing yet
             raise self.no_file(notebook_id) from None
 
-    async def _put_presigned(self, parts: SplitResult, upload: NotebookUpload) -> None:
+    async def _put_presigned(
+        self, parts: SplitResult, content: AsyncIterator[bytes], size: int
+    ) -> None:
         """PUT the file to a pre-signed storage URL, with no Civis credentials.
 
         The URL carries its own signature in its query, passed on unchanged.
@@ -384,8 +456,8 @@ class CivisProvider(RemoteProvider):
                 "PUT",
                 parts.path or "/",
                 params=parse_qsl(parts.query, keep_blank_values=True),
-                content=upload.stream(),
-                headers={"Content-Length": str(upload.size)},
+                content=content,
+                headers={"Content-Length": str(size)},
             )
         except (RemoteAuthError, InvalidInput, NotFound) as exc:
             # The storage refused the link, not the user's key or input: a
@@ -449,6 +521,28 @@ class CivisProvider(RemoteProvider):
         return [
             self.wire(WireDeployment, item, "a deployment", response) for item in data
         ], response
+
+    async def open_execution(self, notebook_id: str, execution_id: str) -> OpenUrl:
+        data, response = await self.call_json(
+            "GET",
+            f"/notebooks/{notebook_id}/deployments/{execution_id}",
+            not_found=self._deployment_not_found(notebook_id, execution_id),
+        )
+        wire = self.wire(WireDeployment, data, "a deployment", response)
+        state = (wire.state or "").lower()
+        if state not in UP_STATES or (notebook_id, execution_id) in self._canceled:
+            raise Conflict(
+                f"Deployment {execution_id} of Civis notebook {notebook_id} is not up "
+                f"({state or 'no state'}); run the notebook again to open it.",
+                reason="not_running",
+                connection=self.connection.id,
+            )
+        if not wire.displayUrl:
+            raise self.unreadable("the deployment has no displayUrl", response)
+        parts = urlsplit(wire.displayUrl)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise self.unreadable("the displayUrl is not an http(s) URL", response)
+        return OpenUrl(url=wire.displayUrl)
 
     async def cancel(self, notebook_id: str, execution_id: str) -> None:
         await self.http.send(
@@ -524,3 +618,7 @@ class CivisProvider(RemoteProvider):
         # What a notebook prints is the user's, but never this connection's key.
         text = self.http.redact("\n".join(lines) + ("\n" if lines else ""))
         return ExecutionFile.from_bytes(LOG_FILE, "text/plain", text.encode("utf-8"))
+
+
+async def _once(data: bytes) -> AsyncIterator[bytes]:
+    yield data

@@ -23,8 +23,14 @@ STATES: Mapping[str, ExecutionStatus] = {
     "pending": "queued",
     "running": "inProgress",
     "terminated": "completed",
-    "sleeping": "completed",
+    # Asleep after its idle timeout: still up (it wakes when opened), still
+    # stoppable, so still in progress; the run says remoteState "sleeping".
+    "sleeping": "inProgress",
 }
+#: Civis states that ``status`` alone would hide: answered as ``remoteState``.
+TOLD_STATES = frozenset({"sleeping"})
+#: States of a deployment that is up: it can be opened.
+UP_STATES = frozenset({"running", "sleeping"})
 
 
 # ----------------------------------------------------------------------------- wire shapes
@@ -47,6 +53,13 @@ class WireDeployment(WireModel):
     stateMessage: Optional[str] = None
     createdAt: Optional[str] = None
     updatedAt: Optional[str] = None
+    #: Requested (MB, millicores) and, after termination, the peaks used.
+    memory: Optional[float] = None
+    cpu: Optional[float] = None
+    maxMemoryUsage: Optional[float] = None
+    maxCpuUsage: Optional[float] = None
+    #: Only on the single-deployment GET: where the live server is (signed).
+    displayUrl: Optional[str] = None
 
 
 class WireLogEntry(WireModel):
@@ -58,6 +71,7 @@ class WireLogEntry(WireModel):
 
 class WireLinks(WireModel):
     updateUrl: str
+    updatePreviewUrl: Optional[str] = None
 
 
 def civis_error_message(body: Any) -> Optional[str]:

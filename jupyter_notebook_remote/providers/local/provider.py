@@ -120,6 +120,7 @@ class LocalProvider(Provider):
     unsupported = {
         "inputExport": "runs on this machine get no Losant data inputs, so there is nothing "
         "to export; the files beside the notebook are carried with each push instead",
+        "open": "a local run executes the notebook and ends; its results are in its outputs",
     }
 
     #: The options this kind reads (anything else in its configuration is a typo).

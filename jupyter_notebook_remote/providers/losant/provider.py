@@ -85,6 +85,7 @@ class LosantProvider(RemoteProvider):
     run_notifications: ClassVar[bool] = True
     notebook_io: ClassVar[bool] = True
     unsupported: ClassVar[Mapping[str, str]] = {
+        "open": ("a Losant run executes the notebook and ends; its results are in its outputs"),
         "schedule": (
             "Losant schedules notebook runs from a workflow (a Timer trigger with the "
             "Notebook: Execute node), not through the notebook API; set the schedule up "

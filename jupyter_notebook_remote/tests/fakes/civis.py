@@ -175,6 +175,8 @@ class FakeDeployment:
     #: Set: the deployment fails after its pending time, with this message.
     failure: Optional[str] = None
     user_lines: list[str] = field(default_factory=list)
+    #: Set: it goes to sleep (its idle timeout) this long after it started running.
+    sleep_after_seconds: Optional[float] = None
 
 
 USER = {
@@ -258,6 +260,7 @@ class FakeCivis(LoopbackServer):
         created: Optional[float] = None,
         running_seconds: Optional[float] = -1.0,
         failure: Optional[str] = None,
+        sleep_after_seconds: Optional[float] = None,
     ) -> FakeDeployment:
         """A deployment as if started at ``created`` (default: now)."""
         with self.lock:
@@ -271,6 +274,7 @@ class FakeCivis(LoopbackServer):
                 else running_seconds,
                 failure=failure,
                 user_lines=["[I NotebookApp] Kernel started", "hello from the notebook"],
+                sleep_after_seconds=sleep_after_seconds,
             )
             self._next_deployment += 1
             self.deployments[dep.id] = dep
@@ -294,6 +298,9 @@ class FakeCivis(LoopbackServer):
         if dep.failure is not None:
             return "terminated", started, dep.failure
         if dep.running_seconds is None or now < started + dep.running_seconds:
+            asleep = dep.sleep_after_seconds
+            if asleep is not None and now >= started + asleep:
+                return "sleeping", started + asleep, "Notebook server is asleep after being idle"
             return "running", started, "Notebook server is running"
         return "terminated", started + dep.running_seconds, None
 

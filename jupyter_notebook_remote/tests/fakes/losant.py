@@ -141,8 +141,9 @@ def schema_errors(name: str, instance: Any) -> list[str]:
 
 
 def iso_time(seconds: float) -> str:
+    # isoformat, not strftime: "%Y" writes the year 6 as "6", not "0006".
     value = datetime.fromtimestamp(seconds, tz=timezone.utc)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    return value.isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 class FakeBug(AssertionError):
