@@ -166,6 +166,19 @@ class NotebookRemote(ExtensionApp):
             raise ValueError(f"NotebookRemote.{proposal['trait'].name} must be more than 0")
         return value
 
+    schedule_min_minutes = Float(
+        1.0,
+        help="""The shortest interval a schedule may have, in minutes: a cron that would
+        run a notebook more often is refused (400 naming cron).""",
+    ).tag(config=True)
+
+    @validate("schedule_min_minutes")
+    def _schedule_floor(self, proposal: Any) -> float:
+        value = float(proposal["value"])
+        if not 1 <= value <= 60 * 24 * 366:
+            raise ValueError("NotebookRemote.schedule_min_minutes must be from 1 to 527040")
+        return value
+
     # ------------------------------------------------------------------ local
 
     local_enabled = Bool(
@@ -300,6 +313,7 @@ class NotebookRemote(ExtensionApp):
             # Live: a token_env variable is read when a call needs it.
             environ=os.environ if environ is None else environ,
             known_kinds=kinds.values(),
+            schedule_min_minutes=self.schedule_min_minutes,
         )
 
     def initialize_settings(self) -> None:

@@ -59,6 +59,7 @@ class ConnectionRegistry:
         log: logging.Logger,
         environ: Optional[Mapping[str, str]] = None,
         known_kinds: Optional[Iterable[type[Provider]]] = None,
+        schedule_min_minutes: float = 1.0,
     ) -> None:
         self.default = default
         self.store = store
@@ -78,6 +79,7 @@ class ConnectionRegistry:
                 data_dir=data_dir,
                 server_base_url=server_base_url,
                 secret_env=secret_env,
+                schedule_min_minutes=schedule_min_minutes,
                 log=log,
             )
             try:

@@ -42,6 +42,7 @@ from ..models import (
     PushWarning,
     Usage,
 )
+from ..schedules import Schedule, ScheduleBody
 
 _UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]+")
 
@@ -80,6 +81,8 @@ class ProviderContext:
     #: Names of environment variables that hold any connection's credentials.
     #: A provider that starts processes (``local``) must not pass them on.
     secret_env: frozenset[str] = frozenset()
+    #: A schedule may not run more often than this (``c.NotebookRemote.schedule_min_minutes``).
+    schedule_min_minutes: float = 1.0
     log: logging.Logger = field(
         default_factory=lambda: logging.getLogger("jupyter_notebook_remote")
     )
@@ -474,6 +477,20 @@ class Provider(abc.ABC):
 
     async def input_export(self, notebook_id: str, body: InputExportBody) -> JobQueued:
         raise self._unsupported("inputExport")
+
+    # ------------------------------------------------------------------ schedules
+
+    async def get_schedule(self, notebook_id: str) -> Optional[Schedule]:
+        """The notebook's schedule; None when it has none."""
+        raise self._unsupported("schedule")
+
+    async def put_schedule(self, notebook_id: str, body: ScheduleBody) -> Schedule:
+        """Keep ``body`` as the notebook's schedule (checked with :func:`.schedules.check_rule`)."""
+        raise self._unsupported("schedule")
+
+    async def delete_schedule(self, notebook_id: str) -> None:
+        """Remove the notebook's schedule; none is fine."""
+        raise self._unsupported("schedule")
 
     async def execution_file(self, notebook_id: str, execution_id: str, name: str) -> ExecutionFile:
         """A file of a run, served by the extension's files route (see :meth:`file_route`)."""

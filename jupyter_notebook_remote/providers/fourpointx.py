@@ -33,10 +33,14 @@ What its documentation shows, and the quirks this module absorbs:
   as a 400. After a 400 about one notebook, the list is consulted: when the
   id is not in it, the answer is a plain "notebook not found".
 * No push, cancel, logs or usage: the API has no route for them (see
-  ``unsupported``). Schedule and unschedule exist here
-  (:meth:`FourPointXProvider.schedule`, :meth:`~FourPointXProvider.unschedule`,
-  :meth:`~FourPointXProvider.get_schedule`) but no route of this extension
-  calls them yet, so "schedule" is not among the capabilities.
+  ``unsupported``).
+* **Schedules** are ``_schedule`` (a time of day ``HH:MM``, optionally one
+  day of the week, and an end ``YYYY-MM-DD HH:MM`` it requires) and
+  ``_unschedule``; a notebook reads back as ``status: "Scheduled"`` with its
+  ``schedule``, ``last_run`` and ``no_of_runs``. So a schedule here is a
+  daily (``M H * * *``) or weekly (``M H * * D``) cron with an end, on the
+  site's own clock (no time zone), always active: anything else is refused
+  naming the field before anything is sent.
 """
 
 from __future__ import annotations
@@ -46,12 +50,12 @@ import json
 import re
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, ClassVar, Optional
 
 import httpx
 
+from .. import schedules
 from ..errors import Conflict, NotebookRemoteError, NotFound, RemoteError, invalid
 from ..models import (
     ExecuteBody,
@@ -61,6 +65,7 @@ from ..models import (
     NotebookPatch,
     iso,
 )
+from ..schedules import Schedule, ScheduleBody
 from .base import IdFormat, name_matches
 from .remote import RemoteProvider, WireModel
 
@@ -69,7 +74,6 @@ API = "/_notebooks/notebooks"
 UUID_RE = re.compile(
     r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 )
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 SUFFIX = ".ipynb"
 #: Characters a 4pointx notebook (a file name) cannot have.
 _BAD_NAME = re.compile(r"[/\\\x00-\x1f\x7f]")
@@ -88,25 +92,15 @@ class _Notebook(WireModel):
     created_at: Optional[float] = None
     updated_at: Optional[float] = None
     schedule: Optional[_Schedule] = None
+    #: ms since 1970; "-" (in the list) or None when never run.
+    last_run: Optional[Any] = None
+    no_of_runs: Optional[int] = None
 
 
 class _Created(WireModel):
     notebook_name: str
     path: Optional[str] = None
     username: Optional[str] = None
-
-
-@dataclass(frozen=True)
-class Schedule:
-    """A notebook's schedule as 4pointx keeps it."""
-
-    scheduled: bool
-    #: Day of the week ("Monday"), or None.
-    period: Optional[str] = None
-    #: Time of day, "HH:MM", or None.
-    time: Optional[str] = None
-    #: Last day and time, "YYYY-MM-DD HH:MM", or None.
-    until: Optional[str] = None
 
 
 def fourpointx_error_message(body: Any) -> Optional[str]:
@@ -157,9 +151,6 @@ class FourPointXProvider(RemoteProvider):
         ),
         "usage": "4pointx's API reports no run minutes",
         "inputExport": "4pointx's API has no export of a run's input data",
-        "schedule": (
-            "schedules are not offered through this extension yet; schedule the notebook in 4pointx"
-        ),
     }
     default_base_url: ClassVar[Optional[str]] = "https://app.4pointx.com"
     notebook_ids: ClassVar[IdFormat] = IdFormat(
@@ -407,51 +398,71 @@ class FourPointXProvider(RemoteProvider):
         return str(uuid.uuid4())
 
     # ------------------------------------------------------------------ schedules
-    # Not routed yet (see ``unsupported``). Like every provider method they take
-    # a notebook id the REST layer has already checked (validate_notebook_id).
+    # Like every provider method they take a notebook id the REST layer has
+    # already checked (validate_notebook_id).
 
-    async def get_schedule(self, notebook_id: str) -> Schedule:
-        wire = await self._fetch(notebook_id)
+    async def get_schedule(self, notebook_id: str) -> Optional[Schedule]:
+        return self._schedule_of(await self._fetch(notebook_id))
+
+    def _schedule_of(self, wire: _Notebook) -> Optional[Schedule]:
+        """The schedule 4pointx reports for the notebook, on the contract's terms."""
         sched = wire.schedule or _Schedule()
-        scheduled = (wire.status or "").strip().lower() == "scheduled"
-        return Schedule(
-            scheduled=scheduled, period=sched.period, time=sched.time, until=sched.until
+        if (wire.status or "").strip().lower() != "scheduled" or not sched.time:
+            return None
+        cron = schedules.cron_of(sched.period, sched.time)
+        if cron is None:
+            return None  # not a schedule this extension can read
+        until = _site_time(sched.until)
+        now = datetime.now(timezone.utc)
+        rule = schedules.Rule(cron, "UTC", until)
+        return schedules.answer(
+            rule,
+            active=until is None or until > now,
+            now=now,
+            last_run_at=_last_run(wire.last_run),
+            run_count=wire.no_of_runs,
         )
 
-    async def schedule(
-        self,
-        notebook_id: str,
-        *,
-        until: str,
-        period: Optional[str] = None,
-        time: Optional[str] = None,
-    ) -> Schedule:
-        """Run the notebook on a schedule until ``until`` ("YYYY-MM-DD HH:MM").
-
-        ``period`` is a day of the week ("Monday"), ``time`` a time of day
-        ("HH:MM"); both optional, as in 4pointx's API.
-        """
+    async def put_schedule(self, notebook_id: str, body: ScheduleBody) -> Schedule:
         conn = self.connection.id
-        try:
-            datetime.strptime(until.strip(), "%Y-%m-%d %H:%M")
-        except ValueError:
+        if body.timezone not in (None, "UTC"):
             raise invalid(
-                "until", "must be a date and time 'YYYY-MM-DD HH:MM'", connection=conn
-            ) from None
-        payload: dict[str, Any] = {"nbk_ids": [notebook_id], "until": until.strip()}
-        if period is not None and period.strip():
-            day = period.strip().capitalize()
-            if day not in WEEKDAYS:
-                raise invalid(
-                    "period", f"must be a day of the week ({', '.join(WEEKDAYS)})", connection=conn
-                )
-            payload["period"] = day
-        if time is not None and time.strip():
-            try:
-                datetime.strptime(time.strip(), "%H:%M")
-            except ValueError:
-                raise invalid("time", "must be a time of day 'HH:MM'", connection=conn) from None
-            payload["time"] = time.strip()
+                "timezone",
+                "4pointx runs schedules on its own clock and takes no time zone: leave it out "
+                "and give the time as the 4pointx site's clock shows it",
+                connection=conn,
+            )
+        if not body.active:
+            raise invalid(
+                "active", "4pointx cannot pause a schedule; remove it instead", connection=conn
+            )
+        if body.template_context is not None:
+            raise invalid("templateContext", "4pointx runs take no context", connection=conn)
+        if body.until is None:
+            raise invalid(
+                "until", "4pointx needs an end date and time for a schedule", connection=conn
+            )
+        now = datetime.now(timezone.utc)
+        rule = schedules.check_rule(
+            body, now=now, min_minutes=self.context.schedule_min_minutes, connection=conn
+        )
+        mapped = schedules.daily_or_weekly(rule.cron)
+        if mapped is None:
+            raise invalid(
+                "cron",
+                f"4pointx can only run a notebook daily or weekly at a time of day ('M H * * *' "
+                f"or 'M H * * D', e.g. '50 6 * * 1'), not '{rule.cron}'",
+                connection=conn,
+            )
+        period, at = mapped
+        assert rule.until is not None
+        payload: dict[str, Any] = {
+            "nbk_ids": [notebook_id],
+            "until": rule.until.strftime("%Y-%m-%d %H:%M"),
+            "time": at,
+        }
+        if period is not None:
+            payload["period"] = period
         await self.get_notebook(notebook_id)
         response = await self.http.send(
             "POST",
@@ -461,9 +472,16 @@ class FourPointXProvider(RemoteProvider):
             not_found=self.notebook_not_found(notebook_id),
         )
         self._check_answer(response)
-        return await self.get_schedule(notebook_id)
+        schedule = await self.get_schedule(notebook_id)
+        if schedule is None:
+            raise RemoteError(
+                "4pointx accepted the schedule but does not show it on the notebook; check "
+                "the notebook in 4pointx.",
+                connection=conn,
+            )
+        return schedule
 
-    async def unschedule(self, notebook_id: str) -> Schedule:
+    async def delete_schedule(self, notebook_id: str) -> None:
         await self.get_notebook(notebook_id)
         response = await self.http.send(
             "POST",
@@ -473,7 +491,25 @@ class FourPointXProvider(RemoteProvider):
             not_found=self.notebook_not_found(notebook_id),
         )
         self._check_answer(response)
-        return await self.get_schedule(notebook_id)
 
 
-__all__ = ["UUID_RE", "FourPointXProvider", "Schedule", "fourpointx_error_message"]
+def _site_time(text: Optional[str]) -> Optional[datetime]:
+    """4pointx's "YYYY-MM-DD HH:MM" (read as UTC: the site gives no zone)."""
+    if not text:
+        return None
+    try:
+        return datetime.strptime(text.strip(), "%Y-%m-%d %H:%M").replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None
+
+
+def _last_run(value: Any) -> Optional[datetime]:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            return datetime.fromtimestamp(float(value) / 1000, tz=timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            return None
+    return None
+
+
+__all__ = ["UUID_RE", "FourPointXProvider", "fourpointx_error_message"]

@@ -31,6 +31,7 @@ from ..models import (
     TokenBody,
 )
 from ..push.upload import resolve_upload
+from ..schedules import ScheduleAnswer, ScheduleBody
 from .base import PREFIX, BaseHandler
 
 _SEGMENT = r"([^/]+)"
@@ -226,6 +227,25 @@ class InputExportHandler(BaseHandler):
         self.answer(await provider.input_export(nb, body), 202)
 
 
+class ScheduleHandler(BaseHandler):
+    @tornado.web.authenticated
+    async def get(self, conn: str, nb: str) -> None:
+        provider, nb = await self.notebook(conn, nb)
+        self.answer(ScheduleAnswer(schedule=await provider.get_schedule(nb)))
+
+    @tornado.web.authenticated
+    async def put(self, conn: str, nb: str) -> None:
+        provider, nb = await self.notebook(conn, nb)
+        body = self.body(ScheduleBody, conn)
+        self.answer(ScheduleAnswer(schedule=await provider.put_schedule(nb, body)))
+
+    @tornado.web.authenticated
+    async def delete(self, conn: str, nb: str) -> None:
+        provider, nb = await self.notebook(conn, nb)
+        await provider.delete_schedule(nb)
+        self.answer({"success": True})
+
+
 def route_table() -> list[tuple[str, type[BaseHandler]]]:
     """Every route, relative to the server's base_url."""
     c = f"{PREFIX}/connections/{_SEGMENT}"
@@ -242,4 +262,5 @@ def route_table() -> list[tuple[str, type[BaseHandler]]]:
         (f"{ex}/files/{_SEGMENT}", ExecutionFileHandler),
         (f"{nb}/usage", UsageHandler),
         (f"{nb}/input-export", InputExportHandler),
+        (f"{nb}/schedule", ScheduleHandler),
     ]

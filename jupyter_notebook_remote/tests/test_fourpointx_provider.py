@@ -34,6 +34,7 @@ from jupyter_notebook_remote.providers.base import (
     ProviderContext,
 )
 from jupyter_notebook_remote.providers.fourpointx import FourPointXProvider
+from jupyter_notebook_remote.schedules import ScheduleBody
 from jupyter_notebook_remote.tests import filter_rule
 from jupyter_notebook_remote.tests.fakes.fourpointx import FakeFourPointX
 from jupyter_notebook_remote.tests.fakes.loopback import FakeClock
@@ -360,7 +361,7 @@ async def test_an_error_body_under_http_200_is_a_failure() -> None:
 
     provider = mock(handler)
     with pytest.raises(RemoteError) as err:
-        await provider.unschedule(NB_ID)
+        await provider.delete_schedule(NB_ID)
     assert "Error occurred during request" in err.value.message
     await provider.aclose()
 
@@ -395,57 +396,87 @@ async def test_execute_of_an_unknown_notebook_does_not_run(
         await fpx.execute(NB_ID, ExecuteBody(template_context={"a": 1}))
 
 
-async def test_schedule_and_unschedule(
+async def test_a_weekly_schedule_is_4pointx_s_schedule_and_reads_back(
     fpx: FourPointXProvider, fake_fourpointx: FakeFourPointX
 ) -> None:
     nb = fake_fourpointx.add_notebook("x.ipynb")
-    schedule = await fpx.schedule(
-        nb.notebook_id, until="2026-12-13 06:50", period="monday", time="06:50"
-    )
-    assert schedule.scheduled
-    assert (schedule.period, schedule.time, schedule.until) == (
-        "Monday",
-        "06:50",
-        "2026-12-13 06:50",
+    assert await fpx.get_schedule(nb.notebook_id) is None
+    body = ScheduleBody(cron="50 6 * * 1", until="2099-12-13T06:50:00Z")
+    schedule = await fpx.put_schedule(nb.notebook_id, body)
+    (request,) = fake_fourpointx.requests_to(r"/_schedule$", "POST")
+    assert request.json() == {
+        "nbk_ids": [nb.notebook_id],
+        "until": "2099-12-13 06:50",
+        "period": "Monday",
+        "time": "06:50",
+    }
+    assert (schedule.cron, schedule.timezone, schedule.active) == ("50 6 * * 1", "UTC", True)
+    assert schedule.until == "2099-12-13T06:50:00.000Z"
+    assert schedule.next_run_at is not None
+    assert datetime.fromisoformat(schedule.next_run_at).strftime("%A %H:%M") == "Monday 06:50"
+    assert schedule.run_count == 0
+    assert schedule.last_run_at is None
+    # A run later: 4pointx's last_run and no_of_runs come back with the schedule.
+    await fpx.execute(nb.notebook_id, ExecuteBody())
+    again = await fpx.get_schedule(nb.notebook_id)
+    assert again is not None
+    assert again.run_count == 1
+    assert again.last_run_at is not None
+    await fpx.delete_schedule(nb.notebook_id)
+    (request,) = fake_fourpointx.requests_to(r"/_unschedule$", "POST")
+    assert request.json() == {"nbk_ids": [nb.notebook_id]}
+    assert await fpx.get_schedule(nb.notebook_id) is None
+
+
+async def test_a_daily_schedule_sends_no_weekday(
+    fpx: FourPointXProvider, fake_fourpointx: FakeFourPointX
+) -> None:
+    nb = fake_fourpointx.add_notebook("x.ipynb")
+    schedule = await fpx.put_schedule(
+        nb.notebook_id, ScheduleBody(cron="5 18 * * *", until="2099-01-31")
     )
     (request,) = fake_fourpointx.requests_to(r"/_schedule$", "POST")
     assert request.json() == {
         "nbk_ids": [nb.notebook_id],
-        "until": "2026-12-13 06:50",
-        "period": "Monday",
-        "time": "06:50",
+        "until": "2099-01-31 23:59",
+        "time": "18:05",
     }
-    cleared = await fpx.unschedule(nb.notebook_id)
-    assert not cleared.scheduled
-    assert cleared.until is None
-    (request,) = fake_fourpointx.requests_to(r"/_unschedule$", "POST")
-    assert request.json() == {"nbk_ids": [nb.notebook_id]}
+    assert schedule.cron == "5 18 * * *"
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "field"),
+    ("body", "field"),
     [
-        ({"until": "13/12/2026"}, "until"),
-        ({"until": "2026-12-13 06:50", "period": "Someday"}, "period"),
-        ({"until": "2026-12-13 06:50", "time": "25:00"}, "time"),
+        ({"cron": "*/15 * * * *", "until": "2099-01-01"}, "cron"),
+        ({"cron": "0 9 * * 1-5", "until": "2099-01-01"}, "cron"),
+        ({"cron": "0 9 1 * *", "until": "2099-01-01"}, "cron"),
+        ({"cron": "0 9 * * 1"}, "until"),
+        ({"cron": "0 9 * * 1", "until": "2099-01-01", "timezone": "Europe/Berlin"}, "timezone"),
+        ({"cron": "0 9 * * 1", "until": "2099-01-01", "active": False}, "active"),
+        (
+            {"cron": "0 9 * * 1", "until": "2099-01-01", "templateContext": {"a": 1}},
+            "templateContext",
+        ),
+        ({"cron": "0 9 * * 1", "until": "2001-01-01"}, "until"),
     ],
 )
-async def test_schedule_checks_its_fields_first(
-    fpx: FourPointXProvider, fake_fourpointx: FakeFourPointX, kwargs: dict[str, str], field: str
+async def test_what_4pointx_cannot_schedule_is_refused_before_anything_is_sent(
+    fpx: FourPointXProvider,
+    fake_fourpointx: FakeFourPointX,
+    body: dict[str, Any],
+    field: str,
 ) -> None:
     with pytest.raises(InvalidInput) as err:
-        await fpx.schedule(NB_ID, **kwargs)
+        await fpx.put_schedule(NB_ID, ScheduleBody.model_validate(body))
     assert field in err.value.fields
     assert fake_fourpointx.requests == []
 
 
 async def test_what_4pointx_cannot_do_is_said(fpx: FourPointXProvider) -> None:
     info = fpx.info()
-    assert set(info.capabilities) == {"list", "create", "rename", "delete", "execute"}
-    assert set(info.unsupported) == {"push", "cancel", "logs", "usage", "inputExport", "schedule"}
+    assert set(info.capabilities) == {"list", "create", "rename", "delete", "execute", "schedule"}
+    assert set(info.unsupported) == {"push", "cancel", "logs", "usage", "inputExport"}
     assert "upload" in info.unsupported["push"]
-    # 4pointx schedules, but no route of the extension offers it yet.
-    assert "schedule the notebook in 4pointx" in info.unsupported["schedule"]
     upload = NotebookUpload(file_name="a.ipynb", size=0, chunks=_no_chunks)
     now = datetime.now(timezone.utc)
     for call in (

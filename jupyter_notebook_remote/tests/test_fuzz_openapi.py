@@ -122,9 +122,17 @@ CROSS_FIELD = (
     # templateContext as a string must hold a JSON object: no schema says that of a string.
     "POST /connections/{conn}/notebooks/{nb}/executions",
     "POST /connections/{conn}/notebooks/{nb}/input-export",
+    # A cron is checked by cron's own grammar, an end must lie ahead, a time
+    # zone must be IANA's: the schema can only say "a string".
+    "PUT /connections/{conn}/notebooks/{nb}/schedule",
 )
 #: What a connection's kind answers ``unsupported`` (400) to, valid data or not.
 UNSUPPORTED = {
+    "fake": (
+        "GET /connections/{conn}/notebooks/{nb}/schedule",
+        "PUT /connections/{conn}/notebooks/{nb}/schedule",
+        "DELETE /connections/{conn}/notebooks/{nb}/schedule",
+    ),
     "local": (
         "PUT /connections/{conn}/token",
         "DELETE /connections/{conn}/token",

@@ -55,9 +55,20 @@ def test_the_local_kind_describes_itself() -> None:
     assert info.kind == "local"
     assert info.auth_configured is True
     assert info.capabilities == sorted(
-        ["list", "create", "rename", "delete", "push", "execute", "cancel", "logs", "usage"]
+        [
+            "list",
+            "create",
+            "rename",
+            "delete",
+            "push",
+            "execute",
+            "cancel",
+            "logs",
+            "usage",
+            "schedule",
+        ]
     )
-    assert set(info.unsupported) == {"inputExport", "schedule"}
+    assert set(info.unsupported) == {"inputExport"}
     assert all(len(why) > 20 for why in info.unsupported.values())
 
 

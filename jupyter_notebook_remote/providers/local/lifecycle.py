@@ -295,8 +295,17 @@ class RunLifecycle:
 
     # ------------------------------------------------------------------ queue and cancel
 
-    async def queue(self, notebook_id: str, file_name: str, template_context: Optional[str]) -> str:
-        """Queue a run of the notebook's pushed copy; return its execution id."""
+    async def queue(
+        self,
+        notebook_id: str,
+        file_name: str,
+        template_context: Optional[str],
+        source: tuple[str, Optional[str]] = ("user", None),
+    ) -> str:
+        """Queue a run of the notebook's pushed copy; return its execution id.
+
+        ``source``: who asked, ``("user", None)`` or ``("schedule", id)``.
+        """
         execution_id = (self.spares.take() if self._started else None) or q.new_id()
         run_dir = self.data.run(execution_id)
         try:
@@ -323,6 +332,7 @@ class RunLifecycle:
                 file_name,
                 inputs,
                 self._owner,
+                source,
             )
         except BaseException:
             self.spares.release(execution_id)

@@ -29,6 +29,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, ClassVar, Optional
 
+from ... import schedules
 from ...errors import Conflict, NotFound, invalid
 from ...models import (
     ExecuteBody,
@@ -49,12 +50,15 @@ from ...models import (
 from ...models import (
     ExecutionProgress as Progress,
 )
+from ...schedules import Schedule, ScheduleBody
 from ..base import ConnectionConfig, ExecutionFile, NotebookUpload, Provider, ProviderContext
+from . import scheduler as sq
 from . import store as q
 from .files import run_file
 from .lifecycle import RunLifecycle
 from .retention import DEFAULT_KEEP_DAYS, DEFAULT_KEEP_RUNS, Retention
 from .rundir import DataDir
+from .scheduler import Scheduler, ScheduleRow
 from .store import ExecutionRow, NotebookRow, Store, now_ms, to_ms
 from .usage import tally
 
@@ -114,8 +118,6 @@ class LocalProvider(Provider):
     unsupported = {
         "inputExport": "runs on this machine get no Losant data inputs, so there is nothing "
         "to export; the files beside the notebook are carried with each push instead",
-        "schedule": "this machine has no scheduler for notebooks; run it by hand or use a "
-        "remote connection that schedules",
     }
 
     #: The options this kind reads (anything else in its configuration is a typo).
@@ -162,11 +164,16 @@ class LocalProvider(Provider):
             retention=retention,
             prestart_minutes=_limit(options, "prestart_minutes", DEFAULT_PRESTART_MINUTES),
         )
+        self.scheduler = Scheduler(
+            self._store, self._fire_schedule, connection=connection.id, log=self.log
+        )
 
     async def start(self) -> None:
         await self._runs.start()
+        self.scheduler.start()
 
     async def aclose(self) -> None:
+        await self.scheduler.aclose()
         await self._runs.aclose()
 
     # ------------------------------------------------------------------ rows and models
@@ -238,7 +245,7 @@ class LocalProvider(Provider):
             queued_at=_iso_ms(row.queued_at),
             started_at=_iso_ms(row.started_at),
             finished_at=_iso_ms(row.finished_at),
-            source=ExecutionSource(type="user", id=None),
+            source=ExecutionSource(type=row.source_type or "user", id=row.source_id),
             errors=[ExecutionError(name=e["name"], message=e["message"]) for e in row.errors],
             inputs=[ExecutionInput(name=i["name"], size=i.get("size")) for i in row.inputs],
             outputs=[
@@ -303,6 +310,7 @@ class LocalProvider(Provider):
                 connection=self.connection.id,
             )
         run_ids = await self._store.call(q.delete_notebook, notebook_id) or []
+        self.scheduler.wake()  # its schedule went with it
         await asyncio.to_thread(self._data.remove_notebook, notebook_id, run_ids)
 
     async def push(self, notebook_id: str, upload: NotebookUpload) -> Notebook:
@@ -405,3 +413,78 @@ class LocalProvider(Provider):
             execution_id=execution_id,
             connection=self.connection.id,
         )
+
+    # ------------------------------------------------------------------ schedules
+
+    def _schedule_model(self, row: ScheduleRow) -> Schedule:
+        return schedules.answer(
+            row.rule,
+            active=row.active,
+            now=_now(self.scheduler.clock),
+            template_context=row.context,
+            last_run_at=None if row.last_run_ms is None else _instant(row.last_run_ms),
+            last_execution_id=row.last_execution_id,
+            run_count=row.run_count,
+        )
+
+    async def get_schedule(self, notebook_id: str) -> Optional[Schedule]:
+        await self._notebook_row(notebook_id)
+        row = await self._store.call(sq.get_schedule, notebook_id)
+        return None if row is None else self._schedule_model(row)
+
+    async def put_schedule(self, notebook_id: str, body: ScheduleBody) -> Schedule:
+        notebook = await self._notebook_row(notebook_id)
+        now = _now(self.scheduler.clock)
+        rule = schedules.check_rule(
+            body,
+            now=now,
+            min_minutes=self.context.schedule_min_minutes,
+            connection=self.connection.id,
+        )
+        if notebook.pushed_at is None:
+            raise Conflict(
+                f"Notebook '{notebook.name}' has no file yet: push the notebook first, then "
+                "schedule it.",
+                reason="not_pushed",
+                connection=self.connection.id,
+            )
+        upcoming = rule.next_after(now) if body.active else None
+        context = body.template_context if isinstance(body.template_context, str) else None
+        await self._store.call(
+            sq.put_schedule,
+            notebook_id,
+            rule,
+            body.active,
+            context,
+            None if upcoming is None else upcoming.timestamp() * 1000.0,
+            now_ms(),
+        )
+        self.scheduler.wake()
+        row = await self._store.call(sq.get_schedule, notebook_id)
+        assert row is not None
+        return self._schedule_model(row)
+
+    async def delete_schedule(self, notebook_id: str) -> None:
+        await self._notebook_row(notebook_id)
+        await self._store.call(sq.delete_schedule, notebook_id)
+        self.scheduler.wake()
+
+    async def _fire_schedule(self, schedule: ScheduleRow) -> str:
+        """A scheduled run: an ordinary run of the last pushed copy, marked as the schedule's."""
+        row = await self._notebook_row(schedule.notebook_id)
+        if row.file_name is None:
+            raise Conflict(f"Notebook '{row.name}' has no file to run.", reason="not_pushed")
+        return await self._runs.queue(
+            row.id,
+            row.file_name,
+            schedule.template_context,
+            ("schedule", schedule.notebook_id),
+        )
+
+
+def _now(clock: Any) -> datetime:
+    return datetime.fromtimestamp(clock() / 1000.0, tz=timezone.utc)
+
+
+def _instant(ms: float) -> datetime:
+    return datetime.fromtimestamp(ms / 1000.0, tz=timezone.utc)

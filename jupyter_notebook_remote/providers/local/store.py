@@ -66,6 +66,27 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ("ALTER TABLE executions ADD COLUMN owner TEXT",),
     # 3: when the retention policy removed a run's files (its row stays).
     ("ALTER TABLE executions ADD COLUMN files_removed_at REAL",),
+    # 4: schedules (see scheduler.py), and who started each run ("user", "schedule").
+    (
+        """
+        CREATE TABLE schedules (
+            notebook_id TEXT PRIMARY KEY REFERENCES notebooks(id) ON DELETE CASCADE,
+            cron TEXT NOT NULL,
+            timezone TEXT NOT NULL,
+            until_ms REAL,
+            active INTEGER NOT NULL,
+            template_context TEXT,
+            next_run_ms REAL,
+            last_run_ms REAL,
+            last_execution_id TEXT,
+            run_count INTEGER NOT NULL DEFAULT 0,
+            updated_at REAL NOT NULL
+        )
+        """,
+        "CREATE INDEX schedules_due ON schedules (active, next_run_ms)",
+        "ALTER TABLE executions ADD COLUMN source_type TEXT",
+        "ALTER TABLE executions ADD COLUMN source_id TEXT",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -115,6 +136,9 @@ class ExecutionRow:
     runner_pid: Optional[int]
     owner: Optional[str] = None
     files_removed_at: Optional[float] = None
+    #: Who started it: "user" (the REST API) or "schedule" (its schedule's id in source_id).
+    source_type: Optional[str] = None
+    source_id: Optional[str] = None
     errors: list[dict[str, str]] = field(default_factory=list)
     inputs: list[dict[str, Any]] = field(default_factory=list)
     outputs: list[dict[str, Any]] = field(default_factory=list)
@@ -133,6 +157,8 @@ def _execution(row: sqlite3.Row) -> ExecutionRow:
         runner_pid=row["runner_pid"],
         owner=row["owner"],
         files_removed_at=row["files_removed_at"],
+        source_type=row["source_type"],
+        source_id=row["source_id"],
         errors=json.loads(row["errors"]),
         inputs=json.loads(row["inputs"]),
         outputs=json.loads(row["outputs"]),
@@ -366,6 +392,7 @@ def delete_notebook(conn: sqlite3.Connection, notebook_id: str) -> Optional[list
         for r in conn.execute("SELECT id FROM executions WHERE notebook_id = ?", (notebook_id,))
     ]
     conn.execute("DELETE FROM executions WHERE notebook_id = ?", (notebook_id,))
+    conn.execute("DELETE FROM schedules WHERE notebook_id = ?", (notebook_id,))
     conn.execute("DELETE FROM notebooks WHERE id = ?", (notebook_id,))
     return ids
 
@@ -379,11 +406,21 @@ def insert_execution(
     file_name: str,
     inputs: list[dict[str, Any]],
     owner: str,
+    source: tuple[str, Optional[str]] = ("user", None),
 ) -> None:
     conn.execute(
         "INSERT INTO executions (id, notebook_id, status, queued_at, max_minutes, file_name, "
-        "inputs, owner) VALUES (?, ?, 'queued', ?, ?, ?, ?, ?)",
-        (execution_id, notebook_id, now, max_minutes, file_name, json.dumps(inputs), owner),
+        "inputs, owner, source_type, source_id) VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)",
+        (
+            execution_id,
+            notebook_id,
+            now,
+            max_minutes,
+            file_name,
+            json.dumps(inputs),
+            owner,
+            *source,
+        ),
     )
 
 
