@@ -561,12 +561,24 @@ export type ScheduleField =
 
 export type FieldProblems = Partial<Record<ScheduleField, string>>;
 
-/** What a kind can schedule: 4pointx takes one weekday or every day, at HH:MM. */
+/**
+ * What a kind can schedule. 4pointx (`_schedule`: a weekday name or every
+ * day, `HH:MM`, an end) takes one weekday or every day, on its own clock
+ * (UTC), with an end, no context, and cannot pause.
+ */
 export interface IScheduleLimits {
   /** The preset kinds offered (all of them by default). */
   kinds: PresetKind[];
   /** At most this many days for `weekly`. */
   maxDays: number;
+  /** The one time zone allowed, or null for any. */
+  zone: string | null;
+  /** Whether an end date is required. */
+  needsUntil: boolean;
+  /** Whether scheduled runs take a context. */
+  takesContext: boolean;
+  /** Whether the schedule can be paused (else only removed). */
+  canPause: boolean;
 }
 
 export const ALL_KINDS: PresetKind[] = [
@@ -581,9 +593,23 @@ export const ALL_KINDS: PresetKind[] = [
 /** What the dialog offers for a connection of `kind`. */
 export function scheduleLimits(kind: string | undefined): IScheduleLimits {
   if (kind === 'fourpointx') {
-    return { kinds: ['daily', 'weekly'], maxDays: 1 };
+    return {
+      kinds: ['daily', 'weekly'],
+      maxDays: 1,
+      zone: 'UTC',
+      needsUntil: true,
+      takesContext: false,
+      canPause: false
+    };
   }
-  return { kinds: ALL_KINDS, maxDays: 7 };
+  return {
+    kinds: ALL_KINDS,
+    maxDays: 7,
+    zone: null,
+    needsUntil: false,
+    takesContext: true,
+    canPause: true
+  };
 }
 
 /** Choose a preset kind: its cron is written at once. */
@@ -707,8 +733,15 @@ export function validateForm(
       '"%1" is not a time zone; choose one such as Europe/Berlin.',
       form.timezone
     );
+  } else if (limits.zone && form.timezone !== limits.zone) {
+    problems.timezone = trans.__(
+      'This connection runs schedules on its own clock, %1.',
+      limits.zone
+    );
   }
-  if (form.until) {
+  if (!form.until && limits.needsUntil) {
+    problems.until = trans.__('This connection needs an end date.');
+  } else if (form.until) {
     const instant = untilInstant(form);
     if (instant === null) {
       if (!problems.timezone) {
@@ -721,6 +754,10 @@ export function validateForm(
   const context = contextProblem(form.context, trans);
   if (context) {
     problems.templateContext = context;
+  } else if (form.context.trim() && !limits.takesContext) {
+    problems.templateContext = trans.__(
+      'Runs of this connection take no context.'
+    );
   }
   return problems;
 }

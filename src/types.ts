@@ -241,6 +241,8 @@ export interface ISchedule {
   active: boolean;
   nextRunAt: string | null;
   lastRunAt: string | null;
+  /** The cron in words, as the server says it. */
+  description?: string | null;
   /** The next few run times (empty when paused or past `until`). */
   nextRuns?: string[];
   /** The run context each scheduled run gets. */

@@ -264,7 +264,19 @@ describe('the dialog checks', () => {
     expect(validateForm(twoDays, trans, NOW, limits).days).toMatch(
       /on 1 day only/
     );
-    expect(validateForm(form(), trans, NOW, limits)).toEqual({});
+    // Its own clock, an end, no context.
+    const berlin = validateForm(form(), trans, NOW, limits);
+    expect(berlin.timezone).toBe(
+      'This connection runs schedules on its own clock, UTC.'
+    );
+    expect(berlin.until).toBe('This connection needs an end date.');
+    const utc = form({ timezone: 'UTC', until: '2027-12-13' });
+    expect(validateForm(utc, trans, NOW, limits)).toEqual({});
+    expect(
+      validateForm({ ...utc, context: '{"a": 1}' }, trans, NOW, limits)
+        .templateContext
+    ).toBe('Runs of this connection take no context.');
+    expect(limits.canPause).toBe(false);
   });
 
   it('sends the cron tidied, the end of the last day and the context', () => {

@@ -34,7 +34,8 @@ import {
   typeCron,
   untilInstant,
   validateForm,
-  WEEK_ORDER
+  WEEK_ORDER,
+  zonedDate
 } from '../schedule';
 import { IScheduleBody } from '../types';
 
@@ -254,9 +255,14 @@ function untilIso(form: IScheduleForm): string | null {
   return instant === null ? null : new Date(instant).toISOString();
 }
 
-function useState(state: ScheduleDialogState): void {
+/**
+ * Render again on every change of the state. Subscribed in a layout effect,
+ * right after the first render, so no change made once the dialog shows is
+ * missed.
+ */
+function useDialogState(state: ScheduleDialogState): void {
   const [, rerender] = React.useReducer((n: number) => n + 1, 0);
-  React.useEffect(() => {
+  React.useLayoutEffect(() => {
     const changed = () => rerender();
     state.changed.connect(changed);
     return () => {
@@ -320,7 +326,7 @@ function Field(props: {
 
 function ScheduleForm(props: { state: ScheduleDialogState }): JSX.Element {
   const { state } = props;
-  useState(state);
+  useDialogState(state);
   const { form, limits, trans, zones } = state;
   const preset = form.preset;
   const id = React.useId();
@@ -578,6 +584,7 @@ function ScheduleForm(props: { state: ScheduleDialogState }): JSX.Element {
         <select
           id={ids.zone}
           className="jp-mod-styled"
+          disabled={!!limits.zone && form.timezone === limits.zone}
           aria-invalid={!!state.problem('timezone')}
           aria-describedby={describedBy('timezone')}
           value={form.timezone}
@@ -600,14 +607,20 @@ function ScheduleForm(props: { state: ScheduleDialogState }): JSX.Element {
       </Field>
 
       <Field
-        label={trans.__('Until (optional)')}
+        label={
+          limits.needsUntil ? trans.__('Until') : trans.__('Until (optional)')
+        }
         htmlFor={ids.until}
         problem={state.problem('until')}
         problemId={errorId('until')}
         hint={
           form.until
             ? trans.__('Runs stop after this day ends in %1.', form.timezone)
-            : trans.__('No end date: runs go on until you remove the schedule.')
+            : limits.needsUntil
+              ? undefined
+              : trans.__(
+                  'No end date: runs go on until you remove the schedule.'
+                )
         }
       >
         <input
@@ -623,31 +636,33 @@ function ScheduleForm(props: { state: ScheduleDialogState }): JSX.Element {
         />
       </Field>
 
-      <Field
-        label={trans.__('Run context (optional JSON)')}
-        htmlFor={ids.context}
-        problem={state.problem('templateContext')}
-        problemId={errorId('templateContext')}
-        hint={trans.__(
-          'A JSON object each scheduled run gets as its context.json.'
-        )}
-      >
-        <textarea
-          id={ids.context}
-          className="jp-mod-styled jp-NotebookRemote-scheduleContext"
-          rows={3}
-          spellCheck={false}
-          placeholder='{"region": "north"}'
-          aria-invalid={!!state.problem('templateContext')}
-          aria-describedby={describedBy('templateContext')}
-          value={form.context}
-          onChange={event =>
-            state.setForm({ ...form, context: event.target.value }, [
-              'templateContext'
-            ])
-          }
-        />
-      </Field>
+      {(limits.takesContext || form.context.trim() !== '') && (
+        <Field
+          label={trans.__('Run context (optional JSON)')}
+          htmlFor={ids.context}
+          problem={state.problem('templateContext')}
+          problemId={errorId('templateContext')}
+          hint={trans.__(
+            'A JSON object each scheduled run gets as its context.json.'
+          )}
+        >
+          <textarea
+            id={ids.context}
+            className="jp-mod-styled jp-NotebookRemote-scheduleContext"
+            rows={3}
+            spellCheck={false}
+            placeholder='{"region": "north"}'
+            aria-invalid={!!state.problem('templateContext')}
+            aria-describedby={describedBy('templateContext')}
+            value={form.context}
+            onChange={event =>
+              state.setForm({ ...form, context: event.target.value }, [
+                'templateContext'
+              ])
+            }
+          />
+        </Field>
+      )}
 
       <p className="jp-NotebookRemote-scheduleSummary" aria-live="polite">
         {problems.cron
@@ -704,10 +719,19 @@ export async function openScheduleDialog(
     return false;
   }
   const schedule = model.schedule;
-  const zone = browserTimeZone();
+  const limits = scheduleLimits(model.linkConnection?.kind);
+  const zone = limits.zone ?? browserTimeZone();
+  const form = formFrom(schedule, zone);
+  if (limits.needsUntil && !form.until) {
+    // A kind that needs an end: a year from now, to change at will.
+    form.until = zonedDate(
+      new Date(Date.now() + 365 * 24 * 3600 * 1000).toISOString(),
+      zone
+    );
+  }
   const state = new ScheduleDialogState({
-    form: formFrom(schedule, zone),
-    limits: scheduleLimits(model.linkConnection?.kind),
+    form,
+    limits,
     zones: timeZones([zone, schedule?.timezone ?? '']),
     trans,
     now: () => Date.now()

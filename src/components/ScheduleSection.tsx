@@ -8,7 +8,7 @@ import {
 import React from 'react';
 
 import { formatTimestamp } from '../format';
-import { describeSchedule, formatRunTime } from '../schedule';
+import { describeSchedule, formatRunTime, scheduleLimits } from '../schedule';
 import { CommandIDs } from '../tokens';
 import { IExecution, ISchedule } from '../types';
 import { IPanelActions } from './actions';
@@ -78,6 +78,7 @@ export function ScheduleSection(
         busy={busy}
         canEdit={canEdit}
         canRun={actions.isEnabled(CommandIDs.run)}
+        canPause={scheduleLimits(model.linkConnection.kind).canPause}
         trans={trans}
         now={now}
         onEdit={() => actions.execute(CommandIDs.schedule)}
@@ -123,6 +124,8 @@ function ScheduleView(props: {
   busy: boolean;
   canEdit: boolean;
   canRun: boolean;
+  /** Whether the kind can pause (4pointx cannot: remove instead). */
+  canPause: boolean;
   trans: TranslationBundle;
   now: number;
   onEdit: () => void;
@@ -150,7 +153,10 @@ function ScheduleView(props: {
         >
           {schedule.active ? trans.__('Active') : trans.__('Paused')}
         </span>
-        <strong className="jp-NotebookRemote-grow jp-NotebookRemote-scheduleWords">
+        <strong
+          className="jp-NotebookRemote-grow jp-NotebookRemote-scheduleWords"
+          title={schedule.description ?? schedule.cron}
+        >
           {describeSchedule(schedule, trans)}
         </strong>
       </p>
@@ -212,24 +218,26 @@ function ScheduleView(props: {
         role="toolbar"
         aria-label={trans.__('Schedule actions')}
       >
-        <PanelButton
-          className="jp-NotebookRemote-action"
-          label={schedule.active ? trans.__('Pause') : trans.__('Resume')}
-          title={
-            schedule.active
-              ? trans.__(
-                  'Pause the schedule: no runs start until you resume it'
-                )
-              : trans.__('Resume the schedule')
-          }
-          disabled={busy || !props.canEdit}
-          onClick={() => props.onActive(!schedule.active)}
-        >
-          <ButtonIcon icon={schedule.active ? pauseIcon : runIcon} />
-          <span>
-            {schedule.active ? trans.__('Pause') : trans.__('Resume')}
-          </span>
-        </PanelButton>
+        {(props.canPause || !schedule.active) && (
+          <PanelButton
+            className="jp-NotebookRemote-action"
+            label={schedule.active ? trans.__('Pause') : trans.__('Resume')}
+            title={
+              schedule.active
+                ? trans.__(
+                    'Pause the schedule: no runs start until you resume it'
+                  )
+                : trans.__('Resume the schedule')
+            }
+            disabled={busy || !props.canEdit}
+            onClick={() => props.onActive(!schedule.active)}
+          >
+            <ButtonIcon icon={schedule.active ? pauseIcon : runIcon} />
+            <span>
+              {schedule.active ? trans.__('Pause') : trans.__('Resume')}
+            </span>
+          </PanelButton>
+        )}
         <PanelButton
           className="jp-NotebookRemote-action"
           label={trans.__('Run now')}
