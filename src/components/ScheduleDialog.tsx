@@ -303,7 +303,9 @@ function Field(props: {
       {props.htmlFor ? (
         <label htmlFor={props.htmlFor}>{props.label}</label>
       ) : (
-        <span className="jp-NotebookRemote-scheduleLabel">{props.label}</span>
+        <span className="jp-NotebookRemote-scheduleFieldLabel">
+          {props.label}
+        </span>
       )}
       <div className="jp-NotebookRemote-scheduleControl">
         {props.children}
