@@ -42,6 +42,7 @@ ALL_CAPABILITIES: tuple[str, ...] = (
     "usage",
     "inputExport",
     "schedule",
+    "pull",
 )
 
 # --------------------------------------------------------------------------- bounds
@@ -50,6 +51,8 @@ ALL_CAPABILITIES: tuple[str, ...] = (
 
 #: Notebook list: the page number (0-based), the page size, the filter text.
 MAX_PAGE = 1_000_000
+#: The most inputs (or outputs) a notebook declares.
+MAX_NOTEBOOK_IO = 100
 MAX_PER_PAGE = 1000
 MAX_FILTER_CHARS = 1024
 #: Runs answered by one ``GET executions``.
@@ -166,13 +169,6 @@ class NotebookStats(CamelModel):
     errors_this_period: Optional[int] = None
 
 
-class NotebookIO(CamelModel):
-    """One declared input or output of a remote notebook, in brief."""
-
-    type: str
-    file_name: str
-
-
 class Notebook(CamelModel):
     id: str
     name: str
@@ -182,8 +178,10 @@ class Notebook(CamelModel):
     updated_at: Optional[str] = None
     image_version: Optional[str] = None
     stats: Optional[NotebookStats] = None
-    inputs: list[NotebookIO] = Field(default_factory=list)
-    outputs: list[NotebookIO] = Field(default_factory=list)
+    #: The notebook's declared inputs and outputs, as the remote has them
+    #: (Losant's own objects, verbatim: ``inputType``, ``fileName``...).
+    inputs: list[dict[str, Any]] = Field(default_factory=list)
+    outputs: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class PushWarning(CamelModel):
@@ -262,6 +260,10 @@ class Execution(CamelModel):
     #: When the run's files were removed by the retention policy (``local``);
     #: the run is still listed, with no outputs.
     files_removed_at: Optional[str] = None
+    #: What the run was given and allowed, where the kind says (Losant, ``local``).
+    relative_to: Optional[str] = None
+    template_context: Optional[Union[dict[str, Any], str]] = None
+    max_allowed_run_minutes: Optional[float] = None
 
 
 class ExecutionList(CamelModel):
@@ -377,6 +379,10 @@ class NotebookPatch(_NotebookText):
     name: Optional[str] = Field(default=None, min_length=1, max_length=1024)
     description: Optional[str] = Field(default=None, max_length=32767)
     image_version: Optional[Literal["v1", "v2", "v3", "v4"]] = None
+    #: The whole list of inputs / outputs, replacing the last (a kind that
+    #: declares them, ``notebook_io``; checked against its schema).
+    inputs: Optional[list[dict[str, Any]]] = Field(default=None, max_length=MAX_NOTEBOOK_IO)
+    outputs: Optional[list[dict[str, Any]]] = Field(default=None, max_length=MAX_NOTEBOOK_IO)
 
 
 class PushBody(RequestModel):
@@ -384,6 +390,21 @@ class PushBody(RequestModel):
     #: For a kind that runs the notebook itself (``local``): which files beside
     #: it come along ("files": its folder's, "tree": with subfolders, "none").
     folder: Literal["files", "tree", "none"] = "files"
+    #: The remote's ``updatedAt`` the link last saw (at its last push or pull):
+    #: a remote changed since then is a 409 ``remote_changed``, nothing sent.
+    expect_updated_at: Optional[str] = Field(default=None, min_length=1, max_length=64)
+
+    @field_validator("expect_updated_at")
+    @classmethod
+    def _expect(cls, value: str) -> str:
+        if DATE_TIME_RE.fullmatch(value):
+            try:
+                parse_time(value)
+            except ValueError:
+                pass
+            else:
+                return value
+        raise ValueError("must be a date-time like 2024-05-01T08:00:00.000Z (an updatedAt)")
 
 
 #: The longest ``templateContext``, as JSON text (Losant's limit).
@@ -408,6 +429,17 @@ def _context_text(value: Any) -> Optional[str]:
     if len(text) > MAX_CONTEXT_CHARS:
         raise ValueError(f"must be at most {MAX_CONTEXT_CHARS} characters of JSON")
     return text
+
+
+def context_value(text: Optional[str]) -> Optional[Union[dict[str, Any], str]]:
+    """A run's ``templateContext`` as answered: the object its JSON holds, else the text."""
+    if text is None:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text
+    return value if isinstance(value, dict) else text
 
 
 #: An RFC 3339 date-time, as the spec's ``format: date-time`` means it.
@@ -444,28 +476,9 @@ def _relative_time(value: Any) -> Union[float, str]:
 class ExecuteBody(RequestModel):
     relative_to: Optional[Union[float, str]] = None
     template_context: Optional[Union[str, dict[str, Any]]] = None
-
-    @field_validator("relative_to", mode="before")
-    @classmethod
-    def _relative_to(cls, value: Any) -> Union[float, str]:
-        return _relative_time(value)
-
-    @field_validator("template_context", mode="before")
-    @classmethod
-    def _context(cls, value: Any) -> Optional[str]:
-        return _context_text(value)
-
-
-class InputExportBody(RequestModel):
+    #: Where the remote reports the run's end (Losant's ``email`` / ``callbackUrl``).
     email: Optional[str] = Field(default=None, max_length=1024)
     callback_url: Optional[str] = Field(default=None, max_length=1024)
-    relative_to: Optional[Union[float, str]] = None
-    template_context: Optional[Union[str, dict[str, Any]]] = None
-
-    @field_validator("relative_to", mode="before")
-    @classmethod
-    def _relative_to(cls, value: Any) -> Union[float, str]:
-        return _relative_time(value)
 
     @field_validator("email")
     @classmethod
@@ -481,10 +494,19 @@ class InputExportBody(RequestModel):
             raise ValueError("must be an http(s) URL (https://host/path, without a #fragment)")
         return value
 
+    @field_validator("relative_to", mode="before")
+    @classmethod
+    def _relative_to(cls, value: Any) -> Union[float, str]:
+        return _relative_time(value)
+
     @field_validator("template_context", mode="before")
     @classmethod
     def _context(cls, value: Any) -> Optional[str]:
         return _context_text(value)
+
+
+class InputExportBody(ExecuteBody):
+    """An export of the notebook's input data: the same options as a run."""
 
 
 ModelT = TypeVar("ModelT", bound=BaseModel)

@@ -17,7 +17,8 @@ export type Capability =
   | 'logs'
   | 'usage'
   | 'inputExport'
-  | 'schedule';
+  | 'schedule'
+  | 'pull';
 
 /** Losant's execution statuses; other kinds map onto these. */
 export type ExecutionStatus =
@@ -79,9 +80,17 @@ export interface INotebookStats {
   errorsThisPeriod?: number | null;
 }
 
+/**
+ * One declared input or output of a remote notebook, as the remote has it
+ * (Losant's own object, verbatim: `inputType` or `outputType`, `fileName` or,
+ * for a directory output, `directoryName`, and the fields of its type).
+ */
 export interface INotebookIO {
-  type: string;
-  fileName: string;
+  inputType?: string;
+  outputType?: string;
+  fileName?: string;
+  directoryName?: string;
+  [field: string]: unknown;
 }
 
 export interface IRemoteNotebook {

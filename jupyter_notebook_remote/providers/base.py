@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Callable, ClassVar, Optional, Protocol
 from urllib.parse import quote
 
-from ..errors import Conflict, TokenMissing, Unsupported, invalid
+from ..errors import Conflict, NotFound, TokenMissing, Unsupported, invalid
 from ..http.settings import HttpSettings
 from ..models import (
     ALL_CAPABILITIES,
@@ -304,6 +304,7 @@ _ACTIONS: Mapping[str, str] = {
     "usage": "report usage",
     "inputExport": "export input data",
     "schedule": "schedule runs",
+    "pull": "send the notebook's file",
 }
 
 
@@ -340,6 +341,11 @@ class Provider(abc.ABC):
     secret_env: ClassVar[frozenset[str]] = frozenset()
     #: Whether a connection keeps state in a directory of its own (``data_dir``).
     keeps_state: ClassVar[bool] = False
+    #: Whether a run (or an export) can say where to report its end: ``email``
+    #: and ``callbackUrl`` (Losant); other kinds refuse them, naming the field.
+    run_notifications: ClassVar[bool] = False
+    #: Whether a notebook declares inputs and outputs that a PATCH may set (Losant).
+    notebook_io: ClassVar[bool] = False
     #: Whether a push carries the files beside the notebook (its folder) along,
     #: to be the run's working directory (``local``); remotes have their own inputs.
     carries_folder: ClassVar[bool] = False
@@ -477,6 +483,18 @@ class Provider(abc.ABC):
 
     async def input_export(self, notebook_id: str, body: InputExportBody) -> JobQueued:
         raise self._unsupported("inputExport")
+
+    async def notebook_file(self, notebook_id: str) -> ExecutionFile:
+        """The notebook's file as the remote holds it now (404 ``no_file`` if none)."""
+        raise self._unsupported("pull")
+
+    def no_file(self, notebook_id: str) -> NotFound:
+        return NotFound(
+            f"Notebook {notebook_id} on connection '{self.connection.id}' has no file yet: "
+            "push a notebook to it first.",
+            reason="no_file",
+            connection=self.connection.id,
+        )
 
     # ------------------------------------------------------------------ schedules
 

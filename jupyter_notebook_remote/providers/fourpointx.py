@@ -151,6 +151,9 @@ class FourPointXProvider(RemoteProvider):
         ),
         "usage": "4pointx's API reports no run minutes",
         "inputExport": "4pointx's API has no export of a run's input data",
+        "pull": (
+            "4pointx's API has no endpoint to download a notebook's content; open it in 4pointx"
+        ),
     }
     default_base_url: ClassVar[Optional[str]] = "https://app.4pointx.com"
     notebook_ids: ClassVar[IdFormat] = IdFormat(

@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 import tornado.web
 
-from ..errors import NotebookRemoteError, Unsupported, invalid
+from ..errors import Conflict, NotebookRemoteError, Unsupported, invalid
 from ..models import (
     FILE_NAME_RE,
     MAX_EXECUTIONS_LIMIT,
@@ -29,7 +29,9 @@ from ..models import (
     PushBody,
     PushResult,
     TokenBody,
+    parse_time,
 )
+from ..providers.base import ExecutionFile, Provider
 from ..push.upload import resolve_upload
 from ..schedules import ScheduleAnswer, ScheduleBody
 from .base import PREFIX, BaseHandler
@@ -94,6 +96,15 @@ class NotebookHandler(BaseHandler):
     async def patch(self, conn: str, nb: str) -> None:
         provider, nb = await self.notebook(conn, nb)
         body = self.body(NotebookPatch, conn)
+        if not provider.notebook_io:
+            for name, value in (("inputs", body.inputs), ("outputs", body.outputs)):
+                if value is not None:
+                    raise invalid(
+                        name,
+                        f"connection '{conn}' ({provider.kind}) has no notebook {name} to set; "
+                        "leave it out",
+                        connection=conn,
+                    )
         self.answer(await provider.update_notebook(nb, body))
 
     @tornado.web.authenticated
@@ -108,6 +119,8 @@ class PushHandler(BaseHandler):
     async def post(self, conn: str, nb: str) -> None:
         provider, nb = await self.notebook(conn, nb)
         body = self.body(PushBody, conn)
+        if body.expect_updated_at is not None:
+            await _unchanged_since(provider, nb, body.expect_updated_at, conn)
         upload = await resolve_upload(
             self.contents_manager,
             body.path,
@@ -139,6 +152,35 @@ class PushHandler(BaseHandler):
         )
 
 
+def _notifications_allowed(provider: Provider, body: ExecuteBody, conn: str) -> None:
+    """``email`` / ``callbackUrl`` only for a kind that reports a run's end (400 otherwise)."""
+    if provider.run_notifications:
+        return
+    for name, value in (("email", body.email), ("callbackUrl", body.callback_url)):
+        if value is not None:
+            raise invalid(
+                name,
+                f"connection '{conn}' ({provider.kind}) does not report a run's end by "
+                "e-mail or callback; leave it out",
+                connection=conn,
+            )
+
+
+async def _unchanged_since(provider: Provider, nb: str, expected: str, conn: str) -> None:
+    """409 ``remote_changed`` unless the remote notebook's ``updatedAt`` is ``expected``."""
+    current = await provider.get_notebook(nb)
+    if current.updated_at is not None and parse_time(current.updated_at) == parse_time(expected):
+        return
+    raise Conflict(
+        f"Notebook '{current.name}' was changed on connection '{conn}' since this notebook "
+        f"was last pushed or pulled (updated {current.updated_at or 'at an unknown time'}, "
+        f"the link saw {expected}); nothing was sent. Open the remote copy to compare, or "
+        "push again to overwrite it.",
+        reason="remote_changed",
+        connection=conn,
+    )
+
+
 class ExecutionsHandler(BaseHandler):
     @tornado.web.authenticated
     async def get(self, conn: str, nb: str) -> None:
@@ -152,6 +194,7 @@ class ExecutionsHandler(BaseHandler):
     async def post(self, conn: str, nb: str) -> None:
         provider, nb = await self.notebook(conn, nb)
         body = self.body(ExecuteBody, conn, optional=True)
+        _notifications_allowed(provider, body, conn)
         execution_id = await provider.execute(nb, body)
         self.answer(ExecutionStarted(execution_id=execution_id), 202)
 
@@ -182,26 +225,40 @@ class ExecutionFileHandler(BaseHandler):
                 connection=conn,
             )
         download = self.choice_arg("download", ("1", "true")) is not None
-        file = await provider.execution_file(nb, ex, name)
-        try:
-            content_type = file.content_type or "application/octet-stream"
-            if content_type.startswith("text/") and "charset" not in content_type:
-                content_type += "; charset=utf-8"
-            self.set_header("Content-Type", content_type)
-            self.set_header("X-Content-Type-Options", "nosniff")
-            if file.size is not None:
-                self.set_header("Content-Length", str(file.size))
-            if download:
-                self.set_header(
-                    "Content-Disposition", f"attachment; filename*=UTF-8''{quote(file.name)}"
-                )
-            async for chunk in file.chunks():
-                self.write(chunk)
-                await self.flush()
-            self.finish(set_content_type=content_type)
-        finally:
-            # The browser may have gone away mid-file: free the remote response now.
-            await file.aclose()
+        await _send(self, await provider.execution_file(nb, ex, name), download)
+
+
+class NotebookFileHandler(BaseHandler):
+    """The notebook's file as the remote holds it now (capability ``pull``)."""
+
+    @tornado.web.authenticated
+    async def get(self, conn: str, nb: str) -> None:
+        provider, nb = await self.notebook(conn, nb)
+        download = self.choice_arg("download", ("1", "true")) is not None
+        await _send(self, await provider.notebook_file(nb), download)
+
+
+async def _send(handler: BaseHandler, file: ExecutionFile, download: bool) -> None:
+    """Stream ``file`` to the browser in chunks, never held whole."""
+    try:
+        content_type = file.content_type or "application/octet-stream"
+        if content_type.startswith("text/") and "charset" not in content_type:
+            content_type += "; charset=utf-8"
+        handler.set_header("Content-Type", content_type)
+        handler.set_header("X-Content-Type-Options", "nosniff")
+        if file.size is not None:
+            handler.set_header("Content-Length", str(file.size))
+        if download:
+            handler.set_header(
+                "Content-Disposition", f"attachment; filename*=UTF-8''{quote(file.name)}"
+            )
+        async for chunk in file.chunks():
+            handler.write(chunk)
+            await handler.flush()
+        handler.finish(set_content_type=content_type)
+    finally:
+        # The browser may have gone away mid-file: free the remote response now.
+        await file.aclose()
 
 
 class UsageHandler(BaseHandler):
@@ -263,4 +320,5 @@ def route_table() -> list[tuple[str, type[BaseHandler]]]:
         (f"{nb}/usage", UsageHandler),
         (f"{nb}/input-export", InputExportHandler),
         (f"{nb}/schedule", ScheduleHandler),
+        (f"{nb}/file", NotebookFileHandler),
     ]

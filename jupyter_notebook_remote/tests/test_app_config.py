@@ -279,6 +279,8 @@ def test_app_maps_traits_onto_providers(tmp_path: Path) -> None:
         local_max_run_minutes=5.0,
         local_keep_runs=7,
         local_keep_days=0.0,
+        local_prestart_minutes=0.0,
+        schedule_min_minutes=5.0,
         local_db_path=str(tmp_path / "runs.sqlite"),
     )
     registry = app.build_registry(environ={"MEM_TOKEN": "abc"})
@@ -300,8 +302,11 @@ def test_app_maps_traits_onto_providers(tmp_path: Path) -> None:
         "max_run_minutes": 5.0,
         "keep_runs": 7,
         "keep_days": 0.0,
+        "prestart_minutes": 0.0,
         "db_path": str(tmp_path / "runs.sqlite"),
     }
+    assert local.context.schedule_min_minutes == 5.0
+    assert mem.context.schedule_min_minutes == 5.0
     assert isinstance(registry.store, FileTokenStore)
     assert registry.store.path == tmp_path / "tokens.json"
 

@@ -739,6 +739,7 @@ async def test_what_civis_cannot_do_is_said(civis: CivisProvider) -> None:
         "cancel",
         "logs",
         "usage",
+        "pull",
     }
     assert set(info.unsupported) == {"inputExport", "schedule"}
     with pytest.raises(Unsupported) as err:
@@ -787,3 +788,14 @@ async def test_only_the_log_is_a_file_of_a_deployment(
         await civis.execution_file(str(nb.id), "999", "result.log")
     assert missing.value.reason == "execution_not_found"
     assert len(fake_civis.requests) == 1
+
+
+async def test_pull_reads_the_notebook_url_without_the_key(
+    civis: CivisProvider, fake_civis: FakeCivis
+) -> None:
+    created = fake_civis.add_notebook("Pulled", content=b'{"cells": []}')
+    file = await civis.notebook_file(str(created.id))
+    assert b"".join([chunk async for chunk in file.chunks()]) == b'{"cells": []}'
+    assert file.content_type == "application/x-ipynb+json"
+    (get,) = fake_civis.requests_to(r"^/storage/", "GET")
+    assert "Authorization" not in get.headers

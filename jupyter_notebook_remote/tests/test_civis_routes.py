@@ -104,6 +104,7 @@ async def test_connections_describe_civis_without_its_key(
         "cancel",
         "logs",
         "usage",
+        "pull",
     }
     assert set(conn["unsupported"]) == {"inputExport", "schedule"}
     assert_no_secret(response, fake_civis)

@@ -475,7 +475,7 @@ async def test_what_4pointx_cannot_schedule_is_refused_before_anything_is_sent(
 async def test_what_4pointx_cannot_do_is_said(fpx: FourPointXProvider) -> None:
     info = fpx.info()
     assert set(info.capabilities) == {"list", "create", "rename", "delete", "execute", "schedule"}
-    assert set(info.unsupported) == {"push", "cancel", "logs", "usage", "inputExport"}
+    assert set(info.unsupported) == {"push", "cancel", "logs", "usage", "inputExport", "pull"}
     assert "upload" in info.unsupported["push"]
     upload = NotebookUpload(file_name="a.ipynb", size=0, chunks=_no_chunks)
     now = datetime.now(timezone.utc)

@@ -73,6 +73,7 @@ async def test_connections_describe_4pointx_and_what_it_lacks(
         "rename",
         "delete",
         "execute",
+        "schedule",
     }
     assert set(conn["unsupported"]) == {
         "push",
@@ -80,7 +81,7 @@ async def test_connections_describe_4pointx_and_what_it_lacks(
         "logs",
         "usage",
         "inputExport",
-        "schedule",
+        "pull",
     }
     assert all(text for text in conn["unsupported"].values())
     assert_no_secret(response, fake_fourpointx)

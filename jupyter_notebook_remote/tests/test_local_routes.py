@@ -77,7 +77,8 @@ async def test_local_is_the_default_connection_with_no_configuration(jp_fetch: A
     assert local["authConfigured"] is True
     assert "execute" in local["capabilities"]
     assert "cancel" in local["capabilities"]
-    assert set(local["unsupported"]) == {"inputExport", "schedule"}
+    assert "schedule" in local["capabilities"]
+    assert set(local["unsupported"]) == {"inputExport"}
 
 
 async def test_a_notebook_runs_from_the_jupyter_root_to_its_results(
@@ -221,3 +222,58 @@ async def test_run_files_need_jupyter_credentials(
     )
     response = await http_server_client.fetch(path, raise_error=False)
     assert response.code == 403
+
+
+async def test_pull_gives_back_the_pushed_copy_and_says_when_there_is_none(
+    jp_fetch: Any, jp_root_dir: Path
+) -> None:
+    nb = await create_and_push(jp_fetch, jp_root_dir, "pulled", ["print('pushed')"])
+    response = await jp_fetch(
+        "notebook-remote", "connections", "local", "notebooks", nb, "file", method="GET"
+    )
+    assert response.code == 200
+    assert response.body == (jp_root_dir / "pulled.ipynb").read_bytes()
+    assert response.headers["Content-Type"].startswith("application/x-ipynb+json")
+
+    response, created = await call(
+        jp_fetch, "POST", "connections", "local", "notebooks", body={"name": "empty"}
+    )
+    response, body = await call(
+        jp_fetch, "GET", "connections", "local", "notebooks", created["id"], "file"
+    )
+    assert response.code == 404
+    assert body["reason"] == "no_file"
+
+
+async def test_a_local_run_keeps_what_it_was_given_and_refuses_what_it_cannot_do(
+    jp_fetch: Any, jp_root_dir: Path
+) -> None:
+    nb = await create_and_push(jp_fetch, jp_root_dir, "given", ["1"])
+    runs = ("connections", "local", "notebooks", nb, "executions")
+    options = {"relativeTo": 1764576000000, "templateContext": {"site": "a"}}
+    response, started = await call(jp_fetch, "POST", *runs, body=options)
+    assert response.code == 202, started
+    done = await wait_for_run(jp_fetch, nb, started["executionId"])
+    assert done["templateContext"] == {"site": "a"}
+    assert done["relativeTo"] == "2025-12-01T08:00:00.000Z"
+    assert done["maxAllowedRunMinutes"] == 60
+    for field, value in (("email", "me@example.com"), ("callbackUrl", "https://example.com/x")):
+        response, body = await call(jp_fetch, "POST", *runs, body={field: value})
+        assert response.code == 400
+        assert field in body["fields"]
+        assert "leave it out" in body["fields"][field]
+
+
+async def test_local_notebooks_have_no_inputs_to_set(jp_fetch: Any, jp_root_dir: Path) -> None:
+    nb = await create_and_push(jp_fetch, jp_root_dir, "plain", ["1"])
+    response, body = await call(
+        jp_fetch,
+        "PATCH",
+        "connections",
+        "local",
+        "notebooks",
+        nb,
+        body={"inputs": [{"inputType": "dataTable"}]},
+    )
+    assert response.code == 400
+    assert "leave it out" in body["fields"]["inputs"]

@@ -66,6 +66,7 @@ def test_the_local_kind_describes_itself() -> None:
             "logs",
             "usage",
             "schedule",
+            "pull",
         ]
     )
     assert set(info.unsupported) == {"inputExport"}

@@ -122,6 +122,7 @@ def test_capabilities_and_why_schedule_is_missing() -> None:
         "logs",
         "usage",
         "inputExport",
+        "pull",
     }
     assert "workflow" in info.unsupported["schedule"]
     assert info.application_id == APP

@@ -620,3 +620,202 @@ async def test_usage_over_a_year_is_refused_naming_start(
     assert r.code == 400, err
     assert "start" in err["fields"]
     assert fake_losant.requests == []
+
+
+# --------------------------------------------------------------------------- pull
+
+
+async def test_pull_streams_the_file_losant_holds_without_the_losant_token(
+    jp_fetch: Any, fake_losant: FakeLosant
+) -> None:
+    content = ipynb("print('as Losant holds it')")
+    nb_id = fresh(fake_losant, content=content)
+    fake_losant.clear_requests()
+    r, _ = await call(jp_fetch, "GET", "notebooks", nb_id, "file")
+    assert r.code == 200
+    assert r.body == content
+    assert r.headers["Content-Type"].startswith("application/x-ipynb+json")
+    (fetched,) = fake_losant.requests_for(FILES_ROUTE)
+    assert fetched.path == f"/__fake__/notebook-files/{nb_id}"
+    assert "Authorization" not in fetched.headers
+    assert fake_losant.token not in json.dumps(fetched.headers)
+
+
+async def test_pull_of_a_notebook_without_a_file_says_so(
+    jp_fetch: Any, fake_losant: FakeLosant
+) -> None:
+    nb_id = fresh(fake_losant)
+    r, body = await call(jp_fetch, "GET", "notebooks", nb_id, "file")
+    assert r.code == 404
+    assert body["reason"] == "no_file"
+    assert "push" in body["message"]
+
+
+async def test_a_push_over_a_remote_that_changed_since_is_refused_and_sends_nothing(
+    jp_fetch: Any, jp_root_dir: Path, fake_losant: FakeLosant
+) -> None:
+    nb_id = fresh(fake_losant, content=ipynb("print('theirs')"))
+    (jp_root_dir / "mine.ipynb").write_bytes(ipynb("print('mine')"))
+    r, seen = await call(jp_fetch, "GET", "notebooks", nb_id)
+    # Pushed with the updatedAt the link saw: it goes through.
+    r, pushed = await call(
+        jp_fetch,
+        "POST",
+        "notebooks",
+        nb_id,
+        "push",
+        body={"path": "mine.ipynb", "expectUpdatedAt": seen["updatedAt"]},
+    )
+    assert r.code == 200, pushed
+    # Pushed again with the old updatedAt: someone else's push came in between.
+    fake_losant.clear_requests()
+    r, body = await call(
+        jp_fetch,
+        "POST",
+        "notebooks",
+        nb_id,
+        "push",
+        body={"path": "mine.ipynb", "expectUpdatedAt": "2001-01-01T00:00:00.000Z"},
+    )
+    assert r.code == 409
+    assert body["reason"] == "remote_changed"
+    assert "nothing was sent" in body["message"]
+    assert fake_losant.requests_for("notebook.upload") == []
+    assert fake_losant.notebooks[nb_id].file_bytes == (jp_root_dir / "mine.ipynb").read_bytes()
+    r, body = await call(
+        jp_fetch,
+        "POST",
+        "notebooks",
+        nb_id,
+        "push",
+        body={"path": "mine.ipynb", "expectUpdatedAt": "yesterday"},
+    )
+    assert r.code == 400
+    assert "expectUpdatedAt" in body["fields"]
+
+
+async def test_a_run_with_options_reaches_losant_and_says_what_it_was_given(
+    jp_fetch: Any, fake_losant: FakeLosant
+) -> None:
+    nb_id = fresh(fake_losant, content=ipynb("1"))
+    options = {
+        "relativeTo": "2026-11-30T08:00:00Z",
+        "templateContext": {"site": "plant-a", "limit": 3},
+        "email": "ops@example.com",
+        "callbackUrl": "https://hooks.example.com/done?run=1",
+    }
+    r, started = await call(jp_fetch, "POST", "notebooks", nb_id, "executions", body=options)
+    assert r.code == 202, started
+    (sent,) = fake_losant.requests_for("notebook.execute")
+    body = json.loads(sent.body)
+    # Losant takes the context as JSON text, and the rest as given.
+    assert json.loads(body["templateContext"]) == options["templateContext"]
+    assert body["email"] == options["email"]
+    assert body["callbackUrl"] == options["callbackUrl"]
+    r, runs = await call(jp_fetch, "GET", "notebooks", nb_id, "executions")
+    [run] = runs["items"]
+    assert run["templateContext"] == options["templateContext"]
+    assert run["relativeTo"] == "2026-11-30T08:00:00.000Z"
+    assert run["maxAllowedRunMinutes"] == fake_losant.max_allowed_run_minutes
+    r, body = await call(
+        jp_fetch, "POST", "notebooks", nb_id, "executions", body={"email": "not-an-address"}
+    )
+    assert r.code == 400
+    assert "email" in body["fields"]
+
+
+# --------------------------------------------------------------------------- configuration
+
+ALL_INPUTS = [
+    {
+        "inputType": "deviceData",
+        "fileName": "temps.csv",
+        "deviceTags": [{"key": "floor", "value": "2"}],
+        "deviceIds": ["5f0c1a2b3c4d5e6f7a8b9c0d"],
+        "attributes": ["temperature"],
+        "start": -86400000,
+        "end": 0,
+    },
+    {
+        "inputType": "deviceConnectionHistory",
+        "fileName": "connections.csv",
+        "queryJson": '{"$and": []}',
+        "start": -3600000,
+        "end": 0,
+    },
+    {"inputType": "deviceMetadata", "fileName": "devices.csv", "format": "csv"},
+    {"inputType": "dataTable", "fileName": "table.csv", "dataTableId": "5f0c1a2b3c4d5e6f7a8b9c0e"},
+    {"inputType": "eventData", "fileName": "events.json", "format": "json"},
+    {"inputType": "externalUrl", "fileName": "rates.json", "sourceUrl": "https://example.com/r"},
+    {"inputType": "applicationFile", "fileName": "model.pkl", "filePath": "/models/m.pkl"},
+]
+ALL_OUTPUTS = [
+    {"outputType": "dataTable", "fileName": "out.csv", "dataTableId": "5f0c1a2b3c4d5e6f7a8b9c0f"},
+    {
+        "outputType": "file",
+        "fileName": "plot.png",
+        "destinationFileNameTemplate": "plot-{{time}}.png",
+        "destinationPrivate": True,
+    },
+    {"outputType": "directory", "directoryName": "charts", "destinationDirectoryTemplate": "c"},
+    {"outputType": "executionResult", "fileName": "result.html"},
+    {"outputType": "temporaryUrl", "fileName": "report.pdf"},
+]
+
+
+async def test_every_input_and_output_type_round_trips(
+    jp_fetch: Any, fake_losant: FakeLosant
+) -> None:
+    nb_id = fresh(fake_losant)
+    patch = {"inputs": ALL_INPUTS, "outputs": ALL_OUTPUTS, "imageVersion": "v3"}
+    r, body = await call(jp_fetch, "PATCH", "notebooks", nb_id, body=patch)
+    assert r.code == 200, body
+    (sent,) = fake_losant.requests_for("notebook.patch")
+    assert json.loads(sent.body) == patch  # verbatim, as Losant takes them
+    r, again = await call(jp_fetch, "GET", "notebooks", nb_id)
+    assert again["inputs"] == ALL_INPUTS
+    assert again["outputs"] == ALL_OUTPUTS
+    assert again["imageVersion"] == "v3"
+
+
+@pytest.mark.parametrize(
+    ("patch", "field", "says"),
+    [
+        (
+            {"inputs": [ALL_INPUTS[0], {"inputType": "dataTable", "fileName": "t.csv"}]},
+            "inputs[1].dataTableId",
+            "required",
+        ),
+        (
+            {"inputs": [{"inputType": "weather", "fileName": "w.csv"}]},
+            "inputs[0].inputType",
+            "must be one of",
+        ),
+        (
+            {"inputs": [{**ALL_INPUTS[3], "fileName": "../etc/passwd"}]},
+            "inputs[0].fileName",
+            "file name",
+        ),
+        ({"inputs": [{**ALL_INPUTS[3], "colour": "red"}]}, "inputs[0].colour", "not a field"),
+        (
+            {"outputs": [{"outputType": "file", "fileName": "a.png"}]},
+            "outputs[0].destinationFileNameTemplate",
+            "required",
+        ),
+        (
+            {"outputs": [{**ALL_OUTPUTS[1], "destinationPrivate": "yes"}]},
+            "outputs[0].destinationPrivate",
+            "must be a boolean",
+        ),
+    ],
+)
+async def test_a_configuration_losant_would_refuse_is_refused_and_nothing_is_sent(
+    jp_fetch: Any, fake_losant: FakeLosant, patch: dict[str, Any], field: str, says: str
+) -> None:
+    nb_id = fresh(fake_losant)
+    fake_losant.clear_requests()
+    r, body = await call(jp_fetch, "PATCH", "notebooks", nb_id, body=patch)
+    assert r.code == 400, body
+    assert says in body["fields"][field]
+    assert "Nothing was sent" in body["message"]
+    assert fake_losant.requests == []

@@ -99,7 +99,6 @@ def resolve(spec: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
         "ConnectionInfo",
         "ConnectionList",
         "NotebookStats",
-        "NotebookIO",
         "Notebook",
         "PushWarning",
         "FolderCarried",

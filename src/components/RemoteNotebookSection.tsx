@@ -28,8 +28,16 @@ export function RemoteNotebookSection(
   const whyExport = model.whyNot('inputExport');
   const emailInvalid = email.trim() !== '' && !EMAIL_PATTERN.test(email.trim());
   const ios = [
-    ...(remote?.inputs ?? []).map(io => ({ ...io, direction: 'in' })),
-    ...(remote?.outputs ?? []).map(io => ({ ...io, direction: 'out' }))
+    ...(remote?.inputs ?? []).map(io => ({
+      direction: 'in',
+      name: io.fileName ?? '',
+      kind: io.inputType ?? ''
+    })),
+    ...(remote?.outputs ?? []).map(io => ({
+      direction: 'out',
+      name: io.fileName ?? io.directoryName ?? '',
+      kind: io.outputType ?? ''
+    }))
   ];
 
   return (
@@ -126,10 +134,8 @@ export function RemoteNotebookSection(
                   <span className="jp-NotebookRemote-ioKind">
                     {io.direction === 'in' ? trans.__('in') : trans.__('out')}
                   </span>
-                  <span className="jp-NotebookRemote-ellipsis">
-                    {io.fileName}
-                  </span>
-                  <span className="jp-NotebookRemote-muted">{io.type}</span>
+                  <span className="jp-NotebookRemote-ellipsis">{io.name}</span>
+                  <span className="jp-NotebookRemote-muted">{io.kind}</span>
                 </li>
               ))}
             </ul>

@@ -351,6 +351,24 @@ class CivisProvider(RemoteProvider):
         await self._put_presigned(parts, upload)
         return await self.get_notebook(notebook_id)
 
+    async def notebook_file(self, notebook_id: str) -> ExecutionFile:
+        """The .ipynb Civis holds, from the notebook's time-limited ``notebookUrl``."""
+        data, _ = await self.call_json(
+            "GET", f"/notebooks/{notebook_id}", not_found=self.notebook_not_found(notebook_id)
+        )
+        url = data.get("notebookUrl") if isinstance(data, dict) else None
+        if not isinstance(url, str) or not url:
+            raise self.no_file(notebook_id)
+        try:
+            return await self.signed_file(
+                url,
+                name="notebook.ipynb",
+                service=self.storage_name,
+                content_type="application/x-ipynb+json",
+            )
+        except NotFound:  # a notebook created by the API has a link to nothing yet
+            raise self.no_file(notebook_id) from None
+
     async def _put_presigned(self, parts: SplitResult, upload: NotebookUpload) -> None:
         """PUT the file to a pre-signed storage URL, with no Civis credentials.
 

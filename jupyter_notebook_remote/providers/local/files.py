@@ -50,6 +50,20 @@ async def run_file(
     )
 
 
+async def pushed_file(path: Path, name: str, *, no_file: Exception) -> ExecutionFile:
+    """A notebook's pushed copy at ``path``, ready to stream as ``name``."""
+    try:
+        size = await asyncio.to_thread(_regular_file_size, path)
+    except OSError:
+        raise no_file from None
+    return ExecutionFile(
+        name=name,
+        content_type="application/x-ipynb+json",
+        size=size,
+        chunks=lambda: _read_chunks(path, size),
+    )
+
+
 def _regular_file_size(path: Path) -> int:
     st = os.lstat(path)
     if not stat.S_ISREG(st.st_mode):

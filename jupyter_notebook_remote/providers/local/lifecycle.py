@@ -301,10 +301,12 @@ class RunLifecycle:
         file_name: str,
         template_context: Optional[str],
         source: tuple[str, Optional[str]] = ("user", None),
+        relative_to: Optional[float] = None,
     ) -> str:
         """Queue a run of the notebook's pushed copy; return its execution id.
 
-        ``source``: who asked, ``("user", None)`` or ``("schedule", id)``.
+        ``source``: who asked, ``("user", None)`` or ``("schedule", id)``;
+        ``relative_to``: the query time it was given (ms), kept with it.
         """
         execution_id = (self.spares.take() if self._started else None) or q.new_id()
         run_dir = self.data.run(execution_id)
@@ -333,6 +335,7 @@ class RunLifecycle:
                 inputs,
                 self._owner,
                 source,
+                (relative_to, template_context),
             )
         except BaseException:
             self.spares.release(execution_id)

@@ -45,7 +45,9 @@ from ...models import (
     NotebookStats,
     Usage,
     as_utc,
+    context_value,
     iso,
+    parse_time,
 )
 from ...models import (
     ExecutionProgress as Progress,
@@ -54,7 +56,7 @@ from ...schedules import Schedule, ScheduleBody
 from ..base import ConnectionConfig, ExecutionFile, NotebookUpload, Provider, ProviderContext
 from . import scheduler as sq
 from . import store as q
-from .files import run_file
+from .files import pushed_file, run_file
 from .lifecycle import RunLifecycle
 from .retention import DEFAULT_KEEP_DAYS, DEFAULT_KEEP_RUNS, Retention
 from .rundir import DataDir
@@ -246,6 +248,9 @@ class LocalProvider(Provider):
             started_at=_iso_ms(row.started_at),
             finished_at=_iso_ms(row.finished_at),
             source=ExecutionSource(type=row.source_type or "user", id=row.source_id),
+            relative_to=_iso_ms(row.relative_to),
+            template_context=context_value(row.template_context),
+            max_allowed_run_minutes=row.max_minutes,
             errors=[ExecutionError(name=e["name"], message=e["message"]) for e in row.errors],
             inputs=[ExecutionInput(name=i["name"], size=i.get("size")) for i in row.inputs],
             outputs=[
@@ -349,7 +354,7 @@ class LocalProvider(Provider):
 
     async def execute(self, notebook_id: str, body: ExecuteBody) -> str:
         # relativeTo is Losant's query time for its data inputs; a run on this
-        # machine has no data inputs, so it is accepted and has no effect.
+        # machine has no data inputs, so it is kept with the run and answered.
         row = await self._notebook_row(notebook_id)
         if row.pushed_at is None or row.file_name is None:
             raise Conflict(
@@ -358,7 +363,14 @@ class LocalProvider(Provider):
                 connection=self.connection.id,
             )
         context = body.template_context if isinstance(body.template_context, str) else None
-        return await self._runs.queue(notebook_id, row.file_name, context)
+        relative = None
+        if body.relative_to is not None:
+            relative = (
+                body.relative_to
+                if isinstance(body.relative_to, float)
+                else to_ms(parse_time(body.relative_to))
+            )
+        return await self._runs.queue(notebook_id, row.file_name, context, relative_to=relative)
 
     async def list_executions(
         self, notebook_id: str, *, limit: int = 20, since: Optional[datetime] = None
@@ -412,6 +424,17 @@ class LocalProvider(Provider):
             name,
             execution_id=execution_id,
             connection=self.connection.id,
+        )
+
+    async def notebook_file(self, notebook_id: str) -> ExecutionFile:
+        """The last pushed copy."""
+        row = await self._notebook_row(notebook_id)
+        if row.pushed_at is None:
+            raise self.no_file(notebook_id)
+        return await pushed_file(
+            self._data.notebook_file(notebook_id),
+            row.file_name or "notebook.ipynb",
+            no_file=self.no_file(notebook_id),
         )
 
     # ------------------------------------------------------------------ schedules

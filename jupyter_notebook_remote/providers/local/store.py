@@ -87,6 +87,11 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE executions ADD COLUMN source_type TEXT",
         "ALTER TABLE executions ADD COLUMN source_id TEXT",
     ),
+    # 5: what a run was given: its query time (ms) and template context (JSON text).
+    (
+        "ALTER TABLE executions ADD COLUMN relative_to REAL",
+        "ALTER TABLE executions ADD COLUMN template_context TEXT",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -139,6 +144,8 @@ class ExecutionRow:
     #: Who started it: "user" (the REST API) or "schedule" (its schedule's id in source_id).
     source_type: Optional[str] = None
     source_id: Optional[str] = None
+    relative_to: Optional[float] = None
+    template_context: Optional[str] = None
     errors: list[dict[str, str]] = field(default_factory=list)
     inputs: list[dict[str, Any]] = field(default_factory=list)
     outputs: list[dict[str, Any]] = field(default_factory=list)
@@ -159,6 +166,8 @@ def _execution(row: sqlite3.Row) -> ExecutionRow:
         files_removed_at=row["files_removed_at"],
         source_type=row["source_type"],
         source_id=row["source_id"],
+        relative_to=row["relative_to"],
+        template_context=row["template_context"],
         errors=json.loads(row["errors"]),
         inputs=json.loads(row["inputs"]),
         outputs=json.loads(row["outputs"]),
@@ -407,10 +416,13 @@ def insert_execution(
     inputs: list[dict[str, Any]],
     owner: str,
     source: tuple[str, Optional[str]] = ("user", None),
+    given: tuple[Optional[float], Optional[str]] = (None, None),
 ) -> None:
+    """A queued run; ``given``: its query time (ms) and template context."""
     conn.execute(
         "INSERT INTO executions (id, notebook_id, status, queued_at, max_minutes, file_name, "
-        "inputs, owner, source_type, source_id) VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)",
+        "inputs, owner, source_type, source_id, relative_to, template_context) "
+        "VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             execution_id,
             notebook_id,
@@ -420,6 +432,7 @@ def insert_execution(
             json.dumps(inputs),
             owner,
             *source,
+            *given,
         ),
     )
 

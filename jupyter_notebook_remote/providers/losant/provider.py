@@ -47,11 +47,13 @@ from ...models import (
     NotebookStats,
     Usage,
     UsageDay,
+    context_value,
     iso,
     usage_days,
 )
 from ..base import EnvConnection, ExecutionFile, IdFormat, NotebookUpload, filter_glob
 from ..remote import RemoteProvider
+from .config import check_patch
 from .wire import (
     API_VERSION,
     GLOBAL_PARAMS,
@@ -61,7 +63,6 @@ from .wire import (
     WireNotebook,
     WireNotebooks,
     as_int,
-    brief,
     losant_error_message,
     ms,
     run_options,
@@ -81,6 +82,8 @@ class LosantProvider(RemoteProvider):
     """A Losant application's notebooks, over Losant's REST API."""
 
     kind: ClassVar[str] = "losant"
+    run_notifications: ClassVar[bool] = True
+    notebook_io: ClassVar[bool] = True
     unsupported: ClassVar[Mapping[str, str]] = {
         "schedule": (
             "Losant schedules notebook runs from a workflow (a Timer trigger with the "
@@ -186,8 +189,8 @@ class LosantProvider(RemoteProvider):
             updated_at=self.wire_time(wire.lastUpdated, response),
             image_version=wire.imageVersion,
             stats=stats,
-            inputs=brief(wire.inputs, "inputType"),
-            outputs=brief(wire.outputs, "outputType"),
+            inputs=[i for i in wire.inputs if isinstance(i, dict)],
+            outputs=[o for o in wire.outputs if isinstance(o, dict)],
         )
 
     def _log(self, data: Any, response: httpx.Response) -> tuple[str, WireLog]:
@@ -254,6 +257,9 @@ class LosantProvider(RemoteProvider):
                 }
                 for name, info in wire.outputInfo.items()
             ],
+            "relative_to": self.wire_time(wire.executionRelativeTo, response),
+            "template_context": context_value(wire.templateContext),
+            "max_allowed_run_minutes": wire.maxAllowedRunMinutes,
         }
         try:
             return Execution.model_validate(fields)
@@ -303,6 +309,7 @@ class LosantProvider(RemoteProvider):
         return self._notebook(data, response)
 
     async def update_notebook(self, notebook_id: str, patch: NotebookPatch) -> Notebook:
+        check_patch(patch.inputs, patch.outputs, connection=self.connection.id)
         payload = patch.model_dump(by_alias=True, exclude_none=True)
         data, response = await self.call_json(
             "PATCH",
@@ -337,6 +344,21 @@ class LosantProvider(RemoteProvider):
             not_found=self.notebook_not_found(notebook_id),
         )
         return self._notebook(data, response)
+
+    async def notebook_file(self, notebook_id: str) -> ExecutionFile:
+        """The file Losant holds, from its signed ``jupyterFileUrl``, without the token."""
+        data, response = await self.call_json(
+            "GET", self._nb_path(notebook_id), not_found=self.notebook_not_found(notebook_id)
+        )
+        wire = self.wire(WireNotebook, data, "a notebook", response)
+        if not wire.jupyterFileUrl:
+            raise self.no_file(notebook_id)
+        return await self.signed_file(
+            wire.jupyterFileUrl,
+            name=wire.jupyterFileName or "notebook.ipynb",
+            service=STORAGE_NAME,
+            content_type="application/x-ipynb+json",
+        )
 
     # ------------------------------------------------------------------ runs
 
@@ -484,10 +506,6 @@ class LosantProvider(RemoteProvider):
 
     async def input_export(self, notebook_id: str, body: InputExportBody) -> JobQueued:
         payload = run_options(body)
-        if body.email is not None:
-            payload["email"] = body.email
-        if body.callback_url is not None:
-            payload["callbackUrl"] = body.callback_url
         data, response = await self.call_json(
             "POST",
             self._nb_path(notebook_id, "requestInputDataExport"),

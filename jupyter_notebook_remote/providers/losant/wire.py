@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Optional, Union
 
-from ...models import ExecuteBody, InputExportBody, NotebookIO, as_utc
+from ...models import ExecuteBody, InputExportBody, as_utc
 from ..remote import WireModel
 
 API_VERSION = "^1.30.0"
@@ -38,6 +38,8 @@ class WireNotebook(WireModel):
     name: Optional[str] = None
     description: Optional[str] = None
     jupyterFileName: Optional[str] = None
+    #: A signed storage URL of the file (fetched without the Losant token).
+    jupyterFileUrl: Optional[str] = None
     creationDate: Optional[str] = None
     lastUpdated: Optional[str] = None
     imageVersion: Optional[str] = None
@@ -79,6 +81,9 @@ class WireLog(WireModel):
     inputInfo: dict[str, WireFileInfo] = {}
     outputInfo: dict[str, WireFileInfo] = {}
     executionErrors: list[WireExecError] = []
+    executionRelativeTo: Optional[str] = None
+    templateContext: Optional[str] = None
+    maxAllowedRunMinutes: Optional[float] = None
 
 
 class WireCount(WireModel):
@@ -113,21 +118,15 @@ def run_options(body: Union[ExecuteBody, InputExportBody]) -> dict[str, Any]:
         payload["relativeTo"] = number(body.relative_to)
     if body.template_context is not None:
         payload["templateContext"] = body.template_context
+    if body.email is not None:
+        payload["email"] = body.email
+    if body.callback_url is not None:
+        payload["callbackUrl"] = body.callback_url
     return payload
 
 
 def as_int(value: Optional[float]) -> Optional[int]:
     return None if value is None else int(value)
-
-
-def brief(items: list[dict[str, Any]], type_key: str) -> list[NotebookIO]:
-    brief: list[NotebookIO] = []
-    for item in items:
-        kind = item.get(type_key)
-        name = item.get("fileName", item.get("directoryName"))
-        if isinstance(kind, str) and isinstance(name, str):
-            brief.append(NotebookIO(type=kind, file_name=name))
-    return brief
 
 
 def losant_error_message(body: Any) -> Optional[str]:

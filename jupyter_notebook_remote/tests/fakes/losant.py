@@ -1251,10 +1251,10 @@ class _TokenHandler(_FakeHandler):
 FILES_ROUTE = "files"
 
 
-class _FilesHandler(_FakeHandler):
-    """The runs' files, as Losant's signed storage URLs serve them: no auth."""
+class _StorageHandler(_FakeHandler):
+    """What Losant's signed storage URLs serve: no auth, every request recorded."""
 
-    def get(self, run_id: str, name: str) -> None:
+    def record(self) -> None:
         req = self.request
         record = RecordedRequest(
             method=req.method or "",
@@ -1266,6 +1266,13 @@ class _FilesHandler(_FakeHandler):
         )
         with self.fake.lock:
             self.fake.requests.append(record)
+
+
+class _FilesHandler(_StorageHandler):
+    """The runs' files."""
+
+    def get(self, run_id: str, name: str) -> None:
+        self.record()
         found = self.fake.output_file(run_id, name)
         if found is None:
             self.send_json(404, {"type": "NotFound", "message": "File was not found"})
@@ -1275,8 +1282,11 @@ class _FilesHandler(_FakeHandler):
         self.finish(data)
 
 
-class _NotebookFileHandler(_FakeHandler):
+class _NotebookFileHandler(_StorageHandler):
+    """A notebook's file (its ``jupyterFileUrl``)."""
+
     def get(self, nb_id: str) -> None:
+        self.record()
         with self.fake.lock:
             nb = self.fake.notebooks.get(nb_id)
             data = nb.file_bytes if nb else None
