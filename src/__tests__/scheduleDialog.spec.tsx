@@ -397,6 +397,43 @@ describe('the Schedule section', () => {
     expect(section.textContent).toContain('No schedule.');
   });
 
+  it('reads the schedule again once its next run is due, on the runs check', async () => {
+    const server = new FakeServer();
+    server.connections = [LOCAL];
+    const due = Date.UTC(2026, 10, 23, 5, 50);
+    server.schedules.set(NB_ID, {
+      cron: '50 6 * * 1',
+      timezone: 'Europe/Berlin',
+      until: null,
+      active: true,
+      nextRunAt: new Date(due).toISOString(),
+      lastRunAt: null,
+      nextRuns: [new Date(due).toISOString()]
+    });
+    let now = due - 60000;
+    model = modelOf(server, { now: () => now });
+    await model.start();
+    model.setNotebook(linkedNotebook('sales.ipynb', NB_ID, 'local'));
+    await waitFor(() => model!.scheduleLoaded);
+    const reads = () => server.count('GET', 'schedule');
+    expect(reads()).toBe(1);
+    // Not due yet: a runs check reads no schedule.
+    await model.refresh();
+    await settle();
+    const before = reads();
+    // Selecting a run says the runs changed, as a check does.
+    model.selectExecution('x');
+    await settle();
+    expect(reads()).toBe(before);
+    // Due: the next runs check reads it again, once.
+    now = due + 1000;
+    model.selectExecution(null);
+    model.selectExecution('x');
+    await waitFor(() => reads() > before);
+    await settle();
+    expect(reads()).toBe(before + 1);
+  });
+
   it('shows a failed pause in the section', async () => {
     const server = new FakeServer();
     server.connections = [LOCAL];
