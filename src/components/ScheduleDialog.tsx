@@ -742,7 +742,8 @@ export async function openScheduleDialog(
     state,
     name: model.remoteNotebook?.name ?? link.notebookId,
     isNew: !schedule,
-    active: schedule?.active ?? true,
+    // An edit keeps a pause; a kind that cannot pause is always sent active.
+    active: limits.canPause ? (schedule?.active ?? true) : true,
     save: body => model.saveSchedule(body)
   });
   const result = await dialog.launch();
