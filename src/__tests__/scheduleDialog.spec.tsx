@@ -434,6 +434,30 @@ describe('the Schedule section', () => {
     expect(reads()).toBe(before + 1);
   });
 
+  it('offers no pause where the kind cannot pause (4pointx): remove instead', async () => {
+    const server = new FakeServer();
+    server.connections = [
+      connection('analytics', 'fourpointx', ['list', 'execute', 'schedule'])
+    ];
+    server.schedules.set(NB_ID, {
+      cron: '0 6 * * 5',
+      timezone: 'UTC',
+      until: '2027-12-13T23:59:00.000Z',
+      active: true,
+      nextRunAt: '2026-12-04T06:00:00.000Z',
+      lastRunAt: '2026-11-27T06:00:00.000Z',
+      nextRuns: ['2026-12-04T06:00:00.000Z'],
+      runCount: 4
+    });
+    const section = await mount(server, 'analytics');
+    expect(
+      section.querySelector('.jp-NotebookRemote-scheduleWords')!.textContent
+    ).toMatch(/^Every Friday at 06:00, UTC, until /);
+    expect(section.textContent).toContain('4 runs so far');
+    expect(button(section, 'Pause')).toBeUndefined();
+    expect(button(section, 'Remove schedule')).toBeDefined();
+  });
+
   it('shows a failed pause in the section', async () => {
     const server = new FakeServer();
     server.connections = [LOCAL];

@@ -218,7 +218,7 @@ function ScheduleView(props: {
         role="toolbar"
         aria-label={trans.__('Schedule actions')}
       >
-        {(props.canPause || !schedule.active) && (
+        {props.canPause && (
           <PanelButton
             className="jp-NotebookRemote-action"
             label={schedule.active ? trans.__('Pause') : trans.__('Resume')}
