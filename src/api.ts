@@ -23,6 +23,9 @@ import {
   INotebookPatch,
   IPushResult,
   IRemoteNotebook,
+  ISchedule,
+  IScheduleAnswer,
+  IScheduleBody,
   IUsage
 } from './types';
 
@@ -272,6 +275,45 @@ export class RemoteNotebookApi {
       notebookPath(connection, notebook, 'input-export'),
       post(body)
     );
+  }
+
+  // ---------------------------------------------------------------- schedule
+
+  /** The notebook's schedule, or null when it has none. */
+  async getSchedule(
+    connection: string,
+    notebook: string
+  ): Promise<ISchedule | null> {
+    const answer = await this._json<IScheduleAnswer>(
+      notebookPath(connection, notebook, 'schedule')
+    );
+    return answer.schedule ?? null;
+  }
+
+  /** Create or replace the notebook's schedule (pause: `active: false`). */
+  async putSchedule(
+    connection: string,
+    notebook: string,
+    body: IScheduleBody
+  ): Promise<ISchedule> {
+    const answer = await this._json<IScheduleAnswer>(
+      notebookPath(connection, notebook, 'schedule'),
+      { method: 'PUT', body: JSON.stringify(body) }
+    );
+    if (!answer.schedule) {
+      throw new RemoteApiError({
+        message: 'The server did not send the schedule back.',
+        status: 200,
+        reason: CLIENT_REASONS.badResponse
+      });
+    }
+    return answer.schedule;
+  }
+
+  async deleteSchedule(connection: string, notebook: string): Promise<void> {
+    await this._request(notebookPath(connection, notebook, 'schedule'), {
+      method: 'DELETE'
+    });
   }
 
   // ---------------------------------------------------------------- plumbing

@@ -15,6 +15,7 @@ import {
 import { CommandRegistry } from '@lumino/commands';
 import { ISignal } from '@lumino/signaling';
 
+import { openScheduleDialog } from './components/ScheduleDialog';
 import { formatTime, statusLabel } from './format';
 import { pushAndRunIcon, remoteNotebookIcon } from './icons';
 import { RemoteModel } from './model';
@@ -71,6 +72,8 @@ export function isCommandEnabled(model: RemoteModel, id: string): boolean {
       return !model.extensionMissing;
     case CommandIDs.openPanel:
       return true;
+    case CommandIDs.schedule:
+      return !!link && model.can('schedule') && !model.isBusy('schedule');
     default:
       return false;
   }
@@ -194,6 +197,17 @@ export function addCommands(context: ICommandContext): void {
     }
   });
 
+  add(CommandIDs.schedule, {
+    label: trans.__('Schedule Remote Notebook…'),
+    caption: trans.__(
+      'Run the remote notebook on a schedule: every hour, every Monday at 06:50, until a date'
+    ),
+    execute: () => {
+      openPanel();
+      return openScheduleDialog(model, trans);
+    }
+  });
+
   add(CommandIDs.openPanel, {
     label: trans.__('Open Remote Notebooks Panel'),
     icon: remoteNotebookIcon,
@@ -201,12 +215,15 @@ export function addCommands(context: ICommandContext): void {
   });
 
   // Buttons, menus and the palette follow what their enabled state reads.
-  const { push, run, pushAndRun, cancel, link, unlink, refresh } = CommandIDs;
+  const { push, run, pushAndRun, cancel, link, unlink, refresh, schedule } =
+    CommandIDs;
   const follows: [ISignal<RemoteModel, void>, string[]][] = [
     [model.connectionsChanged, [push, run, pushAndRun, cancel, link, refresh]],
     [model.linkChanged, [push, run, pushAndRun, cancel, link, unlink]],
     [model.runsChanged, [cancel]],
-    [model.activityChanged, [push, run, pushAndRun, cancel]]
+    [model.activityChanged, [push, run, pushAndRun, cancel, schedule]],
+    [model.connectionsChanged, [schedule]],
+    [model.linkChanged, [schedule]]
   ];
   for (const [signal, ids] of follows) {
     signal.connect(() => {
@@ -251,7 +268,8 @@ export function addToPalette(palette: ICommandPalette): void {
     CommandIDs.link,
     CommandIDs.unlink,
     CommandIDs.refresh,
-    CommandIDs.openPanel
+    CommandIDs.openPanel,
+    CommandIDs.schedule
   ]) {
     palette.addItem({ command, category: PALETTE_CATEGORY });
   }

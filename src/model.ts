@@ -33,6 +33,7 @@ import { IPushProgress, PushModel } from './models/push';
 import { RemoteNotebookModel } from './models/remote';
 import { ResultNotebooks } from './models/results';
 import { RunsModel } from './models/runs';
+import { ScheduleModel } from './models/schedule';
 import { UsageModel } from './models/usage';
 import { baseName, INotebookHandle } from './notebook';
 import {
@@ -50,6 +51,8 @@ import {
   INotebookLink,
   IPushWarning,
   IRemoteNotebook,
+  ISchedule,
+  IScheduleBody,
   IUsage
 } from './types';
 
@@ -80,6 +83,8 @@ export class RemoteModel extends VDomModel implements INotebookRemote {
     const usage = new UsageModel({ context, connections, link });
     const push = new PushModel({ context, link, remote });
     const chooser = new ChooserModel({ context, connections, link, remote });
+    const schedule = new ScheduleModel({ context, connections, link });
+    this._schedule = schedule;
     this._context = context;
     this._link = link;
     this._connections = connections;
@@ -115,6 +120,9 @@ export class RemoteModel extends VDomModel implements INotebookRemote {
     for (const part of [log, runs, usage, push]) {
       forward(part.changed, this.stateChanged);
     }
+    forward(schedule.changed, this._scheduleChanged);
+    forward(schedule.changed, this.stateChanged);
+    runs.changed.connect(() => schedule.runsChecked(runs.executions));
     forward(link.notebookChanged, this.stateChanged);
   }
 
@@ -147,6 +155,11 @@ export class RemoteModel extends VDomModel implements INotebookRemote {
 
   get runFinished(): ISignal<this, IRunFinished> {
     return this._runFinished;
+  }
+
+  /** Emitted when the linked notebook's schedule is loaded, saved or removed. */
+  get scheduleChanged(): ISignal<this, void> {
+    return this._scheduleChanged;
   }
 
   // ---------------------------------------------------------------- state
@@ -253,6 +266,16 @@ export class RemoteModel extends VDomModel implements INotebookRemote {
     return this._context.activity.notice;
   }
 
+  /** The linked notebook's schedule (null: none, or not loaded yet). */
+  get schedule(): ISchedule | null {
+    return this._schedule.schedule;
+  }
+
+  /** Whether the linked notebook's schedule was read. */
+  get scheduleLoaded(): boolean {
+    return this._schedule.loaded;
+  }
+
   /** The log of a run shown in its details, once loaded. */
   get log(): IShownLog | null {
     return this._log.current;
@@ -305,6 +328,7 @@ export class RemoteModel extends VDomModel implements INotebookRemote {
       return;
     }
     for (const part of [
+      this._schedule,
       this._runs,
       this.chooser,
       this._link,
@@ -350,6 +374,7 @@ export class RemoteModel extends VDomModel implements INotebookRemote {
   refresh(): Promise<void> {
     const done = this._remote.load();
     void this._usage.load();
+    void this._schedule.load();
     this._runs.checkSoon();
     return done;
   }
@@ -449,6 +474,22 @@ export class RemoteModel extends VDomModel implements INotebookRemote {
     return this._results.open(executionId, name);
   }
 
+  // ---------------------------------------------------------------- schedule
+
+  /** Create or replace the schedule; resolves null, or the error to show. */
+  saveSchedule(body: IScheduleBody): Promise<Error | null> {
+    return this._schedule.save(body);
+  }
+
+  /** Pause (false) or resume (true) the schedule. */
+  setScheduleActive(active: boolean): Promise<boolean> {
+    return this._schedule.setActive(active);
+  }
+
+  removeSchedule(): Promise<boolean> {
+    return this._schedule.remove();
+  }
+
   // ---------------------------------------------------------------- private
 
   /** Drop what belongs to the previous link and load the new one. */
@@ -460,6 +501,7 @@ export class RemoteModel extends VDomModel implements INotebookRemote {
     this._remote.reset();
     this._runs.reset();
     this._usage.reset();
+    this._schedule.reset();
     this._log.reset();
     this._context.activity.notice = null;
     this._context.errors.clear(...LINK_AREAS);
@@ -488,12 +530,14 @@ export class RemoteModel extends VDomModel implements INotebookRemote {
   private _usage: UsageModel;
   private _push: PushModel;
   private _results: ResultNotebooks;
+  private _schedule: ScheduleModel;
   private _connectionsChanged = new Signal<this, void>(this);
   private _linkChanged = new Signal<this, void>(this);
   private _runsChanged = new Signal<this, void>(this);
   private _usageChanged = new Signal<this, void>(this);
   private _activityChanged = new Signal<this, void>(this);
   private _runFinished = new Signal<this, IRunFinished>(this);
+  private _scheduleChanged = new Signal<this, void>(this);
 }
 
 export namespace RemoteModel {

@@ -32,6 +32,7 @@ export namespace CommandIDs {
   export const openPanel = 'notebook-remote:open-panel';
   export const refresh = 'notebook-remote:refresh';
   export const unlink = 'notebook-remote:unlink';
+  export const schedule = 'notebook-remote:schedule';
 }
 
 /** The user settings of `schema/plugin.json`. */

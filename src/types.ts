@@ -239,6 +239,43 @@ export interface IInputExportBody {
   relativeTo?: number | string;
 }
 
+/** A notebook's schedule (DESIGN.md, "Schedules"); times are ISO 8601. */
+export interface ISchedule {
+  /** Five fields: minute hour day-of-month month day-of-week. */
+  cron: string;
+  /** The IANA time zone the cron is read in. */
+  timezone: string;
+  /** No run after this time (null: no end). */
+  until: string | null;
+  /** False while paused. */
+  active: boolean;
+  nextRunAt: string | null;
+  lastRunAt: string | null;
+  /** The cron in words, as the server says it. */
+  description?: string | null;
+  /** The next few run times (empty when paused or past `until`). */
+  nextRuns?: string[];
+  /** The run context each scheduled run gets. */
+  templateContext?: { [key: string]: unknown } | null;
+  /** The run the schedule started last. */
+  lastExecutionId?: string | null;
+  /** How many runs the schedule started. */
+  runCount?: number | null;
+}
+
+export interface IScheduleAnswer {
+  schedule: ISchedule | null;
+}
+
+/** The body of `PUT .../schedule`. */
+export interface IScheduleBody {
+  cron: string;
+  timezone?: string;
+  until?: string;
+  active?: boolean;
+  templateContext?: { [key: string]: unknown };
+}
+
 /** The error body every failing call of the REST API answers with. */
 export interface IErrorBody {
   message: string;

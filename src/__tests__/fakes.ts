@@ -17,6 +17,7 @@ import {
   INotebookLink,
   IPushWarning,
   IRemoteNotebook,
+  ISchedule,
   IUsage
 } from '../types';
 
@@ -191,6 +192,14 @@ export class FakeServer {
   pushWarnings: IPushWarning[] = [];
   /** What a push answers it carried from beside the notebook. */
   pushFolder: IFolderCarried | null = null;
+  /** Schedules by notebook id; a PUT answers its body with these times. */
+  schedules = new Map<string, ISchedule>();
+  /** The next run times a PUT of an active schedule answers. */
+  nextRuns: string[] = [
+    '2026-11-23T05:50:00.000Z',
+    '2026-11-30T05:50:00.000Z',
+    '2026-12-07T05:50:00.000Z'
+  ];
 
   /**
    * Answer `response` to the requests whose route ends with `where` (or
@@ -276,6 +285,9 @@ export class FakeServer {
     if (rest === 'usage') {
       return json(this.usage);
     }
+    if (rest === 'schedule') {
+      return this._schedule(notebookId, request);
+    }
     if (rest === 'executions' && request.method === 'POST') {
       const id = this.nextExecutionId;
       this.runs.get(notebookId)!.unshift(execution(id, 'queued'));
@@ -294,6 +306,32 @@ export class FakeServer {
       );
     }
     return noContent();
+  }
+
+  private _schedule(notebookId: string, request: IRecordedRequest): Response {
+    if (request.method === 'PUT') {
+      const body = JSON.parse(request.body!);
+      const active = body.active ?? true;
+      const schedule: ISchedule = {
+        cron: body.cron,
+        timezone: body.timezone ?? 'UTC',
+        until: body.until ?? null,
+        active,
+        nextRunAt: active ? this.nextRuns[0] : null,
+        lastRunAt: null,
+        nextRuns: active ? this.nextRuns : [],
+        templateContext: body.templateContext,
+        lastExecutionId: null,
+        runCount: 0
+      };
+      this.schedules.set(notebookId, schedule);
+      return json({ schedule });
+    }
+    if (request.method === 'DELETE') {
+      this.schedules.delete(notebookId);
+      return json({ success: true });
+    }
+    return json({ schedule: this.schedules.get(notebookId) ?? null });
   }
 
   private _failure: {

@@ -12,6 +12,7 @@ import { LinkSection } from './LinkSection';
 import { RemoteNotebookSection } from './RemoteNotebookSection';
 import { RunDetails } from './RunDetails';
 import { RunsList } from './RunsList';
+import { ScheduleSection } from './ScheduleSection';
 import { UsageSection } from './UsageChart';
 
 /** The whole Remote Notebooks panel; renders the model, fetches nothing. */
@@ -58,6 +59,12 @@ export function RemotePanelView(props: {
                 />
               )
             }
+          />
+          <ScheduleSection
+            model={model}
+            actions={actions}
+            trans={trans}
+            now={now}
           />
           <UsageSection model={model} trans={trans} />
           <RemoteNotebookSection model={model} trans={trans} />

@@ -72,6 +72,7 @@ export function RunsList(
                     }`}
                     data-execution-id={execution.id}
                     data-status={execution.status}
+                    data-source={execution.source?.type ?? undefined}
                     tabIndex={0}
                     role="button"
                     aria-expanded={isSelected}
@@ -91,13 +92,22 @@ export function RunsList(
                     <span className="jp-NotebookRemote-runDuration">
                       {duration}
                     </span>
-                    {source && (
+                    {execution.source?.type === 'schedule' ? (
                       <span
-                        className="jp-NotebookRemote-runSource"
+                        className="jp-NotebookRemote-runSource jp-NotebookRemote-scheduledBadge"
                         title={trans.__('Started by %1', source)}
                       >
-                        {trans.__('by %1', source)}
+                        {trans.__('Scheduled')}
                       </span>
+                    ) : (
+                      source && (
+                        <span
+                          className="jp-NotebookRemote-runSource"
+                          title={trans.__('Started by %1', source)}
+                        >
+                          {trans.__('by %1', source)}
+                        </span>
+                      )
                     )}
                     {execution.status === 'inProgress' &&
                       execution.progress && (

@@ -16,7 +16,8 @@ export type Action =
   | 'rename'
   | 'export'
   | 'log'
-  | 'open-result';
+  | 'open-result'
+  | 'schedule';
 
 export class Activity {
   constructor(errors: ErrorBoard) {

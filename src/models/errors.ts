@@ -16,7 +16,8 @@ export type ErrorArea =
   | 'actions'
   | 'runs'
   | 'usage'
-  | 'details';
+  | 'details'
+  | 'schedule';
 
 /** The areas in the order the panel shows them, top to bottom. */
 const DISPLAY_ORDER: ErrorArea[] = [
@@ -26,6 +27,7 @@ const DISPLAY_ORDER: ErrorArea[] = [
   'actions',
   'runs',
   'details',
+  'schedule',
   'usage',
   'notebook'
 ];
@@ -37,7 +39,8 @@ export const LINK_AREAS: ErrorArea[] = [
   'actions',
   'runs',
   'usage',
-  'details'
+  'details',
+  'schedule'
 ];
 
 /** An error to show, in the server's words. */

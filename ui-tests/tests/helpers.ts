@@ -151,3 +151,16 @@ export async function recordPanel(
     fs.writeFileSync(path.join(SCREENSHOTS, `${name}.png`), image);
   }
 }
+
+/** Screenshot any part of the page (a dialog) as the visual record. */
+export async function recordElement(
+  element: Locator,
+  name: string
+): Promise<void> {
+  const image = await element.screenshot();
+  await test.info().attach(name, { body: image, contentType: 'image/png' });
+  if (process.env.UPDATE_SCREENSHOTS) {
+    fs.mkdirSync(SCREENSHOTS, { recursive: true });
+    fs.writeFileSync(path.join(SCREENSHOTS, `${name}.png`), image);
+  }
+}

@@ -20,7 +20,8 @@ const COMMANDS = [
   'notebook-remote:push-and-run',
   'notebook-remote:cancel',
   'notebook-remote:link',
-  'notebook-remote:open-panel'
+  'notebook-remote:open-panel',
+  'notebook-remote:schedule'
 ];
 
 test.describe('palette', () => {
