@@ -11,6 +11,7 @@ import { CommandRegistry } from '@lumino/commands';
 import { addBrowserCommands } from '../browser';
 import { CommandIDs } from '../tokens';
 import { IWorkspaceLink } from '../models/workspace';
+import { StatusItem } from '../widgets/StatusItem';
 import {
   advance,
   execution,
@@ -349,6 +350,34 @@ describe('File browser commands', () => {
     expect(openedRuns).toEqual([NB_ID]);
     // Now known as linked: no Link entry.
     expect(commands.isVisible(CommandIDs.browserLink)).toBe(false);
+    model.dispose();
+  });
+});
+
+describe('StatusItem', () => {
+  beforeEach(() => {
+    jest.useFakeTimers();
+  });
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  it('says how many watched runs go, hidden when none, and opens the runs view', async () => {
+    const { server, model } = await started();
+    let clicks = 0;
+    const item = new StatusItem({ model, trans, onClick: () => clicks++ });
+    // A Lumino widget (its hidden class only hides one).
+    expect(item.node.classList).toContain('lm-Widget');
+    expect(item.isHidden).toBe(true);
+    const id = (await model.run())!;
+    expect(item.isHidden).toBe(false);
+    expect(item.node.textContent).toBe('1 remote run active');
+    item.node.click();
+    expect(clicks).toBe(1);
+    server.setStatus(NB_ID, id, 'completed');
+    await advance(model.settings.activeInterval);
+    expect(item.isHidden).toBe(true);
+    item.dispose();
     model.dispose();
   });
 });

@@ -198,6 +198,7 @@ function FilterSelect(props: {
       <span>{props.label}</span>
       <select
         className="jp-mod-styled"
+        aria-label={props.label}
         value={props.value}
         onChange={event => props.onChange(event.target.value)}
       >

@@ -14,7 +14,7 @@ export class StatusItem extends Widget {
     this._trans = options.trans;
     const button = this.node as HTMLButtonElement;
     button.type = 'button';
-    button.className = 'jp-NotebookRemote-statusItem';
+    this.addClass('jp-NotebookRemote-statusItem');
     button.addEventListener('click', () => options.onClick());
     this._model.runsChanged.connect(this._update, this);
     this._model.overview.changed.connect(this._update, this);
