@@ -5,6 +5,8 @@
  * main area holds the notebook).
  */
 import { expect, Page, test } from '@playwright/test';
+import * as fs from 'fs';
+import * as path from 'path';
 
 const PANEL = '#notebook-remote-panel';
 const RUNS_VIEW = '#notebook-remote-runs';
@@ -87,4 +89,14 @@ test('panel, push and run on local, runs view in Jupyter Notebook 7', async ({
   await expect(row).toHaveCount(1);
   await expect(row.first()).toHaveAttribute('data-status', 'completed');
   await expect(row.first()).toContainText(name.replace(/\.ipynb$/, ''));
+
+  const image = await page.screenshot();
+  await test
+    .info()
+    .attach('notebook7', { body: image, contentType: 'image/png' });
+  if (process.env.UPDATE_SCREENSHOTS) {
+    const screenshots = path.resolve(__dirname, '..', 'screenshots');
+    fs.mkdirSync(screenshots, { recursive: true });
+    fs.writeFileSync(path.join(screenshots, 'notebook7.png'), image);
+  }
 });

@@ -8,7 +8,7 @@ import type { APIRequestContext, Locator } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { openPanel, SCREENSHOTS } from './helpers';
+import { PANEL_SELECTOR, SCREENSHOTS } from './helpers';
 
 const RUNS_VIEW = '#notebook-remote-runs';
 
@@ -121,6 +121,7 @@ test.describe('file browser, runs view and status bar', () => {
     await expect(menuItem(page, 'Run on Remote')).toBeVisible();
     await expect(menuItem(page, 'Open Remote Runs')).toBeVisible();
     await expect(menuItem(page, 'Link to Remote Notebook…')).toBeHidden();
+    await record(page, page.locator('.lm-Menu').first(), 'file-browser-menu');
     await menuItem(page, 'Push to Remote').click();
     await expect(
       page
@@ -139,6 +140,7 @@ test.describe('file browser, runs view and status bar', () => {
     // The status bar says runs are going; a click opens the runs view.
     const status = page.locator('.jp-NotebookRemote-statusItem');
     await expect(status).toHaveText(/^[12] remote runs? active$/);
+    await record(page, page.locator('#jp-main-statusbar'), 'status-bar-item');
     await status.click();
     const view = page.locator(RUNS_VIEW);
     await expect(view).toBeVisible();
@@ -234,7 +236,10 @@ test.describe('file browser, runs view and status bar', () => {
     await page.filebrowser.refresh();
     await item(page, 'lonely.ipynb').click({ button: 'right' });
     await menuItem(page, 'Link to Remote Notebook…').click();
-    const panel = await openPanel(page);
+    // The command opens the notebook, then the panel with its chooser.
+    const panel = page.locator(PANEL_SELECTOR);
+    await expect(panel).toBeVisible();
+    await expect(page.locator('.jp-NotebookPanel')).toBeVisible();
     await expect(
       panel.getByLabel('New notebook name', { exact: true })
     ).toHaveValue('lonely');
@@ -250,4 +255,21 @@ test.describe('file browser, runs view and status bar', () => {
         .filter({ hasText: 'Not linked to a remote notebook: lonely.ipynb' })
     ).toBeVisible();
   });
+});
+
+test('the launcher has a Remote runs card, which opens the view', async ({
+  page
+}) => {
+  // JupyterLab starts with a launcher open.
+  const card = page
+    .locator('.jp-LauncherCard')
+    .filter({ hasText: 'Open Remote Runs', visible: true });
+  await expect(card).toBeVisible();
+  await card.click();
+  const view = page.locator(RUNS_VIEW);
+  await expect(view).toBeVisible();
+  // Nothing linked yet in this workspace: it says how to get there.
+  await expect(view).toContainText(
+    'No notebook of this workspace is linked yet.'
+  );
 });
