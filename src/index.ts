@@ -8,7 +8,7 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette } from '@jupyterlab/apputils';
+import { ICommandPalette, WidgetTracker } from '@jupyterlab/apputils';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { ILauncher } from '@jupyterlab/launcher';
 import { INotebookTracker } from '@jupyterlab/notebook';
@@ -113,8 +113,16 @@ const plugin: JupyterFrontEndPlugin<INotebookRemote> = {
     app.shell.add(panel, 'left', { rank: 800 });
     restorer?.add(panel, PANEL_ID);
 
-    // The "Remote runs" view, made when first opened and again once closed.
+    // The "Remote runs" view, made when first opened and again once closed;
+    // reopened with the workspace when it was open.
     let runsView: RunsView | null = null;
+    const runsViews = new WidgetTracker<RunsView>({
+      namespace: 'notebook-remote-runs'
+    });
+    void restorer?.restore(runsViews, {
+      command: CommandIDs.openRuns,
+      name: () => 'runs'
+    });
     const openRuns = (notebook: INotebookLink | null = null) => {
       if (notebook) {
         model.overview.setFilters({ notebook: linkKey(notebook) });
@@ -142,6 +150,7 @@ const plugin: JupyterFrontEndPlugin<INotebookRemote> = {
             }
           }
         });
+        void runsViews.add(runsView);
       }
       if (!runsView.isAttached) {
         app.shell.add(runsView, 'main');

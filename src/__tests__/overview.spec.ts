@@ -9,6 +9,7 @@ import { nullTranslator } from '@jupyterlab/translation';
 import { CommandRegistry } from '@lumino/commands';
 
 import { addBrowserCommands } from '../browser';
+import { connectNotifications } from '../notifications';
 import { CommandIDs } from '../tokens';
 import { IWorkspaceLink } from '../models/workspace';
 import { StatusItem } from '../widgets/StatusItem';
@@ -217,6 +218,34 @@ describe('Status bar count and failure notices', () => {
     await advance(model.settings.activeInterval);
     await advance(model.settings.activeInterval);
     expect(failed).toEqual(['Other:bad:errored']);
+    model.dispose();
+  });
+
+  it('notifies a watched run that ended errored, with Show details for the runs view', async () => {
+    const server = new FakeServer();
+    server.runs.set(OTHER_NB_ID, [execution('bad', 'inProgress')]);
+    const { model } = await started(server);
+    model.workspace.note('work/other.ipynb', OTHER, 'Other');
+    const emit = jest.spyOn(Notification, 'emit').mockReturnValue('id');
+    const shown: string[] = [];
+    connectNotifications(
+      model,
+      trans,
+      () => undefined,
+      e => shown.push(`${e.notebookId}/${e.execution.id}`)
+    );
+    model.overview.setVisible(true);
+    await advance(10);
+    server.setStatus(OTHER_NB_ID, 'bad', 'errored');
+    await advance(model.settings.activeInterval);
+    expect(emit).toHaveBeenCalledTimes(1);
+    const [message, type, options] = emit.mock.calls[0];
+    expect(message).toBe('Run of Other errored');
+    expect(type).toBe('error');
+    expect(options?.actions?.[0].label).toBe('Show details');
+    options!.actions![0].callback(new MouseEvent('click'));
+    expect(shown).toEqual([`${OTHER_NB_ID}/bad`]);
+    emit.mockRestore();
     model.dispose();
   });
 });
