@@ -17,6 +17,7 @@ import { ISignal } from '@lumino/signaling';
 
 import { openScheduleDialog } from './components/ScheduleDialog';
 import { formatTime, statusLabel } from './format';
+import { IExecution } from './types';
 import { pushAndRunIcon, remoteNotebookIcon } from './icons';
 import { RemoteModel } from './model';
 import { CommandIDs, PALETTE_CATEGORY } from './tokens';
@@ -27,6 +28,8 @@ export interface ICommandContext {
   trans: TranslationBundle;
   /** Show (and focus) the Remote Notebooks panel. */
   openPanel: () => void;
+  /** Show (and focus) the Remote runs view. */
+  openRuns: () => void;
 }
 
 /** Whether a command makes sense for the active notebook right now. */
@@ -71,6 +74,7 @@ export function isCommandEnabled(model: RemoteModel, id: string): boolean {
     case CommandIDs.refresh:
       return !model.extensionMissing;
     case CommandIDs.openPanel:
+    case CommandIDs.openRuns:
       return true;
     case CommandIDs.schedule:
       return !!link && model.can('schedule') && !model.isBusy('schedule');
@@ -80,7 +84,7 @@ export function isCommandEnabled(model: RemoteModel, id: string): boolean {
 }
 
 export function addCommands(context: ICommandContext): void {
-  const { commands, model, trans, openPanel } = context;
+  const { commands, model, trans, openPanel, openRuns } = context;
   const add = (
     id: string,
     options: Omit<CommandRegistry.ICommandOptions, 'isEnabled'>
@@ -150,20 +154,7 @@ export function addCommands(context: ICommandContext): void {
       if (!target) {
         return false;
       }
-      const queued = formatTime(target.queuedAt);
-      const result = await showDialog({
-        title: trans.__('Cancel this run?'),
-        body: trans.__(
-          'The run queued %1 is %2. Canceling stops it; its outputs so far may be lost.',
-          queued || target.id,
-          statusLabel(target.status, trans).toLowerCase()
-        ),
-        buttons: [
-          Dialog.cancelButton({ label: trans.__('Keep running') }),
-          Dialog.warnButton({ label: trans.__('Cancel run') })
-        ]
-      });
-      if (!result.button.accept) {
+      if (!(await confirmCancel(target, trans))) {
         return false;
       }
       return model.cancel(target.id);
@@ -208,6 +199,15 @@ export function addCommands(context: ICommandContext): void {
     }
   });
 
+  add(CommandIDs.openRuns, {
+    label: trans.__('Open Remote Runs'),
+    caption: trans.__(
+      'Every run of the notebooks linked in this workspace, across connections'
+    ),
+    icon: remoteNotebookIcon,
+    execute: () => openRuns()
+  });
+
   add(CommandIDs.openPanel, {
     label: trans.__('Open Remote Notebooks Panel'),
     icon: remoteNotebookIcon,
@@ -232,6 +232,36 @@ export function addCommands(context: ICommandContext): void {
       }
     });
   }
+}
+
+/** Ask before canceling a run; resolves whether to cancel it. */
+export async function confirmCancel(
+  target: IExecution,
+  trans: TranslationBundle,
+  notebookName?: string
+): Promise<boolean> {
+  const queued = formatTime(target.queuedAt);
+  const status = statusLabel(target.status, trans).toLowerCase();
+  const result = await showDialog({
+    title: trans.__('Cancel this run?'),
+    body: notebookName
+      ? trans.__(
+          'The run of %1 queued %2 is %3. Canceling stops it; its outputs so far may be lost.',
+          notebookName,
+          queued || target.id,
+          status
+        )
+      : trans.__(
+          'The run queued %1 is %2. Canceling stops it; its outputs so far may be lost.',
+          queued || target.id,
+          status
+        ),
+    buttons: [
+      Dialog.cancelButton({ label: trans.__('Keep running') }),
+      Dialog.warnButton({ label: trans.__('Cancel run') })
+    ]
+  });
+  return result.button.accept;
 }
 
 /** Ask before a run when the settings say so. */
@@ -269,7 +299,8 @@ export function addToPalette(palette: ICommandPalette): void {
     CommandIDs.unlink,
     CommandIDs.refresh,
     CommandIDs.openPanel,
-    CommandIDs.schedule
+    CommandIDs.schedule,
+    CommandIDs.openRuns
   ]) {
     palette.addItem({ command, category: PALETTE_CATEGORY });
   }

@@ -32,10 +32,12 @@ import { IShownLog, LogModel } from './models/log';
 import { IPushProgress, PushModel } from './models/push';
 import { RemoteNotebookModel } from './models/remote';
 import { ResultNotebooks } from './models/results';
+import { OverviewModel } from './models/overview';
 import { RunsModel } from './models/runs';
 import { ScheduleModel } from './models/schedule';
 import { UsageModel } from './models/usage';
-import { baseName, INotebookHandle } from './notebook';
+import { ILinkStore, WorkspaceLinks } from './models/workspace';
+import { baseName, INotebookHandle, parseLink } from './notebook';
 import {
   DEFAULT_SETTINGS,
   INotebookRemote,
@@ -49,6 +51,7 @@ import {
   IExecution,
   IFolderCarried,
   INotebookLink,
+  IPushResult,
   IPushWarning,
   IRemoteNotebook,
   ISchedule,
@@ -79,7 +82,16 @@ export class RemoteModel extends VDomModel implements INotebookRemote {
     const remote = new RemoteNotebookModel({ context, link, connections });
     const executions = (): readonly IExecution[] => runs.executions;
     const log = new LogModel({ context, link, executions });
-    const runs = new RunsModel({ context, connections, link, log });
+    const workspace = new WorkspaceLinks();
+    const overview = new OverviewModel({ context, connections, workspace });
+    const runs = new RunsModel({
+      context,
+      connections,
+      link,
+      log,
+      overview,
+      workspace
+    });
     const usage = new UsageModel({ context, connections, link });
     const push = new PushModel({ context, link, remote });
     const chooser = new ChooserModel({ context, connections, link, remote });
@@ -94,6 +106,9 @@ export class RemoteModel extends VDomModel implements INotebookRemote {
     this._usage = usage;
     this._push = push;
     this.chooser = chooser;
+    this.workspace = workspace;
+    this.overview = overview;
+    this._contents = options.contents ?? null;
     this._results = new ResultNotebooks({
       context,
       link,
@@ -107,6 +122,23 @@ export class RemoteModel extends VDomModel implements INotebookRemote {
       void remote.load();
     });
     runs.runFinished.connect((_, event) => this._runFinished.emit(event));
+    runs.runFailed.connect((_, event) => this._runFailed.emit(event));
+    // The notebooks linked in this workspace: each one seen, where it is now,
+    // and its remote name once read.
+    const noteNotebook = () => {
+      const notebook = link.notebook;
+      if (notebook && !notebook.isDisposed) {
+        workspace.note(notebook.path, link.link, remote.notebook?.name);
+      }
+    };
+    link.linkChanged.connect(noteNotebook);
+    link.notebookChanged.connect(noteNotebook);
+    remote.changed.connect(() => {
+      const current = link.link;
+      if (current && remote.notebook?.id === current.notebookId) {
+        workspace.name(current, remote.notebook.name);
+      }
+    });
     const forward = (from: ISignal<unknown, void>, to: Signal<this, void>) =>
       from.connect(() => to.emit());
     forward(connections.changed, this._connectionsChanged);
@@ -128,6 +160,12 @@ export class RemoteModel extends VDomModel implements INotebookRemote {
 
   /** The inline chooser of the remote notebook to link. */
   readonly chooser: ChooserModel;
+
+  /** The notebooks linked in this workspace. */
+  readonly workspace: WorkspaceLinks;
+
+  /** The "Remote runs" view: every run of the workspace's notebooks. */
+  readonly overview: OverviewModel;
 
   // ---------------------------------------------------------------- signals
 
@@ -160,6 +198,14 @@ export class RemoteModel extends VDomModel implements INotebookRemote {
   /** Emitted when the linked notebook's schedule is loaded, saved or removed. */
   get scheduleChanged(): ISignal<this, void> {
     return this._scheduleChanged;
+  }
+
+  /**
+   * Emitted once when a run this session did not start, watched in the
+   * panel or the runs view, ends errored or timed out.
+   */
+  get runFailed(): ISignal<this, IRunFinished> {
+    return this._runFailed;
   }
 
   // ---------------------------------------------------------------- state
@@ -235,6 +281,11 @@ export class RemoteModel extends VDomModel implements INotebookRemote {
 
   get usage(): IUsage | null {
     return this._usage.usage;
+  }
+
+  /** Watched runs queued or in progress (the status bar's number). */
+  get goingCount(): number {
+    return this._runs.goingCount;
   }
 
   get pushProgress(): IPushProgress | null {
@@ -330,6 +381,8 @@ export class RemoteModel extends VDomModel implements INotebookRemote {
     for (const part of [
       this._schedule,
       this._runs,
+      this.overview,
+      this.workspace,
       this.chooser,
       this._link,
       this._usage,
@@ -401,6 +454,62 @@ export class RemoteModel extends VDomModel implements INotebookRemote {
 
   forgetToken(): Promise<boolean> {
     return this._connections.forgetToken();
+  }
+
+  /** Read the workspace's linked notebooks from where it keeps them. */
+  restoreWorkspace(store: ILinkStore): Promise<void> {
+    return this.workspace.restore(store);
+  }
+
+  // ---------------------------------------------------------------- files
+
+  /**
+   * The link of the notebook file at `path`, read from the saved file (and
+   * noted in the workspace); null when it has none.
+   */
+  async readLink(path: string): Promise<INotebookLink | null> {
+    if (!this._contents) {
+      return this.workspace.byPath(path);
+    }
+    const file = await this._contents.get(path, {
+      type: 'notebook',
+      content: true
+    });
+    const metadata = (file.content as { metadata?: Record<string, unknown> })
+      ?.metadata;
+    const link = parseLink(metadata?.notebook_remote);
+    this.workspace.note(path, link);
+    return link;
+  }
+
+  /** Push the saved file at `path` to the remote notebook it is linked to. */
+  async pushFile(path: string, link: INotebookLink): Promise<IPushResult> {
+    const pushed = await this._context.api.push(
+      link.connection,
+      link.notebookId,
+      path,
+      link.folder
+    );
+    this.workspace.note(path, link, pushed.name);
+    if (this._link.isLinkedTo(link)) {
+      void this._remote.load();
+    }
+    return pushed;
+  }
+
+  /**
+   * Run what was last pushed of the notebook at `path`; the run is watched
+   * (status bar, notification) until it ends. Resolves its execution id.
+   */
+  async runFile(path: string, link: INotebookLink): Promise<string> {
+    const started = await this._context.api.execute(
+      link.connection,
+      link.notebookId,
+      {}
+    );
+    this.workspace.note(path, link);
+    this._runs.watch(link, started.executionId, this.workspace.label(link));
+    return started.executionId;
   }
 
   // ---------------------------------------------------------------- linking
@@ -531,6 +640,7 @@ export class RemoteModel extends VDomModel implements INotebookRemote {
   private _push: PushModel;
   private _results: ResultNotebooks;
   private _schedule: ScheduleModel;
+  private _contents: Contents.IManager | null;
   private _connectionsChanged = new Signal<this, void>(this);
   private _linkChanged = new Signal<this, void>(this);
   private _runsChanged = new Signal<this, void>(this);
@@ -538,6 +648,7 @@ export class RemoteModel extends VDomModel implements INotebookRemote {
   private _activityChanged = new Signal<this, void>(this);
   private _runFinished = new Signal<this, IRunFinished>(this);
   private _scheduleChanged = new Signal<this, void>(this);
+  private _runFailed = new Signal<this, IRunFinished>(this);
 }
 
 export namespace RemoteModel {

@@ -45,7 +45,7 @@ export function stem(path: string): string {
 }
 
 /** Read a link out of notebook metadata, or null when absent or malformed. */
-function parseLink(value: unknown): INotebookLink | null {
+export function parseLink(value: unknown): INotebookLink | null {
   if (!value || typeof value !== 'object') {
     return null;
   }

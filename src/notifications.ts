@@ -34,12 +34,32 @@ export function finishedMessage(
   };
 }
 
-/** Emit a notification for each finished run (unless the setting is off). */
+/**
+ * Emit a notification for each finished run started here, and for each
+ * watched run that ended errored or timed out (unless the setting is off).
+ */
 export function connectNotifications(
   model: RemoteModel,
   trans: TranslationBundle,
-  showDetails: (event: IRunFinished) => void
+  showDetails: (event: IRunFinished) => void,
+  showFailed: (event: IRunFinished) => void
 ): void {
+  model.runFailed.connect((_, event) => {
+    if (!model.settings.notifyOnFinish) {
+      return;
+    }
+    const { message } = finishedMessage(event, trans);
+    Notification.emit(message, 'error', {
+      autoClose: false,
+      actions: [
+        {
+          label: trans.__('Show details'),
+          caption: trans.__('Show this run in the Remote runs view'),
+          callback: () => showFailed(event)
+        }
+      ]
+    });
+  });
   model.runFinished.connect((_, event) => {
     if (!model.settings.notifyOnFinish) {
       return;

@@ -33,7 +33,18 @@ export namespace CommandIDs {
   export const refresh = 'notebook-remote:refresh';
   export const unlink = 'notebook-remote:unlink';
   export const schedule = 'notebook-remote:schedule';
+  export const openRuns = 'notebook-remote:open-runs';
+  export const browserPush = 'notebook-remote:browser-push';
+  export const browserRun = 'notebook-remote:browser-run';
+  export const browserOpenRuns = 'notebook-remote:browser-open-runs';
+  export const browserLink = 'notebook-remote:browser-link';
 }
+
+/** The id of the "Remote runs" main-area view. */
+export const RUNS_VIEW_ID = 'notebook-remote-runs';
+
+/** The id of the status bar item. */
+export const STATUS_ITEM_ID = 'jupyter-notebook-remote:status';
 
 /** The user settings of `schema/plugin.json`. */
 export interface IRemoteSettings {

@@ -10,6 +10,8 @@ const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
 module.exports = {
   ...baseConfig,
+  // notebook7/ has its own configuration (playwright.notebook7.config.js).
+  testDir: './tests',
   reporter: [['list'], ['html', { open: 'never' }]],
   retries: 0,
   workers: 1,

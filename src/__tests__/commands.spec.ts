@@ -103,8 +103,19 @@ describe('addCommands', () => {
     const { model } = await modelWith(['list', 'create', 'push', 'execute']);
     const commands = new CommandRegistry();
     let opened = 0;
-    addCommands({ commands, model, trans, openPanel: () => opened++ });
-    for (const id of Object.values(CommandIDs) as string[]) {
+    let runsOpened = 0;
+    addCommands({
+      commands,
+      model,
+      trans,
+      openPanel: () => opened++,
+      openRuns: () => runsOpened++
+    });
+    // The file browser's commands are registered with the file browser.
+    const ids = (Object.values(CommandIDs) as string[]).filter(
+      id => !id.startsWith('notebook-remote:browser-')
+    );
+    for (const id of ids) {
       expect(commands.hasCommand(id)).toBe(true);
       expect(commands.label(id)).toBeTruthy();
     }
@@ -119,6 +130,8 @@ describe('addCommands', () => {
     expect(model.chooser.state).not.toBeNull();
     await commands.execute(CommandIDs.openPanel);
     expect(opened).toBe(2);
+    await commands.execute(CommandIDs.openRuns);
+    expect(runsOpened).toBe(1);
     model.dispose();
   });
 
@@ -128,7 +141,13 @@ describe('addCommands', () => {
       [execution('e2', 'inProgress')]
     );
     const commands = new CommandRegistry();
-    addCommands({ commands, model, trans, openPanel: () => undefined });
+    addCommands({
+      commands,
+      model,
+      trans,
+      openPanel: () => undefined,
+      openRuns: () => undefined
+    });
     const notebook = linked();
     model.setNotebook(notebook);
     await settle();
@@ -178,7 +197,12 @@ describe('notifications', () => {
     await settle();
     const emit = jest.spyOn(Notification, 'emit').mockReturnValue('id');
     const shown: string[] = [];
-    connectNotifications(model, trans, e => shown.push(e.execution.id));
+    connectNotifications(
+      model,
+      trans,
+      e => shown.push(e.execution.id),
+      () => undefined
+    );
     const finish = async (status: 'completed' | 'errored') => {
       const id = (await model.run())!;
       server.setStatus(NB_ID, id, status);

@@ -1,5 +1,5 @@
 import { TranslationBundle } from '@jupyterlab/translation';
-import { refreshIcon } from '@jupyterlab/ui-components';
+import { listIcon, refreshIcon } from '@jupyterlab/ui-components';
 import React from 'react';
 
 import { RemoteModel } from '../model';
@@ -87,6 +87,13 @@ function TitleBar(props: {
       <h2 className="jp-NotebookRemote-title">
         {trans.__('Remote Notebooks')}
       </h2>
+      <IconButton
+        icon={listIcon}
+        className="jp-NotebookRemote-openRuns"
+        label={trans.__('Open Remote runs')}
+        title={trans.__('Every run of the notebooks linked in this workspace')}
+        onClick={() => actions.execute(CommandIDs.openRuns)}
+      />
       <IconButton
         icon={refreshIcon}
         className="jp-NotebookRemote-refresh"

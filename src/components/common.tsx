@@ -50,9 +50,16 @@ export function StatusBadge(props: {
   status: string;
   trans: TranslationBundle;
 }): JSX.Element {
+  const label = statusLabel(props.status, props.trans);
+  // Named for screen readers as what it is, not only its word.
   return (
-    <span className="jp-NotebookRemote-statusBadge" data-status={props.status}>
-      {statusLabel(props.status, props.trans)}
+    <span
+      className="jp-NotebookRemote-statusBadge"
+      data-status={props.status}
+      role="img"
+      aria-label={props.trans.__('Run status: %1', label)}
+    >
+      {label}
     </span>
   );
 }

@@ -50,6 +50,16 @@ export interface IShownError {
   fields?: { [field: string]: string };
 }
 
+/** What to show of an error: a REST error in the server's words, else its text. */
+export function shownError(error: unknown): IShownError {
+  return error instanceof RemoteApiError
+    ? { message: error.message, reason: error.reason, fields: error.fields }
+    : {
+        message: error instanceof Error ? error.message : String(error),
+        reason: 'internal'
+      };
+}
+
 /** The current error of each area of the panel. */
 export class ErrorBoard {
   /** Emitted when an error is set or cleared. */
@@ -88,15 +98,7 @@ export class ErrorBoard {
 
   /** Show what went wrong: a REST error in the server's words, else its text. */
   set(area: ErrorArea, error: unknown): void {
-    this._show(
-      area,
-      error instanceof RemoteApiError
-        ? { message: error.message, reason: error.reason, fields: error.fields }
-        : {
-            message: error instanceof Error ? error.message : String(error),
-            reason: 'internal'
-          }
-    );
+    this._show(area, shownError(error));
   }
 
   /**

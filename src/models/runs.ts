@@ -9,6 +9,10 @@
  * the browser tab is hidden, and while the panel is hidden unless a run
  * started from this session is still going (its end must still be noticed
  * to be announced).
+ *
+ * The same poll checks the notebooks of the "Remote runs" view
+ * ({@link OverviewModel}) while it is visible, each notebook once a tick,
+ * and counts the runs going that it watches (the status bar's number).
  */
 import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
@@ -17,6 +21,7 @@ import { RemoteApiError } from '../api';
 import { sameLink } from '../notebook';
 import { IRunFinished } from '../tokens';
 import {
+  ExecutionStatus,
   IExecution,
   INotebookLink,
   isActiveStatus,
@@ -26,6 +31,8 @@ import { can, ConnectionModel } from './connections';
 import { IModelContext } from './context';
 import { LinkModel } from './link';
 import { LogModel } from './log';
+import { OverviewModel, runKey } from './overview';
+import { linkKey, WorkspaceLinks } from './workspace';
 
 /** How many runs a check asks for. */
 const RUNS_PER_CHECK = 20;
@@ -33,6 +40,13 @@ const RUNS_PER_CHECK = 20;
 /** A run this session started, watched until it finishes. */
 interface IWatchedRun extends INotebookLink {
   notebookName: string;
+  /** Its status at the last check (queued until one says otherwise). */
+  status: ExecutionStatus;
+}
+
+/** Whether a run counts as going for the status bar. */
+function isGoing(status: string): boolean {
+  return status === 'queued' || status === 'inProgress';
 }
 
 /** A run to select once its notebook is the active one. */
@@ -46,6 +60,13 @@ export class RunsModel {
     this._connections = options.connections;
     this._link = options.link;
     this._log = options.log;
+    this._overview = options.overview;
+    this._workspace = options.workspace;
+    this._overview.visibilityChanged.connect((_, visible) => {
+      if (visible && !this._poll.isDisposed) {
+        this.checkSoon();
+      }
+    });
     const { idleInterval, maxInterval } = this._context.settings;
     this._poll = new Poll<void, unknown, 'standby'>({
       auto: false,
@@ -67,6 +88,42 @@ export class RunsModel {
   /** Emitted once when a run started from this session finishes. */
   get runFinished(): ISignal<this, IRunFinished> {
     return this._runFinished;
+  }
+
+  /**
+   * Emitted once when a run this session did not start, seen going in a
+   * shown list (the panel's, the runs view's), ends errored or timed out.
+   */
+  get runFailed(): ISignal<this, IRunFinished> {
+    return this._runFailed;
+  }
+
+  /**
+   * How many runs are queued or in progress among those watched: started
+   * from this session (checked until they end, shown or not), and those of
+   * the panel's notebook and of the runs view while they are shown.
+   */
+  get goingCount(): number {
+    const going = new Set<string>();
+    for (const [key, watched] of this._watched) {
+      if (isGoing(watched.status)) {
+        going.add(key);
+      }
+    }
+    const link = this._link.link;
+    if (this._visible && link) {
+      for (const e of this._executions) {
+        if (isGoing(e.status)) {
+          going.add(runKey(link, e.id));
+        }
+      }
+    }
+    if (this._overview.visible) {
+      for (const run of this._overview.going) {
+        going.add(run.key);
+      }
+    }
+    return going.size;
   }
 
   /** Emitted when a run of the linked notebook ends (its usage moved on). */
@@ -183,12 +240,33 @@ export class RunsModel {
       executionId = started.executionId;
     });
     if (ok && executionId && this._hasRuns(link)) {
-      this._watched.set(executionId, { ...link, notebookName });
+      this._watched.set(runKey(link, executionId), {
+        ...link,
+        notebookName,
+        status: 'queued'
+      });
       this._selectedId = executionId;
       this._checkQuickly();
     }
     this._changed.emit();
     return executionId;
+  }
+
+  /**
+   * Watch a run started elsewhere in this session (the file browser's Run):
+   * it is checked until it ends and announced then.
+   */
+  watch(link: INotebookLink, executionId: string, notebookName: string): void {
+    if (this._hasRuns(link)) {
+      this._watched.set(runKey(link, executionId), {
+        connection: link.connection,
+        notebookId: link.notebookId,
+        notebookName,
+        status: 'queued'
+      });
+      this._checkQuickly();
+      this._changed.emit();
+    }
   }
 
   /** Ask the remote to cancel a run. */
@@ -229,7 +307,7 @@ export class RunsModel {
   }
 
   private _standby(): boolean | Poll.Standby {
-    if (this._visible || this._watched.size > 0) {
+    if (this._visible || this._overview.visible || this._watched.size > 0) {
       return 'when-hidden';
     }
     return true;
@@ -262,7 +340,9 @@ export class RunsModel {
   private _isActive(): boolean {
     return (
       this._executions.some(e => isActiveStatus(e.status)) ||
-      this._watched.size > 0
+      this._watched.size > 0 ||
+      (this._overview.visible &&
+        this._overview.runs.some(r => isActiveStatus(r.execution.status)))
     );
   }
 
@@ -271,6 +351,8 @@ export class RunsModel {
     const link = this._link.link;
     const generation = this._link.generation;
     const { errors } = this._context;
+    // What this tick read, by notebook: each is asked once a tick.
+    const read = new Map<string, IExecution[]>();
     let failure: unknown = null;
     if (link && !this._connections.extensionMissing && !this._hasRuns(link)) {
       // A kind without run history (4pointx): nothing to ask, ever.
@@ -279,7 +361,11 @@ export class RunsModel {
     } else if (link && !this._connections.extensionMissing) {
       try {
         const items = await this._list(link);
+        read.set(linkKey(link), items);
         if (generation === this._link.generation) {
+          if (this._visible) {
+            this._noteFailures(link, items);
+          }
           this._update(items);
           errors.clear('runs');
           await this._log.follow(items);
@@ -302,12 +388,15 @@ export class RunsModel {
     }
     for (const watched of others.values()) {
       try {
-        this._checkWatched(watched, await this._list(watched));
+        const items = await this._list(watched);
+        read.set(linkKey(watched), items);
+        this._checkWatched(watched, items);
       } catch {
         // The shown notebook's errors are reported; a background check that
         // fails is simply tried again at the next tick.
       }
     }
+    await this._checkOverview(read);
     const active = this._isActive();
     this._idleTicks = active ? 0 : this._idleTicks + 1;
     this._applyFrequency(active);
@@ -318,6 +407,56 @@ export class RunsModel {
     }
     if (failure) {
       throw failure;
+    }
+  }
+
+  /**
+   * The runs view's notebooks, while it is shown: what this tick read
+   * already is reused, the others are asked once each.
+   */
+  private async _checkOverview(read: Map<string, IExecution[]>): Promise<void> {
+    const overview = this._overview;
+    if (!overview.visible || this._connections.extensionMissing) {
+      return;
+    }
+    for (const link of overview.checked) {
+      let items = read.get(linkKey(link));
+      if (!items) {
+        try {
+          items = await this._list(link);
+        } catch (error) {
+          overview.fail(link, error);
+          continue;
+        }
+        this._checkWatched(link, items);
+      }
+      this._noteFailures(link, items);
+      overview.update(link, items);
+    }
+  }
+
+  /**
+   * Runs seen going in a shown list are followed there: one this session
+   * did not start that then ends errored (or timed out) is announced.
+   */
+  private _noteFailures(link: INotebookLink, items: IExecution[]): void {
+    for (const execution of items) {
+      const key = runKey(link, execution.id);
+      if (this._watched.has(key)) {
+        continue;
+      }
+      if (isActiveStatus(execution.status)) {
+        this._seenGoing.add(key);
+      } else if (this._seenGoing.delete(key)) {
+        if (execution.status === 'errored' || execution.status === 'timeout') {
+          this._runFailed.emit({
+            execution,
+            connection: link.connection,
+            notebookId: link.notebookId,
+            notebookName: this._workspace.label(link)
+          });
+        }
+      }
     }
   }
 
@@ -361,13 +500,13 @@ export class RunsModel {
 
   private _checkWatched(link: INotebookLink, items: IExecution[]): void {
     for (const execution of items) {
-      const watched = this._watched.get(execution.id);
-      if (
-        watched &&
-        sameLink(watched, link) &&
-        isFinishedStatus(execution.status)
-      ) {
-        this._watched.delete(execution.id);
+      const key = runKey(link, execution.id);
+      const watched = this._watched.get(key);
+      if (watched) {
+        watched.status = execution.status;
+      }
+      if (watched && isFinishedStatus(execution.status)) {
+        this._watched.delete(key);
         this._runFinished.emit({
           execution,
           connection: link.connection,
@@ -382,6 +521,9 @@ export class RunsModel {
   private _connections: ConnectionModel;
   private _link: LinkModel;
   private _log: LogModel;
+  private _overview: OverviewModel;
+  private _workspace: WorkspaceLinks;
+  private _seenGoing = new Set<string>();
   private _poll: Poll<void, unknown, 'standby'>;
   private _visible = false;
   private _idleTicks = 0;
@@ -392,6 +534,7 @@ export class RunsModel {
   private _watched = new Map<string, IWatchedRun>();
   private _changed = new Signal<this, void>(this);
   private _runFinished = new Signal<this, IRunFinished>(this);
+  private _runFailed = new Signal<this, IRunFinished>(this);
   private _linkedRunEnded = new Signal<this, void>(this);
 }
 
@@ -401,5 +544,7 @@ export namespace RunsModel {
     connections: ConnectionModel;
     link: LinkModel;
     log: LogModel;
+    overview: OverviewModel;
+    workspace: WorkspaceLinks;
   }
 }
