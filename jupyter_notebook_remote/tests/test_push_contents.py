@@ -534,3 +534,32 @@ def test_saved_verdicts_never_fail_a_save_and_skip_doubtful_pairs(tmp_path: Path
     path = save(tmp_path, "a.ipynb", notebook_text())
     saved.post_save(model={"path": "a.ipynb"}, os_path=str(path))
     assert saved.verdict_for(str(path), nbcheck._stamp_of(path.stat())) is None
+
+
+def test_a_spare_child_waits_for_its_file_and_checks_it_like_any_child(tmp_path: Path) -> None:
+    """Started before a push needs it (imports and validators done), it checks the
+    file it is then given; a spare let go without a file just exits."""
+    good = save(tmp_path, "good.ipynb", notebook_text())
+    bad = save(tmp_path, "bad.ipynb", NB4 + '"cells": {}}')
+    for path, problem in ((good, None), (bad, "not a valid notebook")):
+        child = checker._start_child()
+        mtime, size = nbcheck._stamp_of(path.stat())
+        out, _ = child.communicate(b"\0".join((bytes(path), b"%d" % mtime, b"%d" % size)))
+        verdict = json.loads(out)
+        if problem is None:
+            assert verdict == {"problem": None, "warnings": [], "minor": 5}
+        else:
+            assert problem in verdict["problem"]
+    idle = checker._start_child()
+    out, _ = idle.communicate(b"")
+    assert (idle.returncode, out) == (0, b"")
+
+
+def test_a_file_orjson_refuses_is_decided_by_the_standard_library() -> None:
+    """Jupyter reads notebooks with the json module, which takes NaN; bad UTF-8 is named."""
+    text = notebook_text()
+    nan = text.replace('"metadata": {}', '"metadata": {"x": NaN}', 1)
+    assert nan != text
+    assert nbcheck.check_bytes(nan.encode())["problem"] is None
+    assert "UTF-8" in nbcheck.check_bytes(b'{"a": "\xff"}')["problem"]
+    assert "not valid JSON" in nbcheck.check_bytes(b"{not json")["problem"]
