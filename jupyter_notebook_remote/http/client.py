@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import random
 import time
@@ -35,7 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Union
 
 import httpx
-import orjson
+import msgspec
 
 from ..credentials.redaction import (
     LIBRARY_LOGGERS,
@@ -325,7 +326,7 @@ class RemoteClient:
         headers: dict[str, str] = {}
         body: Optional[Union[bytes, AsyncIterator[bytes]]]
         if request.json_body is not _UNSET:
-            body = orjson.dumps(request.json_body)
+            body = msgspec.json.encode(request.json_body)
             headers["Content-Type"] = "application/json"
         elif isinstance(request.content, MultipartBody):
             headers.update(request.content.headers)
@@ -397,8 +398,12 @@ class RemoteClient:
 
     def decode_json(self, response: httpx.Response) -> Any:
         try:
-            return orjson.loads(response.content)
-        except orjson.JSONDecodeError:
+            return msgspec.json.decode(response.content)
+        except msgspec.DecodeError:
+            pass  # the standard library takes a little more (NaN): let it decide
+        try:
+            return json.loads(response.content)
+        except (ValueError, UnicodeDecodeError):
             kind = response.headers.get("Content-Type", "no content type").split(";")[0]
             raise RemoteError(
                 f"{self.remote} answered {response.status_code} with a body that is not JSON "

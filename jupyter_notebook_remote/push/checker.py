@@ -17,7 +17,7 @@ above, in a child process (``nbcheck.py`` started by path), so that
 neither the parse's memory (about 2.5 times the file) nor its hold on the
 lock lands on the server. The child gets nbformat's schema already
 compiled (marshalled bytecode on its stdin, compiled once here). Its
-start-up (Python, orjson, the validators: about 0.1 s of CPU) is not on a
+start-up (Python, msgspec, the validators: about 0.1 s of CPU) is not on a
 push's path but the first: once a check has run in a child, a spare one is
 started when that push is over and waits, its imports done, for the next
 push's file (:class:`_Spare`); the server keeps one at most, and a spare

@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from http.client import responses
 from typing import Any, Optional, TypeVar, cast
 
-import orjson
+import msgspec
 import tornado.web
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
@@ -141,7 +141,7 @@ class BaseHandler(ExtensionHandlerMixin, APIHandler):
             # pydantic-core writes the JSON bytes itself: no dict of dicts, no str.
             self.finish(model.__pydantic_serializer__.to_json(model, by_alias=True))
         else:
-            self.finish(orjson.dumps(model))
+            self.finish(msgspec.json.encode(model))
 
     # ------------------------------------------------------------------ the error hook
 

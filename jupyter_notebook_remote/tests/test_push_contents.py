@@ -468,8 +468,9 @@ async def test_push_route(jp_fetch: Any, jp_serverapp: Any, jp_root_dir: Path) -
     assert (code, data["reason"]) == (404, "notebook_not_found")
 
 
-def test_the_child_check_imports_the_standard_library_alone(tmp_path: Path) -> None:
-    """Its start-up is most of a 10 MiB check: no package, typing or fastjsonschema."""
+def test_the_child_check_imports_the_standard_library_and_msgspec_alone(tmp_path: Path) -> None:
+    """Its start-up is most of a cold 10 MiB check: not the package, fastjsonschema or
+    nbformat (msgspec brings typing; a spare child has it imported before it is needed)."""
     path = save(tmp_path, "a.ipynb", notebook_text())
     mtime, size = nbcheck._stamp_of(path.stat())
     child = subprocess.run(
@@ -480,7 +481,8 @@ def test_the_child_check_imports_the_standard_library_alone(tmp_path: Path) -> N
     )
     assert json.loads(child.stdout) == {"problem": None, "warnings": [], "minor": 5}
     imported = {line.rsplit("|", 1)[-1].strip() for line in child.stderr.decode().splitlines()}
-    assert not imported & {"typing", "fastjsonschema", "jupyter_notebook_remote", "nbformat"}
+    assert "msgspec" in imported
+    assert not imported & {"fastjsonschema", "jupyter_notebook_remote", "nbformat", "jsonschema"}
 
 
 async def test_a_notebook_saved_through_jupyter_is_not_read_again(
@@ -555,11 +557,14 @@ def test_a_spare_child_waits_for_its_file_and_checks_it_like_any_child(tmp_path:
     assert (idle.returncode, out) == (0, b"")
 
 
-def test_a_file_orjson_refuses_is_decided_by_the_standard_library() -> None:
-    """Jupyter reads notebooks with the json module, which takes NaN; bad UTF-8 is named."""
+def test_a_file_msgspec_refuses_is_decided_by_the_standard_library() -> None:
+    """Jupyter reads notebooks with the json module, which takes NaN; bad UTF-8 is named;
+    an integer too big for 64 bits stays one (orjson would make it a float)."""
     text = notebook_text()
     nan = text.replace('"metadata": {}', '"metadata": {"x": NaN}', 1)
     assert nan != text
     assert nbcheck.check_bytes(nan.encode())["problem"] is None
     assert "UTF-8" in nbcheck.check_bytes(b'{"a": "\xff"}')["problem"]
     assert "not valid JSON" in nbcheck.check_bytes(b"{not json")["problem"]
+    big = text.replace('"metadata": {}', '"metadata": {"n": 123456789012345678901234567890}', 1)
+    assert nbcheck.check_bytes(big.encode())["problem"] is None
