@@ -47,8 +47,8 @@ OWN_REQUEST = -1.0
 MAX_KEPT = 256
 #: Readings kept by body (:meth:`SharedReads.derived`): at most this many tags,
 #: and only of bodies up to :data:`MAX_READ_BODY` bytes.
-MAX_READINGS = 64
-MAX_READ_BODY = 1024 * 1024
+MAX_READINGS = 32
+MAX_READ_BODY = 256 * 1024
 
 
 def max_age_of(cache_control: Optional[str]) -> Optional[float]:

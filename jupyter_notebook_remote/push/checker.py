@@ -137,13 +137,13 @@ class _Spare:
         self._child: Optional[subprocess.Popen[bytes]] = None
         self._starting = False
 
-    def take(self) -> subprocess.Popen[bytes]:
+    def take(self, minors: tuple[int, ...]) -> subprocess.Popen[bytes]:
         """The spare if it is alive, else a child started now (call in a thread)."""
         with self._lock:
             child, self._child = self._child, None
         if child is not None and child.poll() is None:
             return child
-        return _start_child()
+        return _start_child(minors)
 
     def prepare(self) -> None:
         """Start a spare in a thread, unless there is one (never raises)."""
@@ -151,12 +151,15 @@ class _Spare:
             if self._child is not None or self._starting:
                 return
             self._starting = True
-        threading.Thread(target=self._start, name="nbcheck-spare", daemon=True).start()
+        minors = tuple(sorted(_minors))  # read here, where checks add to it
+        threading.Thread(
+            target=self._start, args=(minors,), name="nbcheck-spare", daemon=True
+        ).start()
 
-    def _start(self) -> None:
+    def _start(self, minors: tuple[int, ...]) -> None:
         child: Optional[subprocess.Popen[bytes]] = None
         try:
-            child = _start_child()
+            child = _start_child(minors)
         except Exception:  # no spare: the next check starts its own child
             logging.getLogger("jupyter_notebook_remote").debug("no spare checker", exc_info=True)
         with self._lock:
@@ -174,9 +177,9 @@ class _Spare:
             _let_go(child)
 
 
-def _start_child() -> subprocess.Popen[bytes]:
-    """A checker child waiting for its file, given the compiled validators."""
-    codes = nbcheck.validator_codes(tuple(sorted(_minors)))
+def _start_child(minors: tuple[int, ...] = (5,)) -> subprocess.Popen[bytes]:
+    """A checker child waiting for its file, given these minors' compiled validators."""
+    codes = nbcheck.validator_codes(minors)
     child = subprocess.Popen(
         [sys.executable, nbcheck.__file__, "-"],
         stdin=subprocess.PIPE,
@@ -208,9 +211,12 @@ def close_spare() -> None:
 
 
 def _run_child(
-    os_path: str, stamp: tuple[int, int], started: list[subprocess.Popen[bytes]]
+    os_path: str,
+    stamp: tuple[int, int],
+    minors: tuple[int, ...],
+    started: list[subprocess.Popen[bytes]],
 ) -> tuple[int, bytes, bytes]:
-    child = _SPARE.take()
+    child = _SPARE.take(minors)
     started.append(child)
     job = b"\0".join((os.fsencode(os_path), str(stamp[0]).encode(), str(stamp[1]).encode()))
     try:
@@ -224,7 +230,9 @@ def _run_child(
 async def _in_child(os_path: str, stamp: tuple[int, int]) -> dict[str, Any]:
     started: list[subprocess.Popen[bytes]] = []
     try:
-        returncode, out, err = await asyncio.to_thread(_run_child, os_path, stamp, started)
+        returncode, out, err = await asyncio.to_thread(
+            _run_child, os_path, stamp, tuple(sorted(_minors)), started
+        )
     except subprocess.TimeoutExpired:
         raise NotebookRemoteError(
             f"Checking the notebook took longer than {CHILD_CHECK_TIMEOUT:.0f} s; "
