@@ -66,12 +66,15 @@ def proc_status_kib(pid: int, field: str) -> int:
     raise KeyError(field)
 
 
-def proc_cpu_seconds(pid: int) -> float:
-    """User + system CPU time a process has used so far (/proc/<pid>/stat)."""
+def proc_cpu_seconds(pid: int, *, children: bool = False) -> float:
+    """User + system CPU time a process has used so far (/proc/<pid>/stat);
+    ``children``: with that of its children it has waited for (checker children)."""
     stat = Path(f"/proc/{pid}/stat").read_text()
     fields = stat[stat.rindex(")") + 2 :].split()
-    utime, stime = int(fields[11]), int(fields[12])
-    return (utime + stime) / os.sysconf("SC_CLK_TCK")
+    ticks = int(fields[11]) + int(fields[12])
+    if children:
+        ticks += int(fields[13]) + int(fields[14])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def reset_peak_rss(pid: int) -> bool:

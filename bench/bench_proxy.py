@@ -14,6 +14,12 @@ from what the extension sent) made straight to the fake:
   peer address), which shows the extension keeps one httpx client per
   connection and reuses its pooled keep-alive connections.
 
+By default the notebook's runs do not change while it is measured, as when
+a panel polls runs that are over: every answer is the same page, and the
+extension reads that page into its models once (``SharedReads.derived``).
+``--changing`` adds a run before every timed call, so that every page
+differs and every one is read anew.
+
 Run from the repository root: ``python bench/bench_proxy.py``.
 """
 
@@ -102,6 +108,7 @@ def measure(
     expect_items: int,
     items_of: Callable[[httpx.Response], int],
     cpu_pid: Optional[int] = None,
+    before_each: Callable[[], Any] = lambda: None,
 ) -> Phase:
     before = fake.accepted()
     latencies: list[float] = []
@@ -112,6 +119,7 @@ def measure(
         fake.check_answers = check_answers
         cpu0 = proc_cpu_seconds(cpu_pid) if cpu_pid else 0.0
         for _ in range(requests):
+            before_each()
             t0 = time.perf_counter()
             r = client.get(url)
             latencies.append((time.perf_counter() - t0) * 1000)
@@ -188,6 +196,11 @@ def main(argv: list[str] | None = None) -> int:
         "(slower remote; by default only warm-up answers are checked)",
     )
     parser.add_argument(
+        "--changing",
+        action="store_true",
+        help="add a run before every timed sequential call, so that no two pages are the same",
+    )
+    parser.add_argument(
         "--profile",
         metavar="FILE",
         help="run the Jupyter server under cProfile and write its stats to FILE "
@@ -215,7 +228,14 @@ def main(argv: list[str] | None = None) -> int:
 
         proxied_url = server.api("connections", CONNECTION_ID, "notebooks", nb, "executions")
         proxied_url += f"?limit={args.runs}"
+        clock = [now]
+
+        def new_run() -> None:
+            clock[0] += 1
+            fake.add_run(nb, queued_at=clock[0] - 3600, run_for=30)
+
         common = dict(
+            before_each=new_run if args.changing else (lambda: None),
             requests=args.requests,
             warmup=args.warmup,
             concurrent_requests=args.concurrent_requests,
@@ -262,9 +282,10 @@ def main(argv: list[str] | None = None) -> int:
         fake.stop()
 
     checks = "every answer" if args.check_answers else "warm-up answers only"
+    pages = "a new run before each timed call" if args.changing else "the same page every call"
     print(
-        f"GET executions (limit={args.runs}, {args.runs} runs in the answer; fake's schema checks: "
-        f"{checks}); "
+        f"GET executions (limit={args.runs}, {args.runs} runs in the answer, {pages}; fake's "
+        f"schema checks: {checks}); "
         f"latency: {args.requests} sequential after {args.warmup} warm-up; "
         f"throughput: {args.concurrent_requests} at concurrency {args.concurrency}; "
         f"{os.cpu_count()} CPUs, load average {load_before} before, {load_after} after\n"
@@ -298,7 +319,12 @@ def main(argv: list[str] | None = None) -> int:
         f"{cpu:.2f} ms (sequential phase). Jupyter Server's own floor on the same server "
         f"(GET /api/status, no remote): p50 {floor[0]:.2f} ms, CPU {floor[1]:.2f} ms per call; "
         f"so the extension's part of a proxied call (its handler, the httpx call, reading "
-        f"and writing the page) is {cpu - floor[1]:.2f} ms of CPU.\n"
+        f"and writing the page) is {cpu - floor[1]:.2f} ms of CPU. At that CPU per call, one "
+        f"core of the server answers at most {1000 / cpu:.0f} proxied calls a second (the "
+        "throughput above is also bounded by this benchmark's own process, which runs the "
+        "clients and the fake).\n"
+        if cpu
+        else ""
     )
     print_table(
         ["TCP connections to the fake", "sequential phase", "concurrent phase"],

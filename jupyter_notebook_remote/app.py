@@ -28,7 +28,7 @@ from .connections import (
 from .credentials import FileTokenStore, TokenStore
 from .http import HttpSettings
 from .providers import PROVIDERS
-from .push.checker import SavedNotebooks
+from .push.checker import SavedNotebooks, close_spare
 from .rest import STATE_KEY, ServerState, check_authenticated, route_table
 
 
@@ -342,5 +342,6 @@ class NotebookRemote(ExtensionApp):
             await self.registry.start_all()
 
     async def stop_extension(self) -> None:
+        close_spare()
         if self.registry is not None:
             await self.registry.aclose()

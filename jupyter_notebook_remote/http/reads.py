@@ -45,6 +45,10 @@ READ_MAX_AGE: contextvars.ContextVar[Optional[float]] = contextvars.ContextVar(
 OWN_REQUEST = -1.0
 #: Answers kept at most per connection (the oldest go first).
 MAX_KEPT = 256
+#: Readings kept by body (:meth:`SharedReads.derived`): at most this many tags,
+#: and only of bodies up to :data:`MAX_READ_BODY` bytes.
+MAX_READINGS = 32
+MAX_READ_BODY = 256 * 1024
 
 
 def max_age_of(cache_control: Optional[str]) -> Optional[float]:
@@ -90,6 +94,8 @@ class SharedReads:
         self._derived: weakref.WeakKeyDictionary[httpx.Response, dict[Hashable, Any]] = (
             weakref.WeakKeyDictionary()
         )
+        #: The last reading of each tag with the body it was made from.
+        self._readings: OrderedDict[Hashable, tuple[bytes, Any]] = OrderedDict()
 
     async def read(
         self, key: Hashable, fetch: Callable[[], Awaitable[httpx.Response]]
@@ -147,13 +153,30 @@ class SharedReads:
         A provider reads a shared answer into its models once, not once per
         tab; ``tag`` names the reading (with whatever else it depends on).
         Kept as long as the response is; a failure is not kept.
+
+        A reading depends on the body and the tag alone, so a later answer
+        whose body is byte for byte the one last read under ``tag`` (a poll
+        of runs that have not changed: the usual poll) is given that reading
+        again instead of being read anew. A changed body is read, always.
         """
         memo = self._derived.get(response)
         if memo is None:
             memo = self._derived[response] = {}
-        if tag not in memo:
-            memo[tag] = compute()
-        return cast(T, memo[tag])
+        if tag in memo:
+            return cast(T, memo[tag])
+        body = response.content
+        last = self._readings.get(tag)
+        if last is not None and last[0] == body:
+            self._readings.move_to_end(tag)
+            memo[tag] = last[1]
+            return cast(T, last[1])
+        memo[tag] = result = compute()
+        if len(body) <= MAX_READ_BODY:
+            self._readings[tag] = (body, result)
+            self._readings.move_to_end(tag)
+            while len(self._readings) > MAX_READINGS:
+                self._readings.popitem(last=False)
+        return result
 
     def invalidate(self) -> None:
         """Forget every shared read (something on the remote may have changed)."""

@@ -16,9 +16,12 @@ parse holds the interpreter lock for a few tens of milliseconds at most);
 above, in a child process (``nbcheck.py`` started by path), so that
 neither the parse's memory (about 2.5 times the file) nor its hold on the
 lock lands on the server. The child gets nbformat's schema already
-compiled (marshalled bytecode on its stdin, compiled once here), so it
-starts in a few tens of milliseconds and is done, at 50 MiB, before the
-upload is.
+compiled (marshalled bytecode on its stdin, compiled once here). Its
+start-up (Python, msgspec, the validators: about 0.1 s of CPU) is not on a
+push's path but the first: once a check has run in a child, a spare one is
+started when that push is over and waits, its imports done, for the next
+push's file (:class:`_Spare`); the server keeps one at most, and a spare
+whose server is gone sees its stdin end and exits.
 
 A notebook saved through Jupyter, as the panel saves it before every push,
 needs no second read at all: :class:`SavedNotebooks` checks the model Jupyter
@@ -38,7 +41,9 @@ import contextlib
 import json
 import logging
 import os
+import subprocess
 import sys
+import threading
 from collections import OrderedDict
 from typing import Any, Optional
 
@@ -70,6 +75,7 @@ class NotebookCheck:
         saved: Optional[asyncio.Future[dict[str, Any]]] = None,
     ) -> None:
         self.api_path = api_path
+        self._in_child = saved is None and stamp[1] > CHILD_CHECK_BYTES
         self._task = asyncio.ensure_future(_verdict(os_path, stamp, saved))
 
     async def verdict(self) -> list[PushWarning]:
@@ -89,11 +95,18 @@ class NotebookCheck:
         return self._task.done()
 
     async def aclose(self) -> None:
-        """Stop the check if it still runs (the push failed before it was needed)."""
+        """Stop the check if it still runs (the push failed before it was needed).
+
+        The push is over: if it was checked in a child, have a spare ready
+        for the next big one (started now, not while this push competed
+        for the CPU)."""
         if not self._task.done():
             self._task.cancel()
         with contextlib.suppress(BaseException):  # its outcome is no longer wanted
             await self._task
+        if self._in_child:
+            self._in_child = False
+            _SPARE.prepare()
 
 
 async def _verdict(
@@ -112,36 +125,132 @@ async def _verdict(
     return answer
 
 
-async def _in_child(os_path: str, stamp: tuple[int, int]) -> dict[str, Any]:
-    codes = await asyncio.to_thread(nbcheck.validator_codes, tuple(sorted(_minors)))
-    child = await asyncio.create_subprocess_exec(
-        sys.executable,
-        nbcheck.__file__,
-        os_path,
-        str(stamp[0]),
-        str(stamp[1]),
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+class _Spare:
+    """At most one checker child started ahead, its imports done, waiting for a file.
+
+    A plain ``subprocess.Popen`` (not an asyncio one): it outlives any one
+    event loop, and is talked to from a thread.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._child: Optional[subprocess.Popen[bytes]] = None
+        self._starting = False
+
+    def take(self, minors: tuple[int, ...]) -> subprocess.Popen[bytes]:
+        """The spare if it is alive, else a child started now (call in a thread)."""
+        with self._lock:
+            child, self._child = self._child, None
+        if child is not None and child.poll() is None:
+            return child
+        return _start_child(minors)
+
+    def prepare(self) -> None:
+        """Start a spare in a thread, unless there is one (never raises)."""
+        with self._lock:
+            if self._child is not None or self._starting:
+                return
+            self._starting = True
+        minors = tuple(sorted(_minors))  # read here, where checks add to it
+        threading.Thread(
+            target=self._start, args=(minors,), name="nbcheck-spare", daemon=True
+        ).start()
+
+    def _start(self, minors: tuple[int, ...]) -> None:
+        child: Optional[subprocess.Popen[bytes]] = None
+        try:
+            child = _start_child(minors)
+        except Exception:  # no spare: the next check starts its own child
+            logging.getLogger("jupyter_notebook_remote").debug("no spare checker", exc_info=True)
+        with self._lock:
+            self._starting = False
+            if self._child is None:
+                self._child, child = child, None
+        if child is not None:
+            _let_go(child)
+
+    def close(self) -> None:
+        """End the spare (the server stops)."""
+        with self._lock:
+            child, self._child = self._child, None
+        if child is not None:
+            _let_go(child)
+
+
+def _start_child(minors: tuple[int, ...] = (5,)) -> subprocess.Popen[bytes]:
+    """A checker child waiting for its file, given these minors' compiled validators."""
+    codes = nbcheck.validator_codes(minors)
+    child = subprocess.Popen(
+        [sys.executable, nbcheck.__file__, "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     try:
-        out, err = await asyncio.wait_for(child.communicate(codes), CHILD_CHECK_TIMEOUT)
-    except asyncio.TimeoutError:
-        await _kill(child)
+        assert child.stdin is not None
+        child.stdin.write(len(codes).to_bytes(8, "big") + codes)
+        child.stdin.flush()
+    except BaseException:
+        _let_go(child)
+        raise
+    return child
+
+
+def _let_go(child: subprocess.Popen[bytes]) -> None:
+    if child.poll() is None:
+        child.kill()
+    child.communicate()
+
+
+_SPARE = _Spare()
+
+
+def close_spare() -> None:
+    """End the spare checker child, if there is one (the extension stops)."""
+    _SPARE.close()
+
+
+def _run_child(
+    os_path: str,
+    stamp: tuple[int, int],
+    minors: tuple[int, ...],
+    started: list[subprocess.Popen[bytes]],
+) -> tuple[int, bytes, bytes]:
+    child = _SPARE.take(minors)
+    started.append(child)
+    job = b"\0".join((os.fsencode(os_path), str(stamp[0]).encode(), str(stamp[1]).encode()))
+    try:
+        out, err = child.communicate(job, timeout=CHILD_CHECK_TIMEOUT)
+    except BaseException:
+        _let_go(child)
+        raise
+    return child.returncode, out, err
+
+
+async def _in_child(os_path: str, stamp: tuple[int, int]) -> dict[str, Any]:
+    started: list[subprocess.Popen[bytes]] = []
+    try:
+        returncode, out, err = await asyncio.to_thread(
+            _run_child, os_path, stamp, tuple(sorted(_minors)), started
+        )
+    except subprocess.TimeoutExpired:
         raise NotebookRemoteError(
             f"Checking the notebook took longer than {CHILD_CHECK_TIMEOUT:.0f} s; "
             "try again, or clear large outputs and save first.",
             reason="check_failed",
         ) from None
     except BaseException:
-        await _kill(child)
+        # Cancelled (the push failed first): the thread waits for the child; end it.
+        for child in started:
+            if child.poll() is None:
+                child.kill()
         raise
-    answer = _answer(out) if child.returncode == 0 else None
+    answer = _answer(out) if returncode == 0 else None
     if answer is None:
         message = err.decode("utf-8", "replace").strip()[-200:] or "no message"
         raise NotebookRemoteError(
             "The notebook could not be checked before the push (the checker exited with "
-            f"{child.returncode}: {message}).",
+            f"{returncode}: {message}).",
             reason="check_failed",
         )
     return answer
@@ -153,12 +262,6 @@ def _answer(out: bytes) -> Optional[dict[str, Any]]:
     except ValueError:
         return None
     return answer if isinstance(answer, dict) else None
-
-
-async def _kill(child: asyncio.subprocess.Process) -> None:
-    if child.returncode is None:
-        child.kill()
-        await child.wait()
 
 
 _TWICE = object()

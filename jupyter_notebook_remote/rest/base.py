@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 from http.client import responses
 from typing import Any, Optional, TypeVar, cast
 
+import msgspec
 import tornado.web
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
@@ -137,10 +138,10 @@ class BaseHandler(ExtensionHandlerMixin, APIHandler):
             self.finish()
             return
         if isinstance(model, CamelModel):
-            # pydantic-core writes the JSON itself: no dict of dicts built first.
-            self.finish(model.model_dump_json(by_alias=True))
+            # pydantic-core writes the JSON bytes itself: no dict of dicts, no str.
+            self.finish(model.__pydantic_serializer__.to_json(model, by_alias=True))
         else:
-            self.finish(json.dumps(model))
+            self.finish(msgspec.json.encode(model))
 
     # ------------------------------------------------------------------ the error hook
 

@@ -468,8 +468,9 @@ async def test_push_route(jp_fetch: Any, jp_serverapp: Any, jp_root_dir: Path) -
     assert (code, data["reason"]) == (404, "notebook_not_found")
 
 
-def test_the_child_check_imports_the_standard_library_alone(tmp_path: Path) -> None:
-    """Its start-up is most of a 10 MiB check: no package, typing or fastjsonschema."""
+def test_the_child_check_imports_the_standard_library_and_msgspec_alone(tmp_path: Path) -> None:
+    """Its start-up is most of a cold 10 MiB check: not the package, fastjsonschema or
+    nbformat (msgspec brings typing; a spare child has it imported before it is needed)."""
     path = save(tmp_path, "a.ipynb", notebook_text())
     mtime, size = nbcheck._stamp_of(path.stat())
     child = subprocess.run(
@@ -480,7 +481,8 @@ def test_the_child_check_imports_the_standard_library_alone(tmp_path: Path) -> N
     )
     assert json.loads(child.stdout) == {"problem": None, "warnings": [], "minor": 5}
     imported = {line.rsplit("|", 1)[-1].strip() for line in child.stderr.decode().splitlines()}
-    assert not imported & {"typing", "fastjsonschema", "jupyter_notebook_remote", "nbformat"}
+    assert "msgspec" in imported
+    assert not imported & {"fastjsonschema", "jupyter_notebook_remote", "nbformat", "jsonschema"}
 
 
 async def test_a_notebook_saved_through_jupyter_is_not_read_again(
@@ -534,3 +536,35 @@ def test_saved_verdicts_never_fail_a_save_and_skip_doubtful_pairs(tmp_path: Path
     path = save(tmp_path, "a.ipynb", notebook_text())
     saved.post_save(model={"path": "a.ipynb"}, os_path=str(path))
     assert saved.verdict_for(str(path), nbcheck._stamp_of(path.stat())) is None
+
+
+def test_a_spare_child_waits_for_its_file_and_checks_it_like_any_child(tmp_path: Path) -> None:
+    """Started before a push needs it (imports and validators done), it checks the
+    file it is then given; a spare let go without a file just exits."""
+    good = save(tmp_path, "good.ipynb", notebook_text())
+    bad = save(tmp_path, "bad.ipynb", NB4 + '"cells": {}}')
+    for path, problem in ((good, None), (bad, "not a valid notebook")):
+        child = checker._start_child()
+        mtime, size = nbcheck._stamp_of(path.stat())
+        out, _ = child.communicate(b"\0".join((bytes(path), b"%d" % mtime, b"%d" % size)))
+        verdict = json.loads(out)
+        if problem is None:
+            assert verdict == {"problem": None, "warnings": [], "minor": 5}
+        else:
+            assert problem in verdict["problem"]
+    idle = checker._start_child()
+    out, _ = idle.communicate(b"")
+    assert (idle.returncode, out) == (0, b"")
+
+
+def test_a_file_msgspec_refuses_is_decided_by_the_standard_library() -> None:
+    """Jupyter reads notebooks with the json module, which takes NaN; bad UTF-8 is named;
+    an integer too big for 64 bits stays one (orjson would make it a float)."""
+    text = notebook_text()
+    nan = text.replace('"metadata": {}', '"metadata": {"x": NaN}', 1)
+    assert nan != text
+    assert nbcheck.check_bytes(nan.encode())["problem"] is None
+    assert "UTF-8" in nbcheck.check_bytes(b'{"a": "\xff"}')["problem"]
+    assert "not valid JSON" in nbcheck.check_bytes(b"{not json")["problem"]
+    big = text.replace('"metadata": {}', '"metadata": {"n": 123456789012345678901234567890}', 1)
+    assert nbcheck.check_bytes(big.encode())["problem"] is None

@@ -240,3 +240,33 @@ async def test_a_new_token_is_a_new_read_and_writes_empty_the_shared_reads() -> 
     await rc.send("GET", "/other")
     assert len(calls.requests) == 6
     await rc.aclose()
+
+
+def test_a_reading_is_made_again_only_for_a_body_that_changed() -> None:
+    reads = SharedReads(1.0, time.monotonic)
+    made: list[bytes] = []
+
+    def reading(response: httpx.Response) -> list[Any]:
+        made.append(response.content)
+        return list(response.json())
+
+    def answer(body: bytes) -> httpx.Response:
+        return httpx.Response(200, content=body)
+
+    first = answer(b"[1, 2]")
+    one = reads.derived(first, ("runs", "a"), lambda: reading(first))
+    assert reads.derived(first, ("runs", "a"), lambda: reading(first)) is one
+    # Another answer, byte for byte the same body: the same reading, not made again.
+    same = answer(b"[1, 2]")
+    assert reads.derived(same, ("runs", "a"), lambda: reading(same)) is one
+    assert made == [b"[1, 2]"]
+    # Another tag is another reading; a changed body is read anew.
+    reads.derived(same, ("runs", "b"), lambda: reading(same))
+    changed = answer(b"[1, 2, 3]")
+    assert reads.derived(changed, ("runs", "a"), lambda: reading(changed)) == [1, 2, 3]
+    assert made == [b"[1, 2]", b"[1, 2]", b"[1, 2, 3]"]
+    # A failed reading is not kept.
+    broken = answer(b"[4]")
+    with pytest.raises(ZeroDivisionError):
+        reads.derived(broken, ("runs", "a"), lambda: 1 / 0)
+    assert reads.derived(broken, ("runs", "a"), lambda: reading(broken)) == [4]
