@@ -420,13 +420,8 @@ class PushBody(RequestModel):
     @field_validator("expect_updated_at")
     @classmethod
     def _expect(cls, value: str) -> str:
-        if DATE_TIME_RE.fullmatch(value):
-            try:
-                parse_time(value)
-            except ValueError:
-                pass
-            else:
-                return value
+        if is_time_text(value, dates=False):
+            return value
         raise ValueError("must be a date-time like 2024-05-01T08:00:00.000Z (an updatedAt)")
 
 
@@ -475,6 +470,17 @@ DATE_TIME_RE = re.compile(
 DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
+def is_time_text(value: str, *, dates: bool = True) -> bool:
+    """Whether ``value`` is an RFC 3339 date-time (or, with ``dates``, a date) that exists."""
+    if not (DATE_TIME_RE.fullmatch(value) or (dates and DATE_RE.fullmatch(value))):
+        return False
+    try:
+        parse_time(value)
+    except ValueError:
+        return False
+    return True
+
+
 def _relative_time(value: Any) -> Union[float, str]:
     """``relativeTo``: ms since 1970 (a number), or ISO 8601 text: an RFC 3339
     date-time, or a date (the contract's "ISO 8601").
@@ -486,13 +492,8 @@ def _relative_time(value: Any) -> Union[float, str]:
         if not 0 <= value <= MAX_TIME_MS:
             raise ValueError("must be a time: ms since 1970, up to the end of the year 9999")
         return float(value)
-    if isinstance(value, str) and (DATE_TIME_RE.fullmatch(value) or DATE_RE.fullmatch(value)):
-        try:
-            parse_time(value)
-        except ValueError:
-            pass
-        else:
-            return value
+    if isinstance(value, str) and is_time_text(value):
+        return value
     raise ValueError(
         "must be a time: ms since 1970, a date-time like 2024-05-01T08:00:00Z, or a date"
     )

@@ -27,7 +27,7 @@ from cronsim import CronSim, CronSimError
 from pydantic import Field, field_validator
 
 from .errors import invalid
-from .models import DATE_RE, DATE_TIME_RE, CamelModel, RequestModel, _context_text, iso, parse_time
+from .models import DATE_RE, CamelModel, RequestModel, _context_text, is_time_text, iso, parse_time
 
 #: How many of the next run times a schedule answers.
 NEXT_RUNS = 5
@@ -53,13 +53,8 @@ class ScheduleBody(RequestModel):
     @field_validator("until")
     @classmethod
     def _until(cls, value: str) -> str:
-        if DATE_TIME_RE.fullmatch(value) or DATE_RE.fullmatch(value):
-            try:
-                parse_time(value)
-            except ValueError:
-                pass
-            else:
-                return value
+        if is_time_text(value):
+            return value
         raise ValueError("must be a date-time like 2027-12-13T06:50:00Z, or a date")
 
     @field_validator("template_context", mode="before")

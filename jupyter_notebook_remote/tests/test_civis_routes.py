@@ -181,7 +181,8 @@ async def test_push_of_what_a_run_cannot_use_never_completes_the_put(
     assert (r.code, err["reason"]) == (400, "invalid_input"), err
     assert "no source" in err["message"]
     assert fake_civis.notebooks[nb.id].content == good
-    assert len(fake_civis.requests_to(r"^/storage/.*/notebook\.ipynb$", "PUT")) == 1  # the good one only
+    # the good one only
+    assert len(fake_civis.requests_to(r"^/storage/.*/notebook\.ipynb$", "PUT")) == 1
 
 
 async def test_run_watch_and_cancel_a_deployment(

@@ -166,8 +166,7 @@ class RunLifecycle:
             connection=connection,
             log=log,
             minutes=prestart_minutes,
-            command=lambda run_dir, kernel: runner_command(run_dir, spare=kernel),
-            env=self._run_env,
+            spawn=self._spawn,
             room=lambda: not self._queue and len(self._runs) < self.max_parallel,
         )
 
@@ -455,20 +454,29 @@ class RunLifecycle:
         if spare is not None:
             run.process = spare
             return spare
-        runner_log = await asyncio.to_thread(open, run.run_dir.runner_log, "ab")
+        run.process = await self._spawn(run.run_dir)
+        return run.process
+
+    async def _spawn(
+        self, run_dir: RunDir, spare: Optional[str] = None
+    ) -> asyncio.subprocess.Process:
+        """Start a runner for ``run_dir`` in its own session; ``spare``: its kernel, ahead.
+
+        Its output goes to the run's ``runner.log``; a spare reads ``go`` on stdin.
+        """
+        runner_log = await asyncio.to_thread(open, run_dir.runner_log, "ab")
         try:
-            run.process = await asyncio.create_subprocess_exec(
-                *runner_command(run.run_dir),
-                cwd=str(run.run_dir.root),
-                env=self._run_env(run.run_dir),
-                stdin=asyncio.subprocess.DEVNULL,
+            return await asyncio.create_subprocess_exec(
+                *runner_command(run_dir, spare=spare),
+                cwd=str(run_dir.root),
+                env=self._run_env(run_dir),
+                stdin=asyncio.subprocess.PIPE if spare else asyncio.subprocess.DEVNULL,
                 stdout=runner_log,
                 stderr=runner_log,
                 start_new_session=True,
             )
         finally:
             await asyncio.to_thread(runner_log.close)
-        return run.process
 
     def _run_env(self, run_dir: RunDir) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k not in self._hidden_env}

@@ -29,6 +29,7 @@ import os
 import re
 import signal
 import time
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -69,8 +70,7 @@ class Spares:
         connection: str,
         log: logging.Logger,
         minutes: float,
-        command: Callable[[RunDir, str], list[str]],
-        env: Callable[[RunDir], dict[str, str]],
+        spawn: Callable[[RunDir, str], Awaitable[Process]],
         room: Callable[[], bool],
     ) -> None:
         self.data = data
@@ -79,8 +79,7 @@ class Spares:
         self.log = log
         #: How long a spare waits for a run; 0: runs start cold.
         self.seconds = max(0.0, minutes * 60.0)
-        self._command = command
-        self._env = env
+        self._spawn_runner = spawn
         self._room = room
         self._spare: Optional[_Spare] = None
         self._kernel = "python3"
@@ -217,25 +216,13 @@ class Spares:
             self._discard()
 
     async def _spawn(self, run_dir: RunDir, kernel_name: str) -> Process:
-        def make() -> Any:
+        def make() -> None:
             for path in (run_dir.input, run_dir.output, run_dir.work, run_dir.result):
                 path.mkdir(parents=True, exist_ok=True)
             (run_dir.root / SPARE_FILE).write_text(self.owner, encoding="ascii")
-            return open(run_dir.runner_log, "ab")
 
-        runner_log = await asyncio.to_thread(make)
-        try:
-            return await asyncio.create_subprocess_exec(
-                *self._command(run_dir, kernel_name),
-                cwd=str(run_dir.root),
-                env=self._env(run_dir),
-                stdin=asyncio.subprocess.PIPE,
-                stdout=runner_log,
-                stderr=runner_log,
-                start_new_session=True,
-            )
-        finally:
-            await asyncio.to_thread(runner_log.close)
+        await asyncio.to_thread(make)
+        return await self._spawn_runner(run_dir, kernel_name)
 
     async def _watch(self, spare: _Spare) -> None:
         """Let the spare go when it has waited long enough; clear it up if it died."""
