@@ -29,10 +29,11 @@ async def run_to_end(local: LocalProvider, nb: str) -> Execution:
 
 
 async def wait_removed(local: LocalProvider, nb: str, ex: str, timeout: float = 20.0) -> Execution:
+    """The run once its files are gone: its row says so first, then they go from disk."""
     deadline = time.monotonic() + timeout
     while True:
         item = await execution(local, nb, ex)
-        if item.files_removed_at is not None:
+        if item.files_removed_at is not None and not local._data.run(ex).root.exists():
             return item
         assert time.monotonic() < deadline, f"the files of {ex} were never removed"
         await asyncio.sleep(0.05)
