@@ -365,3 +365,25 @@ async def test_the_store_can_live_elsewhere(tmp_path: Path) -> None:
         assert (await provider.list_notebooks()).total_count == 1
     finally:
         await provider.aclose()
+
+
+def test_a_run_of_a_fraction_of_a_second_still_counts_its_minutes() -> None:
+    from jupyter_notebook_remote.providers.local.store import ExecutionRow
+    from jupyter_notebook_remote.providers.local.usage import tally
+
+    start = datetime(2026, 12, 1, tzinfo=timezone.utc)
+    begun = start.timestamp() * 1000 + 3_600_000
+    row = ExecutionRow(
+        id="6b0e00000000000000000001",
+        notebook_id="6b0e00000000000000000002",
+        status="completed",
+        queued_at=begun,
+        started_at=begun,
+        finished_at=begun + 200,  # 0.2 s, as a run on a pre-started kernel takes
+        max_minutes=60,
+        file_name="a.ipynb",
+        runner_pid=None,
+    )
+    usage = tally([row], start, start.replace(hour=23))
+    assert usage.total_minutes == round(0.2 / 60, 4)
+    assert usage.total_minutes > 0

@@ -214,7 +214,7 @@ class LocalProvider(Provider):
             updated_at=_iso_ms(row.updated_at),
             image_version=None,
             stats=NotebookStats(
-                minutes_this_period=round(row.minutes, 2),
+                minutes_this_period=round(row.minutes, 4),
                 runs_this_period=row.runs,
                 errors_this_period=row.failures,
             ),

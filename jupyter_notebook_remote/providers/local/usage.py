@@ -26,10 +26,11 @@ def tally(rows: list[ExecutionRow], start: datetime, end: datetime) -> Usage:
             raw_minutes[key] += max(0.0, row.finished_at - row.started_at) / 60000.0
         setattr(day, row.status, getattr(day, row.status) + 1)
     for key, day in days.items():
-        day.minutes = round(raw_minutes[key], 2)
+        # To 1/10,000 of a minute: a run of 0.2 s (with the head start, common) is not 0.
+        day.minutes = round(raw_minutes[key], 4)
     return Usage(
         start=iso(start) or "",
         end=iso(end) or "",
-        total_minutes=round(sum(raw_minutes.values()), 2),
+        total_minutes=round(sum(raw_minutes.values()), 4),
         days=list(days.values()),
     )
