@@ -414,20 +414,12 @@ function ScheduleForm(props: { state: ScheduleDialogState }): JSX.Element {
       {preset.kind === 'minutes' && (
         <Field label={trans.__('Every')} htmlFor={ids.every}>
           <span className="jp-NotebookRemote-scheduleInline">
-            <select
+            <NumberSelect
               id={ids.every}
-              className="jp-mod-styled"
               value={preset.every}
-              onChange={event =>
-                setPreset({ every: Number(event.target.value) })
-              }
-            >
-              {MINUTE_STEPS.map(step => (
-                <option key={step} value={step}>
-                  {step}
-                </option>
-              ))}
-            </select>
+              values={MINUTE_STEPS}
+              onChange={every => setPreset({ every })}
+            />
             <span>{trans.__('minutes')}</span>
           </span>
         </Field>
@@ -437,38 +429,23 @@ function ScheduleForm(props: { state: ScheduleDialogState }): JSX.Element {
         <>
           <Field label={trans.__('Every')} htmlFor={ids.every}>
             <span className="jp-NotebookRemote-scheduleInline">
-              <select
+              <NumberSelect
                 id={ids.every}
-                className="jp-mod-styled"
                 value={preset.every}
-                onChange={event =>
-                  setPreset({ every: Number(event.target.value) })
-                }
-              >
-                {HOUR_STEPS.map(step => (
-                  <option key={step} value={step}>
-                    {step}
-                  </option>
-                ))}
-              </select>
+                values={HOUR_STEPS}
+                onChange={every => setPreset({ every })}
+              />
               <span>{trans.__('hours')}</span>
             </span>
           </Field>
           <Field label={trans.__('At minute')} htmlFor={ids.minute}>
-            <select
+            <NumberSelect
               id={ids.minute}
-              className="jp-mod-styled"
               value={preset.minute}
-              onChange={event =>
-                setPreset({ minute: Number(event.target.value) })
-              }
-            >
-              {Array.from({ length: 60 }, (_, minute) => (
-                <option key={minute} value={minute}>
-                  {`:${String(minute).padStart(2, '0')}`}
-                </option>
-              ))}
-            </select>
+              values={range(0, 59)}
+              text={minute => `:${String(minute).padStart(2, '0')}`}
+              onChange={minute => setPreset({ minute })}
+            />
           </Field>
         </>
       )}
@@ -525,20 +502,12 @@ function ScheduleForm(props: { state: ScheduleDialogState }): JSX.Element {
               : undefined
           }
         >
-          <select
+          <NumberSelect
             id={ids.dom}
-            className="jp-mod-styled"
             value={preset.dayOfMonth}
-            onChange={event =>
-              setPreset({ dayOfMonth: Number(event.target.value) })
-            }
-          >
-            {Array.from({ length: 31 }, (_, i) => (
-              <option key={i + 1} value={i + 1}>
-                {i + 1}
-              </option>
-            ))}
-          </select>
+            values={range(1, 31)}
+            onChange={dayOfMonth => setPreset({ dayOfMonth })}
+          />
         </Field>
       )}
 
@@ -765,4 +734,34 @@ export async function confirmRemoveSchedule(
     ]
   });
   return result.button.accept;
+}
+
+/** A choice of numbers (every N, at minute M, on day D), each shown by ``text``. */
+function NumberSelect(props: {
+  id: string;
+  value: number;
+  values: readonly number[];
+  text?: (value: number) => string;
+  onChange: (value: number) => void;
+}): JSX.Element {
+  const { id, value, values, text = String, onChange } = props;
+  return (
+    <select
+      id={id}
+      className="jp-mod-styled"
+      value={value}
+      onChange={event => onChange(Number(event.target.value))}
+    >
+      {values.map(n => (
+        <option key={n} value={n}>
+          {text(n)}
+        </option>
+      ))}
+    </select>
+  );
+}
+
+/** The whole numbers from ``first`` to ``last``. */
+function range(first: number, last: number): number[] {
+  return Array.from({ length: last - first + 1 }, (_, i) => first + i);
 }

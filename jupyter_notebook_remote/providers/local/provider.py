@@ -60,7 +60,7 @@ from .files import pushed_file, run_file
 from .lifecycle import RunLifecycle
 from .retention import DEFAULT_KEEP_DAYS, DEFAULT_KEEP_RUNS, Retention
 from .rundir import DataDir
-from .scheduler import Scheduler, ScheduleRow
+from .scheduler import Scheduler, ScheduleRow, instant
 from .store import ExecutionRow, NotebookRow, Store, now_ms, to_ms
 from .usage import tally
 
@@ -446,7 +446,7 @@ class LocalProvider(Provider):
             active=row.active,
             now=_now(self.scheduler.clock),
             template_context=row.context,
-            last_run_at=None if row.last_run_ms is None else _instant(row.last_run_ms),
+            last_run_at=instant(row.last_run_ms),
             last_execution_id=row.last_execution_id,
             run_count=row.run_count,
         )
@@ -507,8 +507,6 @@ class LocalProvider(Provider):
 
 
 def _now(clock: Any) -> datetime:
-    return datetime.fromtimestamp(clock() / 1000.0, tz=timezone.utc)
-
-
-def _instant(ms: float) -> datetime:
-    return datetime.fromtimestamp(ms / 1000.0, tz=timezone.utc)
+    moment = instant(clock())
+    assert moment is not None
+    return moment

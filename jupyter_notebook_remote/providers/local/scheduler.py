@@ -58,7 +58,7 @@ class ScheduleRow:
 
     @property
     def rule(self) -> Rule:
-        return Rule(self.cron, self.timezone, _instant(self.until_ms))
+        return Rule(self.cron, self.timezone, instant(self.until_ms))
 
     @property
     def context(self) -> Optional[dict[str, Any]]:
@@ -68,7 +68,8 @@ class ScheduleRow:
         return value if isinstance(value, dict) else None
 
 
-def _instant(ms: Optional[float]) -> Optional[datetime]:
+def instant(ms: Optional[float]) -> Optional[datetime]:
+    """A time in ms since the epoch as an aware UTC datetime (None stays None)."""
     return None if ms is None else datetime.fromtimestamp(ms / 1000.0, tz=timezone.utc)
 
 
@@ -179,7 +180,7 @@ _MAX_MISSED = 200_000
 def _latest_slot(rule: Rule, stored: float, now: float) -> tuple[float, int]:
     """The latest slot of ``rule`` from ``stored`` up to ``now``, and how many came before it."""
     slot, skipped = stored, 0
-    start = _instant(stored)
+    start = instant(stored)
     assert start is not None
     for moment in rule.times(start):
         ms = moment.timestamp() * 1000.0
@@ -230,7 +231,7 @@ class Scheduler:
 
     def next_slot(self, rule: Rule, after_ms: float) -> Optional[float]:
         """The first slot of ``rule`` strictly after ``after_ms``."""
-        after = _instant(after_ms)
+        after = instant(after_ms)
         assert after is not None
         return _ms(rule.next_after(after))
 
@@ -274,7 +275,7 @@ class Scheduler:
                 "running were skipped; the latest, due at %s, runs now",
                 row.notebook_id,
                 skipped,
-                _instant(slot),
+                instant(slot),
             )
         try:
             execution_id = await self._fire(row)
