@@ -8,6 +8,9 @@
  */
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
+// Another port lets a second checkout's tests run beside these.
+const PORT = process.env.NOTEBOOK_REMOTE_UI_PORT || '8888';
+
 module.exports = {
   ...baseConfig,
   // notebook7/ has its own configuration (playwright.notebook7.config.js).
@@ -19,7 +22,7 @@ module.exports = {
   expect: { timeout: 30000 },
   use: {
     ...baseConfig.use,
-    baseURL: 'http://127.0.0.1:8888',
+    baseURL: `http://127.0.0.1:${PORT}`,
     // Tall enough for the whole panel in the screenshots of screenshots/.
     viewport: { width: 1280, height: 1200 },
     // Video needs Playwright's ffmpeg download; traces are not kept either.
@@ -40,8 +43,8 @@ module.exports = {
     }
   },
   webServer: {
-    command: 'jlpm start',
-    url: 'http://127.0.0.1:8888/lab',
+    command: `jlpm start --ServerApp.port=${PORT}`,
+    url: `http://127.0.0.1:${PORT}/lab`,
     timeout: 120000,
     reuseExistingServer: !process.env.CI,
     // Let Jupyter stop its kernels and remove its temporary state.
