@@ -7,11 +7,8 @@
 import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget } from '@jupyterlab/ui-components';
-import { ISignal, Signal } from '@lumino/signaling';
 import React from 'react';
 
-import { RemoteApiError } from '../api';
-import { errorHint } from '../messages';
 import { RemoteModel } from '../model';
 import {
   bodyFrom,
@@ -38,16 +35,21 @@ import {
   zonedDate
 } from '../schedule';
 import { IScheduleBody } from '../types';
-
-/** A refusal of the server, as the dialog shows it. */
-interface IDialogError {
-  message: string;
-  reason: string;
-  fields: { [field: string]: string };
-}
+import {
+  ContextField,
+  Field,
+  FormDialog,
+  FormError,
+  FormState,
+  useFieldIds,
+  useFormState
+} from './FormDialog';
 
 /** The dialog's state, shared by the widget and its React body. */
-export class ScheduleDialogState {
+export class ScheduleDialogState extends FormState<
+  IScheduleForm,
+  ScheduleField
+> {
   constructor(options: {
     form: IScheduleForm;
     limits: IScheduleLimits;
@@ -55,73 +57,19 @@ export class ScheduleDialogState {
     trans: TranslationBundle;
     now: () => number;
   }) {
-    this.form = options.form;
+    super(options.form, options.trans);
     this.limits = options.limits;
     this.zones = options.zones;
-    this.trans = options.trans;
     this.now = options.now;
   }
 
   readonly limits: IScheduleLimits;
   readonly zones: string[];
-  readonly trans: TranslationBundle;
   readonly now: () => number;
-  form: IScheduleForm;
-  /** The server's last refusal (a field's part is dropped once it is edited). */
-  error: IDialogError | null = null;
-  saving = false;
 
-  get changed(): ISignal<this, void> {
-    return this._changed;
-  }
-
-  /** What is wrong with the form now (checked as it is typed). */
   get problems(): FieldProblems {
     return validateForm(this.form, this.trans, this.now(), this.limits);
   }
-
-  get valid(): boolean {
-    return Object.keys(this.problems).length === 0;
-  }
-
-  /** The problem to show beside a field: the form's own, else the server's. */
-  problem(field: ScheduleField): string | undefined {
-    return this.problems[field] ?? this.error?.fields[field];
-  }
-
-  setForm(form: IScheduleForm, edited: ScheduleField[]): void {
-    this.form = form;
-    if (this.error) {
-      const fields = { ...this.error.fields };
-      for (const field of edited) {
-        delete fields[field];
-      }
-      this.error = { ...this.error, fields };
-    }
-    this._changed.emit();
-  }
-
-  setError(error: Error | null): void {
-    if (!error) {
-      this.error = null;
-    } else if (error instanceof RemoteApiError) {
-      this.error = {
-        message: error.message,
-        reason: error.reason,
-        fields: { ...error.fields }
-      };
-    } else {
-      this.error = { message: error.message, reason: 'internal', fields: {} };
-    }
-    this._changed.emit();
-  }
-
-  setSaving(saving: boolean): void {
-    this.saving = saving;
-    this._changed.emit();
-  }
-
-  private _changed = new Signal<this, void>(this);
 }
 
 /** The body of the dialog. */
@@ -134,10 +82,6 @@ export class ScheduleDialogBody extends ReactWidget {
 
   readonly state: ScheduleDialogState;
 
-  getValue(): IScheduleForm {
-    return this.state.form;
-  }
-
   protected render(): JSX.Element {
     return <ScheduleForm state={this.state} />;
   }
@@ -147,91 +91,22 @@ export class ScheduleDialogBody extends ReactWidget {
  * The dialog: Save sends the schedule and closes only once the server took
  * it; an invalid form, or the server's refusal, keeps it open.
  */
-export class ScheduleDialog extends Dialog<IScheduleForm> {
+export class ScheduleDialog extends FormDialog<IScheduleForm> {
   constructor(options: ScheduleDialog.IOptions) {
-    const { trans } = options.state;
-    const buttons = [
-      Dialog.cancelButton({ label: trans.__('Cancel') }),
-      Dialog.okButton({
-        label: options.isNew
-          ? trans.__('Create schedule')
-          : trans.__('Save schedule')
-      })
-    ];
-    const body = new ScheduleDialogBody(options.state);
+    const { state, active } = options;
+    const { trans } = state;
     super({
+      state,
       title: options.isNew
         ? trans.__('Schedule %1', options.name)
         : trans.__('Edit the schedule of %1', options.name),
-      body,
-      buttons,
-      focusNodeSelector: 'select'
+      accept: options.isNew
+        ? trans.__('Create schedule')
+        : trans.__('Save schedule'),
+      body: new ScheduleDialogBody(state),
+      save: form => options.save(bodyFrom(form, active))
     });
-    this.addClass('jp-NotebookRemote-scheduleDialogHost');
-    this._state = options.state;
-    this._buttonList = buttons;
-    this._save = options.save;
-    this._active = options.active;
-    this._state.changed.connect(this._syncAccept, this);
   }
-
-  /** The dialog's state (the tests read and drive it). */
-  get state(): ScheduleDialogState {
-    return this._state;
-  }
-
-  resolve(index?: number): void {
-    const button = this._buttonList[index ?? this._buttonList.length - 1];
-    if (!button || !button.accept) {
-      super.resolve(index);
-      return;
-    }
-    void this._submit(index);
-  }
-
-  protected onAfterAttach(msg: any): void {
-    super.onAfterAttach(msg);
-    this._syncAccept();
-  }
-
-  /** The accept button waits for a valid form and for the save in flight. */
-  private _syncAccept(): void {
-    const accept = this.node.querySelector<HTMLButtonElement>(
-      '.jp-Dialog-footer .jp-mod-accept'
-    );
-    if (accept) {
-      accept.disabled = !this._state.valid || this._state.saving;
-    }
-  }
-
-  private async _submit(index?: number): Promise<void> {
-    const state = this._state;
-    if (state.saving || !state.valid) {
-      return;
-    }
-    state.setError(null);
-    state.setSaving(true);
-    let error: Error | null;
-    try {
-      error = await this._save(bodyFrom(state.form, this._active));
-    } catch (reason) {
-      error = reason instanceof Error ? reason : new Error(String(reason));
-    }
-    if (this.isDisposed) {
-      return;
-    }
-    state.setSaving(false);
-    if (error) {
-      state.setError(error);
-      return;
-    }
-    super.resolve(index);
-  }
-
-  private _state: ScheduleDialogState;
-  private _buttonList: readonly Dialog.IButton[];
-  private _save: (body: IScheduleBody) => Promise<Error | null>;
-  private _active: boolean;
 }
 
 export namespace ScheduleDialog {
@@ -255,22 +130,6 @@ function untilIso(form: IScheduleForm): string | null {
   return instant === null ? null : new Date(instant).toISOString();
 }
 
-/**
- * Render again on every change of the state. Subscribed in a layout effect,
- * right after the first render, so no change made once the dialog shows is
- * missed.
- */
-function useDialogState(state: ScheduleDialogState): void {
-  const [, rerender] = React.useReducer((n: number) => n + 1, 0);
-  React.useLayoutEffect(() => {
-    const changed = () => rerender();
-    state.changed.connect(changed);
-    return () => {
-      state.changed.disconnect(changed);
-    };
-  }, [state]);
-}
-
 /** The labels of the preset kinds. */
 function kindLabel(kind: PresetKind, trans: TranslationBundle): string {
   switch (kind) {
@@ -289,63 +148,22 @@ function kindLabel(kind: PresetKind, trans: TranslationBundle): string {
   }
 }
 
-/** A labelled row of the form, with the problem of its field under it. */
-function Field(props: {
-  label: string;
-  htmlFor?: string;
-  problem?: string;
-  problemId?: string;
-  hint?: React.ReactNode;
-  children: React.ReactNode;
-}): JSX.Element {
-  return (
-    <div className="jp-NotebookRemote-scheduleField">
-      {props.htmlFor ? (
-        <label htmlFor={props.htmlFor}>{props.label}</label>
-      ) : (
-        <span className="jp-NotebookRemote-scheduleFieldLabel">
-          {props.label}
-        </span>
-      )}
-      <div className="jp-NotebookRemote-scheduleControl">
-        {props.children}
-        {props.hint && !props.problem && (
-          <p className="jp-NotebookRemote-scheduleHint">{props.hint}</p>
-        )}
-        {props.problem && (
-          <p
-            className="jp-NotebookRemote-fieldError"
-            id={props.problemId}
-            role="alert"
-          >
-            {props.problem}
-          </p>
-        )}
-      </div>
-    </div>
-  );
-}
-
 function ScheduleForm(props: { state: ScheduleDialogState }): JSX.Element {
   const { state } = props;
-  useDialogState(state);
+  useFormState(state);
   const { form, limits, trans, zones } = state;
   const preset = form.preset;
-  const id = React.useId();
+  const { id: idOf, check, aria } = useFieldIds(state);
   const ids = {
-    kind: `${id}-kind`,
-    every: `${id}-every`,
-    time: `${id}-time`,
-    minute: `${id}-minute`,
-    dom: `${id}-dom`,
-    cron: `${id}-cron`,
-    zone: `${id}-zone`,
-    until: `${id}-until`,
-    context: `${id}-context`
+    kind: idOf('kind'),
+    every: idOf('every'),
+    time: idOf('time'),
+    minute: idOf('minute'),
+    dom: idOf('dom'),
+    cron: idOf('cron'),
+    zone: idOf('zone'),
+    until: idOf('until')
   };
-  const errorId = (field: string) => `${id}-${field}-error`;
-  const describedBy = (field: ScheduleField) =>
-    state.problem(field) ? errorId(field) : undefined;
   const setPreset = (patch: Partial<IPreset>) =>
     state.setForm(choosePreset(form, { ...preset, ...patch }), [
       'cron',
@@ -371,17 +189,11 @@ function ScheduleForm(props: { state: ScheduleDialogState }): JSX.Element {
       onChange={event => onTime(event.target.value)}
     />
   );
-  const general = state.error;
-  const generalFields = Object.entries(general?.fields ?? {}).filter(
-    ([field]) =>
-      !['cron', 'timezone', 'until', 'templateContext', 'days'].includes(field)
-  );
-  const hint = general ? errorHint(general.reason, trans) : null;
   const problems = state.problems;
 
   return (
     <form
-      className="jp-NotebookRemote-scheduleForm"
+      className="jp-NotebookRemote-form"
       noValidate
       onSubmit={event => event.preventDefault()}
     >
@@ -413,7 +225,7 @@ function ScheduleForm(props: { state: ScheduleDialogState }): JSX.Element {
 
       {preset.kind === 'minutes' && (
         <Field label={trans.__('Every')} htmlFor={ids.every}>
-          <span className="jp-NotebookRemote-scheduleInline">
+          <span className="jp-NotebookRemote-formInline">
             <NumberSelect
               id={ids.every}
               value={preset.every}
@@ -428,7 +240,7 @@ function ScheduleForm(props: { state: ScheduleDialogState }): JSX.Element {
       {preset.kind === 'hours' && (
         <>
           <Field label={trans.__('Every')} htmlFor={ids.every}>
-            <span className="jp-NotebookRemote-scheduleInline">
+            <span className="jp-NotebookRemote-formInline">
               <NumberSelect
                 id={ids.every}
                 value={preset.every}
@@ -453,14 +265,13 @@ function ScheduleForm(props: { state: ScheduleDialogState }): JSX.Element {
       {preset.kind === 'weekly' && (
         <Field
           label={limits.maxDays === 1 ? trans.__('Day') : trans.__('Days')}
-          problem={state.problem('days')}
-          problemId={errorId('days')}
+          {...check('days')}
         >
           <div
             className="jp-NotebookRemote-scheduleDays"
             role="group"
             aria-label={trans.__('Days of the week')}
-            aria-describedby={describedBy('days')}
+            aria-describedby={aria('days')['aria-describedby']}
           >
             {WEEK_ORDER.map(day => {
               const checked = preset.days.includes(day);
@@ -469,7 +280,7 @@ function ScheduleForm(props: { state: ScheduleDialogState }): JSX.Element {
                 <label key={day}>
                   <input
                     type={single ? 'radio' : 'checkbox'}
-                    name={`${id}-day`}
+                    name={idOf('day')}
                     checked={checked}
                     onChange={() =>
                       setPreset({
@@ -522,8 +333,7 @@ function ScheduleForm(props: { state: ScheduleDialogState }): JSX.Element {
       <Field
         label={trans.__('Cron')}
         htmlFor={ids.cron}
-        problem={state.problem('cron')}
-        problemId={errorId('cron')}
+        {...check('cron')}
         hint={
           cronReadOnly
             ? trans.__('This connection runs daily or weekly schedules only.')
@@ -532,13 +342,12 @@ function ScheduleForm(props: { state: ScheduleDialogState }): JSX.Element {
       >
         <input
           id={ids.cron}
-          className="jp-mod-styled jp-NotebookRemote-cron"
+          className="jp-mod-styled jp-NotebookRemote-code"
           type="text"
           spellCheck={false}
           autoComplete="off"
           readOnly={cronReadOnly}
-          aria-invalid={!!state.problem('cron')}
-          aria-describedby={describedBy('cron')}
+          {...aria('cron')}
           value={form.cron}
           onChange={event =>
             state.setForm(typeCron(form, event.target.value), ['cron', 'days'])
@@ -549,15 +358,13 @@ function ScheduleForm(props: { state: ScheduleDialogState }): JSX.Element {
       <Field
         label={trans.__('Time zone')}
         htmlFor={ids.zone}
-        problem={state.problem('timezone')}
-        problemId={errorId('timezone')}
+        {...check('timezone')}
       >
         <select
           id={ids.zone}
           className="jp-mod-styled"
           disabled={!!limits.zone && form.timezone === limits.zone}
-          aria-invalid={!!state.problem('timezone')}
-          aria-describedby={describedBy('timezone')}
+          {...aria('timezone')}
           value={form.timezone}
           onChange={event =>
             state.setForm({ ...form, timezone: event.target.value }, [
@@ -582,8 +389,7 @@ function ScheduleForm(props: { state: ScheduleDialogState }): JSX.Element {
           limits.needsUntil ? trans.__('Until') : trans.__('Until (optional)')
         }
         htmlFor={ids.until}
-        problem={state.problem('until')}
-        problemId={errorId('until')}
+        {...check('until')}
         hint={
           form.until
             ? trans.__('Runs stop after this day ends in %1.', form.timezone)
@@ -598,8 +404,7 @@ function ScheduleForm(props: { state: ScheduleDialogState }): JSX.Element {
           id={ids.until}
           className="jp-mod-styled"
           type="date"
-          aria-invalid={!!state.problem('until')}
-          aria-describedby={describedBy('until')}
+          {...aria('until')}
           value={form.until}
           onChange={event =>
             state.setForm({ ...form, until: event.target.value }, ['until'])
@@ -608,31 +413,12 @@ function ScheduleForm(props: { state: ScheduleDialogState }): JSX.Element {
       </Field>
 
       {(limits.takesContext || form.context.trim() !== '') && (
-        <Field
-          label={trans.__('Run context (optional JSON)')}
-          htmlFor={ids.context}
-          problem={state.problem('templateContext')}
-          problemId={errorId('templateContext')}
+        <ContextField
+          state={state}
           hint={trans.__(
             'A JSON object each scheduled run gets as its context.json.'
           )}
-        >
-          <textarea
-            id={ids.context}
-            className="jp-mod-styled jp-NotebookRemote-scheduleContext"
-            rows={3}
-            spellCheck={false}
-            placeholder='{"region": "north"}'
-            aria-invalid={!!state.problem('templateContext')}
-            aria-describedby={describedBy('templateContext')}
-            value={form.context}
-            onChange={event =>
-              state.setForm({ ...form, context: event.target.value }, [
-                'templateContext'
-              ])
-            }
-          />
-        </Field>
+        />
       )}
 
       <p className="jp-NotebookRemote-scheduleSummary" aria-live="polite">
@@ -648,32 +434,11 @@ function ScheduleForm(props: { state: ScheduleDialogState }): JSX.Element {
             )}
       </p>
 
-      {state.saving && (
-        <p className="jp-NotebookRemote-muted" role="status">
-          {trans.__('Saving…')}
-        </p>
-      )}
-      {general && (general.message || generalFields.length > 0) && (
-        <div
-          className="jp-NotebookRemote-error"
-          role="alert"
-          data-reason={general.reason}
-        >
-          <span className="jp-NotebookRemote-errorMessage">
-            {general.message}
-          </span>
-          {generalFields.length > 0 && (
-            <ul className="jp-NotebookRemote-errorFields">
-              {generalFields.map(([field, problem]) => (
-                <li key={field}>
-                  <code>{field}</code> {problem}
-                </li>
-              ))}
-            </ul>
-          )}
-          {hint && <span className="jp-NotebookRemote-errorHint">{hint}</span>}
-        </div>
-      )}
+      <FormError
+        state={state}
+        shown={['cron', 'timezone', 'until', 'templateContext', 'days']}
+        busy={trans.__('Saving…')}
+      />
     </form>
   );
 }
