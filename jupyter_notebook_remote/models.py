@@ -348,6 +348,9 @@ class ConnectionInfo(CamelModel):
     needs_token: bool
     #: Whether a push carries the files beside the notebook (``local``).
     carries_folder: bool = False
+    #: Whether a run (or an input export) may say where to report its end:
+    #: ``email`` and ``callbackUrl`` (Losant); other kinds refuse them.
+    run_notifications: bool = False
     capabilities: list[str]
     #: capability -> why this connection cannot do it (for the UI to explain).
     unsupported: dict[str, str] = Field(default_factory=dict)

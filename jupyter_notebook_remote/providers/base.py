@@ -401,6 +401,7 @@ class Provider(abc.ABC):
             auth_configured=self.auth_configured,
             needs_token=self.needs_token,
             carries_folder=self.carries_folder,
+            run_notifications=self.run_notifications,
             capabilities=sorted(self.capabilities),
             unsupported=dict(self.unsupported),
         )

@@ -75,6 +75,8 @@ async def test_local_is_the_default_connection_with_no_configuration(jp_fetch: A
     [local] = [c for c in data["connections"] if c["id"] == "local"]
     assert local["kind"] == "local"
     assert local["authConfigured"] is True
+    # local reports no run's end anywhere: email and callbackUrl are refused.
+    assert local["runNotifications"] is False
     assert "execute" in local["capabilities"]
     assert "cancel" in local["capabilities"]
     assert "schedule" in local["capabilities"]

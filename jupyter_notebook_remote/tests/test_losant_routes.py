@@ -95,6 +95,8 @@ async def test_connections_describe_the_losant_connection(
     assert conn["baseUrl"] == fake_losant.url
     assert conn["applicationId"] == fake_losant.application_id
     assert conn["authConfigured"] is True
+    # A run may say where Losant reports its end (email, callbackUrl).
+    assert conn["runNotifications"] is True
     assert "schedule" not in conn["capabilities"]
     assert "schedule" in conn["unsupported"]
     assert fake_losant.requests == []  # describing sends nothing
