@@ -12,7 +12,7 @@ import { fileUploadIcon, linkIcon, runIcon } from '@jupyterlab/ui-components';
 import { CommandRegistry } from '@lumino/commands';
 
 import { RemoteApiError } from './api';
-import { remoteNotebookIcon } from './icons';
+import { remoteNotebookIcon, runOptionsIcon } from './icons';
 import { RemoteModel } from './model';
 import { baseName } from './notebook';
 import { CommandIDs } from './tokens';
@@ -246,6 +246,20 @@ export function addBrowserCommands(context: IBrowserContext): void {
       report(trans.__('Runs started'), started, failed);
       sayUnlinked(unlinked);
       return started.length;
+    }
+  });
+
+  commands.addCommand(CommandIDs.browserRunWithOptions, {
+    label: trans.__('Run on Remote with Options…'),
+    icon: runOptionsIcon,
+    isVisible: () => selected().length === 1,
+    // Opened as Link… opens it (whose chooser shows if it is not linked),
+    // then the dialog of the panel's notebook, once it is this one.
+    execute: async args => {
+      await commands.execute(CommandIDs.browserLink, args);
+      if (model.link && model.notebook?.path === pathsOf(args)[0]) {
+        return commands.execute(CommandIDs.runWithOptions);
+      }
     }
   });
 

@@ -15,10 +15,11 @@ import {
 import { CommandRegistry } from '@lumino/commands';
 import { ISignal } from '@lumino/signaling';
 
+import { openRunOptions } from './components/RunOptionsDialog';
 import { openScheduleDialog } from './components/ScheduleDialog';
 import { formatTime, statusLabel } from './format';
 import { IExecution } from './types';
-import { pushAndRunIcon, remoteNotebookIcon } from './icons';
+import { pushAndRunIcon, remoteNotebookIcon, runOptionsIcon } from './icons';
 import { RemoteModel } from './model';
 import { CommandIDs, PALETTE_CATEGORY } from './tokens';
 
@@ -42,6 +43,7 @@ export function isCommandEnabled(model: RemoteModel, id: string): boolean {
     case CommandIDs.push:
       return !!link && !!connection && model.can('push') && !pushing;
     case CommandIDs.run:
+    case CommandIDs.runWithOptions:
       return (
         !!link && !!connection && model.can('execute') && !running && !pushing
       );
@@ -138,6 +140,15 @@ export function addCommands(context: ICommandContext): void {
     execute: () => startRun(false)
   });
 
+  add(CommandIDs.runWithOptions, {
+    label: trans.__('Run Remote Notebook with Options…'),
+    icon: runOptionsIcon,
+    execute: () => {
+      openPanel();
+      return openRunOptions(model, trans);
+    }
+  });
+
   add(CommandIDs.pushAndRun, {
     label: trans.__('Push and Run on Remote'),
     caption: trans.__('Push and run on the remote notebook'),
@@ -217,11 +228,15 @@ export function addCommands(context: ICommandContext): void {
   // Buttons, menus and the palette follow what their enabled state reads.
   const { push, run, pushAndRun, cancel, link, unlink, refresh, schedule } =
     CommandIDs;
+  const runs = [run, CommandIDs.runWithOptions];
   const follows: [ISignal<RemoteModel, void>, string[]][] = [
-    [model.connectionsChanged, [push, run, pushAndRun, cancel, link, refresh]],
-    [model.linkChanged, [push, run, pushAndRun, cancel, link, unlink]],
+    [
+      model.connectionsChanged,
+      [push, ...runs, pushAndRun, cancel, link, refresh]
+    ],
+    [model.linkChanged, [push, ...runs, pushAndRun, cancel, link, unlink]],
     [model.runsChanged, [cancel]],
-    [model.activityChanged, [push, run, pushAndRun, cancel, schedule]],
+    [model.activityChanged, [push, ...runs, pushAndRun, cancel, schedule]],
     [model.connectionsChanged, [schedule]],
     [model.linkChanged, [schedule]]
   ];
@@ -293,6 +308,7 @@ export function addToPalette(palette: ICommandPalette): void {
   for (const command of [
     CommandIDs.push,
     CommandIDs.run,
+    CommandIDs.runWithOptions,
     CommandIDs.pushAndRun,
     CommandIDs.cancel,
     CommandIDs.link,

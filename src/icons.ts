@@ -2,6 +2,7 @@ import { LabIcon } from '@jupyterlab/ui-components';
 
 import remoteSvg from '../style/icons/notebook-remote.svg';
 import pushAndRunSvg from '../style/icons/push-and-run.svg';
+import runOptionsSvg from '../style/icons/run-options.svg';
 
 /** The icon of the Remote Notebooks panel. */
 export const remoteNotebookIcon = new LabIcon({
@@ -13,4 +14,10 @@ export const remoteNotebookIcon = new LabIcon({
 export const pushAndRunIcon = new LabIcon({
   name: 'jupyter-notebook-remote:push-and-run',
   svgstr: pushAndRunSvg
+});
+
+/** The icon of Run with options… (run, and more to say). */
+export const runOptionsIcon = new LabIcon({
+  name: 'jupyter-notebook-remote:run-options',
+  svgstr: runOptionsSvg
 });

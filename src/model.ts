@@ -38,6 +38,7 @@ import { ScheduleModel } from './models/schedule';
 import { UsageModel } from './models/usage';
 import { ILinkStore, WorkspaceLinks } from './models/workspace';
 import { baseName, INotebookHandle, parseLink } from './notebook';
+import { runBody } from './runOptions';
 import {
   DEFAULT_SETTINGS,
   INotebookRemote,
@@ -48,12 +49,14 @@ import {
   Capability,
   FolderMode,
   IConnection,
+  IExecuteBody,
   IExecution,
   IFolderCarried,
   INotebookLink,
   IPushResult,
   IPushWarning,
   IRemoteNotebook,
+  IRunOptions,
   ISchedule,
   IScheduleBody,
   IUsage
@@ -523,9 +526,17 @@ export class RemoteModel extends VDomModel implements INotebookRemote {
     return this._remote.rename(name);
   }
 
-  /** Ask the remote to email an export of the notebook's input data. */
-  requestInputExport(email: string): Promise<boolean> {
-    return this._remote.requestInputExport(email);
+  /**
+   * Ask the remote for an export of the notebook's input data, with the
+   * query time and where to send it of `options`; resolves null once
+   * queued, else the refusal (for the dialog, beside its field).
+   */
+  async requestInputExport(options: IRunOptions): Promise<IShownError | null> {
+    const body = runBody(options, this._context.now());
+    delete body.templateContext;
+    return (await this._remote.requestInputExport(body))
+      ? null
+      : this._refusal('notebook');
   }
 
   // ---------------------------------------------------------------- runs
@@ -535,13 +546,30 @@ export class RemoteModel extends VDomModel implements INotebookRemote {
     return this._push.push();
   }
 
-  /** Start a run of what was last pushed. */
-  run(): Promise<string | null> {
+  /** Start a run of what was last pushed (with `body`'s options). */
+  run(body?: IExecuteBody): Promise<string | null> {
     const notebook = this._link.notebook;
     return this._runs.run(
       this._remote.notebook?.name ??
-        (notebook ? baseName(notebook.path) : (this.link?.notebookId ?? ''))
+        (notebook ? baseName(notebook.path) : (this.link?.notebookId ?? '')),
+      body
     );
+  }
+
+  /**
+   * Run with `options` (pushed first with `push`), kept in the notebook's
+   * link for the next time; resolves null once the run started, else the
+   * refusal (for the dialog, beside its field).
+   */
+  async runWithOptions(
+    options: IRunOptions,
+    push: boolean
+  ): Promise<IShownError | null> {
+    this._link.setRunOptions(options);
+    const started =
+      (!push || (await this.push())) &&
+      (await this.run(runBody(options, this._context.now()))) !== null;
+    return started ? null : this._refusal('actions');
   }
 
   /** Push, then run if the push worked. */
@@ -621,6 +649,17 @@ export class RemoteModel extends VDomModel implements INotebookRemote {
     this._linkChanged.emit();
     this.stateChanged.emit();
     this._refreshLinked();
+  }
+
+  /** The error of a panel's area, moved to the dialog that shows it. */
+  private _refusal(area: ErrorArea): IShownError {
+    const { errors, trans } = this._context;
+    const error = errors.get(area) ?? {
+      message: trans.__('Not started.'),
+      reason: 'internal'
+    };
+    errors.clear(area);
+    return error;
   }
 
   private _refreshLinked(): void {

@@ -7,6 +7,7 @@
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { ISignal, Signal } from '@lumino/signaling';
 
+import { runForm, runOptions } from './runOptions';
 import { METADATA_KEY } from './tokens';
 import { INotebookLink } from './types';
 
@@ -49,10 +50,11 @@ export function parseLink(value: unknown): INotebookLink | null {
   if (!value || typeof value !== 'object') {
     return null;
   }
-  const { connection, notebookId, folder } = value as {
+  const { connection, notebookId, folder, lastRunOptions } = value as {
     connection?: unknown;
     notebookId?: unknown;
     folder?: unknown;
+    lastRunOptions?: unknown;
   };
   if (
     typeof connection === 'string' &&
@@ -63,6 +65,10 @@ export function parseLink(value: unknown): INotebookLink | null {
     const link: INotebookLink = { connection, notebookId };
     if (folder === 'files' || folder === 'tree' || folder === 'none') {
       link.folder = folder;
+    }
+    if (lastRunOptions && typeof lastRunOptions === 'object') {
+      // Read through the dialog's form: what is malformed is left out.
+      link.lastRunOptions = runOptions(runForm(lastRunOptions));
     }
     return link;
   }
@@ -118,11 +124,8 @@ class PanelNotebookHandle implements INotebookHandle {
   setLink(link: INotebookLink | null): void {
     const model = this._panel.context.model;
     if (link) {
-      model.setMetadata(METADATA_KEY, {
-        connection: link.connection,
-        notebookId: link.notebookId,
-        ...(link.folder ? { folder: link.folder } : {})
-      });
+      // What parseLink read, as JSON (no undefined member).
+      model.setMetadata(METADATA_KEY, JSON.parse(JSON.stringify(link)));
     } else {
       model.deleteMetadata(METADATA_KEY);
     }

@@ -26,6 +26,7 @@ export const PALETTE_CATEGORY = 'Remote Notebooks';
 export namespace CommandIDs {
   export const push = 'notebook-remote:push';
   export const run = 'notebook-remote:run';
+  export const runWithOptions = 'notebook-remote:run-with-options';
   export const pushAndRun = 'notebook-remote:push-and-run';
   export const cancel = 'notebook-remote:cancel';
   export const link = 'notebook-remote:link';
@@ -36,6 +37,8 @@ export namespace CommandIDs {
   export const openRuns = 'notebook-remote:open-runs';
   export const browserPush = 'notebook-remote:browser-push';
   export const browserRun = 'notebook-remote:browser-run';
+  export const browserRunWithOptions =
+    'notebook-remote:browser-run-with-options';
   export const browserOpenRuns = 'notebook-remote:browser-open-runs';
   export const browserLink = 'notebook-remote:browser-link';
 }

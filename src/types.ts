@@ -68,6 +68,8 @@ export interface IConnection {
   needsToken: boolean;
   /** Whether a push carries the files beside the notebook (local). */
   carriesFolder?: boolean;
+  /** Whether a run or an export may carry `email` and `callbackUrl` (Losant). */
+  runNotifications?: boolean;
 }
 
 export interface IConnectionList {
@@ -173,6 +175,10 @@ export interface IExecution {
   progress?: IExecutionProgress | null;
   /** When the retention policy removed the run's files (local). */
   filesRemovedAt?: string | null;
+  /** What the run was given and allowed, where the kind says (ISO time). */
+  relativeTo?: string | null;
+  templateContext?: { [key: string]: unknown } | string | null;
+  maxAllowedRunMinutes?: number | null;
 }
 
 /** A run in progress: code cell `cell` of `total` runs since `startedAt`. */
@@ -231,6 +237,9 @@ export interface IExecuteBody {
   relativeTo?: number | string;
   /** A JSON object, or a string holding one. */
   templateContext?: { [key: string]: unknown } | string;
+  /** Where the remote reports the run's end (`runNotifications`). */
+  email?: string;
+  callbackUrl?: string;
 }
 
 export interface IInputExportBody {
@@ -297,4 +306,19 @@ export interface INotebookLink {
   notebookId: string;
   /** Files beside the notebook to carry with a push (default: `files`). */
   folder?: FolderMode;
+  /** The options of the last run with options, for the next one. */
+  lastRunOptions?: IRunOptions;
+}
+
+/**
+ * Run options as the notebook keeps them: the query time (`ago` ms before
+ * the run, or `at` a time; now with neither), the context, and where the
+ * remote reports the run's end.
+ */
+export interface IRunOptions {
+  ago?: number;
+  at?: string;
+  templateContext?: { [key: string]: unknown };
+  email?: string;
+  callbackUrl?: string;
 }

@@ -57,6 +57,7 @@ describe('isCommandEnabled', () => {
     for (const id of [
       CommandIDs.push,
       CommandIDs.run,
+      CommandIDs.runWithOptions,
       CommandIDs.pushAndRun,
       CommandIDs.cancel
     ]) {
@@ -76,6 +77,7 @@ describe('isCommandEnabled', () => {
     const { model } = await modelWith(['list', 'execute']);
     model.setNotebook(linked());
     expect(isCommandEnabled(model, CommandIDs.run)).toBe(true);
+    expect(isCommandEnabled(model, CommandIDs.runWithOptions)).toBe(true);
     expect(isCommandEnabled(model, CommandIDs.push)).toBe(false);
     expect(isCommandEnabled(model, CommandIDs.pushAndRun)).toBe(false);
     expect(isCommandEnabled(model, CommandIDs.link)).toBe(false);

@@ -289,9 +289,22 @@ export class FakeServer {
       return this._schedule(notebookId, request);
     }
     if (rest === 'executions' && request.method === 'POST') {
+      // Answered back as local does: the query time (ISO) and the context.
+      const { relativeTo, templateContext } = JSON.parse(request.body ?? '{}');
       const id = this.nextExecutionId;
-      this.runs.get(notebookId)!.unshift(execution(id, 'queued'));
+      this.runs.get(notebookId)!.unshift(
+        execution(id, 'queued', {
+          relativeTo:
+            relativeTo === undefined
+              ? null
+              : new Date(relativeTo).toISOString(),
+          templateContext: templateContext ?? null
+        })
+      );
       return json({ executionId: id }, 202);
+    }
+    if (rest === 'input-export') {
+      return json({ jobQueued: true, jobId: 'job-1' }, 202);
     }
     if (rest === 'executions') {
       return json({ items: this.runs.get(notebookId) ?? [] });
@@ -419,4 +432,34 @@ export async function advance(ms: number): Promise<void> {
 /** Let real time pass for answers to arrive (without fake timers). */
 export async function settle(ms = 30): Promise<void> {
   await new Promise(resolve => setTimeout(resolve, ms));
+}
+
+/** Type into a React-controlled field as a user does. */
+export function type(
+  field: HTMLInputElement | HTMLTextAreaElement,
+  text: string
+): void {
+  const proto =
+    field instanceof HTMLTextAreaElement
+      ? HTMLTextAreaElement.prototype
+      : HTMLInputElement.prototype;
+  Object.getOwnPropertyDescriptor(proto, 'value')!.set!.call(field, text);
+  field.dispatchEvent(new Event('input', { bubbles: true }));
+}
+
+/** Choose an option of a React-controlled select as a user does. */
+export function choose(select: HTMLSelectElement, value: string): void {
+  Object.getOwnPropertyDescriptor(
+    HTMLSelectElement.prototype,
+    'value'
+  )!.set!.call(select, value);
+  select.dispatchEvent(new Event('change', { bubbles: true }));
+}
+
+/** Wait (a few seconds at most) until `check` holds. */
+export async function waitFor(check: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check() && Date.now() < end) {
+    await settle(20);
+  }
 }

@@ -184,14 +184,26 @@ describe('RemoteModel actions', () => {
     model.dispose();
   });
 
-  it('validates the export email before asking the server', async () => {
-    const { model, requests } = await following();
-    const before = requests.length;
-    expect(await model.requestInputExport('not-an-email')).toBe(false);
-    expect(model.error('notebook')?.fields).toEqual({
-      email: 'is not an email address'
+  it('asks for an input export with the query time and email, and says what was queued', async () => {
+    const now = Date.UTC(2026, 10, 22, 12);
+    const server = new FakeServer();
+    const model = modelOf(server, { now: () => now });
+    await model.loadConnections();
+    model.setNotebook(linkedNotebook('work/sales.ipynb', NB_ID, 'plant-a'));
+    await settle(20);
+    expect(
+      await model.requestInputExport({
+        ago: 86400000,
+        templateContext: { ignored: true },
+        email: 'ops@example.com'
+      })
+    ).toBeNull();
+    const post = server.requests.find(r => route(r).endsWith('input-export'))!;
+    expect(JSON.parse(post.body!)).toEqual({
+      email: 'ops@example.com',
+      relativeTo: now - 86400000
     });
-    expect(requests.length).toBe(before);
+    expect(model.notice).toContain('emailed to ops@example.com');
     model.dispose();
   });
 

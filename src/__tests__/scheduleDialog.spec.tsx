@@ -21,6 +21,7 @@ import { CommandIDs } from '../tokens';
 import { IScheduleBody } from '../types';
 import { RemotePanel } from '../widgets/RemotePanel';
 import {
+  choose,
   connection,
   execution,
   FakeServer,
@@ -28,37 +29,13 @@ import {
   linkedNotebook,
   modelOf,
   NB_ID,
-  settle
+  settle,
+  type,
+  waitFor
 } from './fakes';
 
 const trans = nullTranslator.load('jupyter_notebook_remote');
 const NOW = Date.UTC(2026, 10, 22, 12);
-
-/** Type into a React-controlled field as a user does. */
-function type(field: HTMLInputElement | HTMLTextAreaElement, text: string) {
-  const proto =
-    field instanceof HTMLTextAreaElement
-      ? HTMLTextAreaElement.prototype
-      : HTMLInputElement.prototype;
-  Object.getOwnPropertyDescriptor(proto, 'value')!.set!.call(field, text);
-  field.dispatchEvent(new Event('input', { bubbles: true }));
-}
-
-/** Wait (a few seconds at most) until `check` holds. */
-async function waitFor(check: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check() && Date.now() < end) {
-    await settle(20);
-  }
-}
-
-function choose(select: HTMLSelectElement, value: string) {
-  Object.getOwnPropertyDescriptor(
-    HTMLSelectElement.prototype,
-    'value'
-  )!.set!.call(select, value);
-  select.dispatchEvent(new Event('change', { bubbles: true }));
-}
 
 describe('ScheduleDialog', () => {
   let dialog: ScheduleDialog | null = null;

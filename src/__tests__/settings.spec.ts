@@ -1,7 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { DEFAULT_SETTINGS, normalizeSettings, PLUGIN_ID } from '../tokens';
+import {
+  CommandIDs,
+  DEFAULT_SETTINGS,
+  normalizeSettings,
+  PLUGIN_ID
+} from '../tokens';
 
 const schema = JSON.parse(
   fs.readFileSync(
@@ -28,17 +33,38 @@ describe('settings schema', () => {
     expect(names).not.toMatch(/token|secret|password|key/);
   });
 
-  it('declares the push-and-run notebook toolbar button', () => {
+  it('declares the notebook toolbar buttons: push and run, then run with options', () => {
     const items = schema['jupyter.lab.toolbars'].Notebook;
     expect(items).toEqual([
       expect.objectContaining({
         name: 'notebook-remote-push-and-run',
-        command: 'notebook-remote:push-and-run',
+        command: CommandIDs.pushAndRun,
         icon: expect.any(String),
         caption: 'Push and run on the remote notebook'
+      }),
+      expect.objectContaining({
+        name: 'notebook-remote-run-with-options',
+        command: CommandIDs.runWithOptions,
+        icon: 'jupyter-notebook-remote:run-options'
       })
     ]);
+    expect(items[1].rank).toBeGreaterThan(items[0].rank);
     expect(PLUGIN_ID).toBe('jupyter-notebook-remote:plugin');
+  });
+
+  it("puts Run with options… next to Run in the file browser's menu", () => {
+    const menu = schema['jupyter.lab.menus'].context as {
+      command?: string;
+      rank: number;
+    }[];
+    const rank = (command: string) =>
+      menu.find(item => item.command === command)!.rank;
+    expect(rank(CommandIDs.browserRunWithOptions)).toBeGreaterThan(
+      rank(CommandIDs.browserRun)
+    );
+    expect(rank(CommandIDs.browserRunWithOptions)).toBeLessThan(
+      rank(CommandIDs.browserOpenRuns)
+    );
   });
 });
 

@@ -8,7 +8,7 @@ import {
 import React from 'react';
 
 import { formatDuration, formatSize } from '../format';
-import { pushAndRunIcon } from '../icons';
+import { pushAndRunIcon, runOptionsIcon } from '../icons';
 import { CommandIDs } from '../tokens';
 import { Capability, IPushWarning } from '../types';
 import { IPanelActions } from './actions';
@@ -21,6 +21,8 @@ interface IActionSpec {
   title: string;
   needs: Capability[];
   accent?: boolean;
+  /** Shown as its icon only (its label names it for screen readers). */
+  iconOnly?: boolean;
 }
 
 /** Push, Run, Push and run, Cancel and Refresh, with why one is missing. */
@@ -31,6 +33,7 @@ export function ActionBar(
   if (!model.notebook || !model.link) {
     return null;
   }
+  const withOptions = trans.__('Run with options…');
   const specs: IActionSpec[] = [
     {
       command: CommandIDs.push,
@@ -45,6 +48,14 @@ export function ActionBar(
       icon: runIcon,
       title: trans.__('Run what was last pushed'),
       needs: ['execute']
+    },
+    {
+      command: CommandIDs.runWithOptions,
+      label: withOptions,
+      icon: runOptionsIcon,
+      title: withOptions,
+      needs: ['execute'],
+      iconOnly: true
     },
     {
       command: CommandIDs.pushAndRun,
@@ -97,7 +108,7 @@ export function ActionBar(
               onClick={() => actions.execute(spec.command)}
             >
               <ButtonIcon icon={spec.icon} />
-              <span>{spec.label}</span>
+              {!spec.iconOnly && <span>{spec.label}</span>}
             </PanelButton>
           );
         })}

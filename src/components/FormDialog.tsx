@@ -11,17 +11,25 @@ import { Widget } from '@lumino/widgets';
 import { ISignal, Signal } from '@lumino/signaling';
 import React from 'react';
 
-import { errorHint } from '../messages';
 import { IShownError, shownError } from '../models/errors';
+import { ErrorMessage } from './common';
 
 /** Field -> what is wrong with it. */
 export type Problems<K extends string> = Partial<Record<K, string>>;
 
-/** The state of a form dialog, shared by the dialog and its React body. */
-export abstract class FormState<F, K extends string = string> {
-  constructor(form: F, trans: TranslationBundle) {
+/**
+ * The state of a form dialog, shared by the dialog and its React body;
+ * `check` says what is wrong with a form.
+ */
+export class FormState<F, K extends string = string> {
+  constructor(
+    form: F,
+    trans: TranslationBundle,
+    check: (form: F) => Problems<K>
+  ) {
     this.form = form;
     this.trans = trans;
+    this._check = check;
   }
 
   readonly trans: TranslationBundle;
@@ -35,7 +43,9 @@ export abstract class FormState<F, K extends string = string> {
   }
 
   /** What is wrong with the form now (checked as it is typed). */
-  abstract get problems(): Problems<K>;
+  get problems(): Problems<K> {
+    return this._check(this.form);
+  }
 
   get valid(): boolean {
     return Object.keys(this.problems).length === 0;
@@ -60,11 +70,14 @@ export abstract class FormState<F, K extends string = string> {
 
   /** Show a refusal (an error, or one already as shown); null clears it. */
   setError(error: unknown): void {
-    const shown =
-      error instanceof Error || typeof error !== 'object'
-        ? shownError(error)
-        : (error as IShownError);
-    this.error = error ? { fields: {}, ...shown } : null;
+    this.error = error
+      ? {
+          fields: {},
+          ...(error instanceof Error
+            ? shownError(error)
+            : (error as IShownError))
+        }
+      : null;
     this._changed.emit();
   }
 
@@ -73,6 +86,7 @@ export abstract class FormState<F, K extends string = string> {
     this._changed.emit();
   }
 
+  private _check: (form: F) => Problems<K>;
   private _changed = new Signal<this, void>(this);
 }
 
@@ -92,18 +106,13 @@ export class FormDialog<F> extends Dialog<F> {
       title: options.title,
       body: options.body,
       buttons,
-      focusNodeSelector: options.focus ?? 'select'
+      focusNodeSelector: 'select'
     });
     options.body.addClass('jp-NotebookRemote-formDialog');
     this._state = options.state;
     this._buttonList = buttons;
     this._save = options.save;
     this._state.changed.connect(this._syncAccept, this);
-  }
-
-  /** The dialog's state (the tests read and drive it). */
-  get state(): FormState<F> {
-    return this._state;
   }
 
   resolve(index?: number): void {
@@ -169,8 +178,6 @@ export namespace FormDialog {
     body: Widget;
     /** Send the form; resolves null when the server took it, else the refusal. */
     save: (form: F) => Promise<unknown>;
-    /** What takes the focus first (the first select by default). */
-    focus?: string;
   }
 }
 
@@ -179,7 +186,7 @@ export namespace FormDialog {
  * right after the first render, so no change made once the dialog shows is
  * missed.
  */
-export function useFormState(state: FormState<unknown, any>): void {
+export function useFormState(state: FormState<any, any>): void {
   const [, rerender] = React.useReducer((n: number) => n + 1, 0);
   React.useLayoutEffect(() => {
     const changed = () => rerender();
@@ -230,7 +237,7 @@ export function Field(props: {
  * `check(field)` for its {@link Field}, `aria(field)` for the control.
  */
 export function useFieldIds<K extends string>(
-  state: FormState<unknown, K>
+  state: FormState<any, K>
 ): {
   id: (name: string) => string;
   check: (field: K) => { problem?: string; problemId: string };
@@ -258,8 +265,8 @@ export function useFieldIds<K extends string>(
 
 /** The run context as JSON text (field `templateContext`), checked as typed. */
 export function ContextField(props: {
-  state: FormState<{ context: string }, 'templateContext'>;
-  hint: string;
+  state: FormState<any, any>;
+  hint?: string;
 }): JSX.Element {
   const { state, hint } = props;
   const { id, check, aria } = useFieldIds(state);
@@ -289,50 +296,31 @@ export function ContextField(props: {
 }
 
 /**
- * "Saving…" while the form is sent, and the server's refusal in its words:
- * its message, the fields it names that the form does not show, its hint.
+ * What it says while the form is sent, and the server's refusal in its
+ * words: its message, the fields it names that the form does not show
+ * beside their controls, its hint.
  */
 export function FormError(props: {
-  state: FormState<unknown, any>;
+  state: FormState<any, any>;
   /** The fields the form shows beside their controls. */
   shown: string[];
-  /** What it says while the form is sent. */
-  busy: string;
 }): JSX.Element {
   const { state, shown } = props;
   const { error, trans } = state;
   const fields = Object.entries(error?.fields ?? {}).filter(
     ([field]) => !shown.includes(field)
   );
-  const hint = error ? errorHint(error.reason, trans) : null;
   return (
     <>
       {state.saving && (
         <p className="jp-NotebookRemote-muted" role="status">
-          {props.busy}
+          {trans.__('Sending…')}
         </p>
       )}
-      {error && (error.message || fields.length > 0) && (
-        <div
-          className="jp-NotebookRemote-error"
-          role="alert"
-          data-reason={error.reason}
-        >
-          <span className="jp-NotebookRemote-errorMessage">
-            {error.message}
-          </span>
-          {fields.length > 0 && (
-            <ul className="jp-NotebookRemote-errorFields">
-              {fields.map(([field, problem]) => (
-                <li key={field}>
-                  <code>{field}</code> {problem}
-                </li>
-              ))}
-            </ul>
-          )}
-          {hint && <span className="jp-NotebookRemote-errorHint">{hint}</span>}
-        </div>
-      )}
+      <ErrorMessage
+        error={error && { ...error, fields: Object.fromEntries(fields) }}
+        trans={trans}
+      />
     </>
   );
 }

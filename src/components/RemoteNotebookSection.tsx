@@ -2,7 +2,6 @@ import { editIcon } from '@jupyterlab/ui-components';
 import React from 'react';
 
 import { formatTimestamp } from '../format';
-import { EMAIL_PATTERN } from '../models/remote';
 import {
   ErrorMessage,
   IconButton,
@@ -11,6 +10,7 @@ import {
   Section,
   TextField
 } from './common';
+import { openRunOptions } from './RunOptionsDialog';
 
 /** The remote notebook in brief; rename it; request an input-data export. */
 export function RemoteNotebookSection(
@@ -20,13 +20,11 @@ export function RemoteNotebookSection(
   const remote = model.remoteNotebook;
   const [renaming, setRenaming] = React.useState(false);
   const [name, setName] = React.useState('');
-  const [email, setEmail] = React.useState('');
   if (!model.link) {
     return null;
   }
   const whyRename = model.whyNot('rename');
   const whyExport = model.whyNot('inputExport');
-  const emailInvalid = email.trim() !== '' && !EMAIL_PATTERN.test(email.trim());
   const ios = [
     ...(remote?.inputs ?? []).map(io => ({
       direction: 'in',
@@ -146,42 +144,13 @@ export function RemoteNotebookSection(
             </p>
           )}
           {!whyExport && (
-            <details className="jp-NotebookRemote-export">
-              <summary>{trans.__('Export input data')}</summary>
-              <form
-                className="jp-NotebookRemote-row"
-                noValidate
-                onSubmit={async event => {
-                  event.preventDefault();
-                  if (
-                    !emailInvalid &&
-                    (await model.requestInputExport(email))
-                  ) {
-                    setEmail('');
-                  }
-                }}
-              >
-                <TextField
-                  type="email"
-                  label={trans.__('Email for the export link')}
-                  invalid={emailInvalid}
-                  placeholder="name@example.com"
-                  value={email}
-                  onChange={setEmail}
-                />
-                <PanelButton
-                  type="submit"
-                  disabled={emailInvalid || model.isBusy('export')}
-                >
-                  {trans.__('Request export')}
-                </PanelButton>
-              </form>
-              {emailInvalid && (
-                <p className="jp-NotebookRemote-fieldError">
-                  {trans.__('Enter an email address like name@example.com.')}
-                </p>
-              )}
-            </details>
+            <PanelButton
+              minimal
+              disabled={model.isBusy('export')}
+              onClick={() => void openRunOptions(model, trans, undefined, true)}
+            >
+              {trans.__('Export input data…')}
+            </PanelButton>
           )}
         </>
       )}

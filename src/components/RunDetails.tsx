@@ -4,6 +4,7 @@ import React from 'react';
 import { formatSize, formatTimestamp, runDuration } from '../format';
 import { IExecution, IExecutionOutput } from '../types';
 import { IPanelActions } from './actions';
+import { RunOptionsDetails } from './RunOptionsDialog';
 import {
   ErrorMessage,
   IconButton,
@@ -68,6 +69,7 @@ export function RunDetails(
           </>
         )}
       </dl>
+      <RunOptionsDetails {...props} />
       {errors.length > 0 && (
         <div className="jp-NotebookRemote-runErrors">
           <h4>{trans.__('Errors')}</h4>

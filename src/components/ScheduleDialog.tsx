@@ -17,7 +17,6 @@ import {
   clock,
   dayName,
   describeSchedule,
-  FieldProblems,
   formFrom,
   HOUR_STEPS,
   IPreset,
@@ -57,19 +56,15 @@ export class ScheduleDialogState extends FormState<
     trans: TranslationBundle;
     now: () => number;
   }) {
-    super(options.form, options.trans);
+    super(options.form, options.trans, form =>
+      validateForm(form, options.trans, options.now(), options.limits)
+    );
     this.limits = options.limits;
     this.zones = options.zones;
-    this.now = options.now;
   }
 
   readonly limits: IScheduleLimits;
   readonly zones: string[];
-  readonly now: () => number;
-
-  get problems(): FieldProblems {
-    return validateForm(this.form, this.trans, this.now(), this.limits);
-  }
 }
 
 /** The body of the dialog. */
@@ -437,7 +432,6 @@ function ScheduleForm(props: { state: ScheduleDialogState }): JSX.Element {
       <FormError
         state={state}
         shown={['cron', 'timezone', 'until', 'templateContext', 'days']}
-        busy={trans.__('Saving…')}
       />
     </form>
   );

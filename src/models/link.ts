@@ -5,7 +5,7 @@
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { INotebookHandle, sameLink, stem } from '../notebook';
-import { FolderMode, INotebookLink } from '../types';
+import { FolderMode, INotebookLink, IRunOptions } from '../types';
 
 export class LinkModel {
   /**
@@ -70,6 +70,15 @@ export class LinkModel {
     const link = this.link;
     if (link && (link.folder ?? 'files') !== folder) {
       this.setLink({ ...link, folder });
+    }
+  }
+
+  /** Keep the options of a run with options in the link, for the next one. */
+  setRunOptions(lastRunOptions: IRunOptions): void {
+    const link = this.link;
+    const json = (o?: IRunOptions) => JSON.stringify(o ?? {});
+    if (link && json(link.lastRunOptions) !== json(lastRunOptions)) {
+      this.setLink({ ...link, lastRunOptions });
     }
   }
 

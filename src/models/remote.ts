@@ -4,13 +4,10 @@
  */
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { IRemoteNotebook } from '../types';
+import { IInputExportBody, IRemoteNotebook } from '../types';
 import { ConnectionModel } from './connections';
 import { IModelContext } from './context';
 import { LinkModel } from './link';
-
-/** Email addresses the input export accepts (the server's rule). */
-export const EMAIL_PATTERN = /^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$/;
 
 export class RemoteNotebookModel {
   constructor(options: RemoteNotebookModel.IOptions) {
@@ -85,37 +82,25 @@ export class RemoteNotebookModel {
     });
   }
 
-  /** Ask the remote to email an export of the notebook's input data. */
-  async requestInputExport(email: string): Promise<boolean> {
+  /** Ask the remote for an export of the notebook's input data. */
+  async requestInputExport(body: IInputExportBody): Promise<boolean> {
     const link = this._link.link;
-    const value = email.trim();
     if (!link) {
       return false;
     }
-    const { api, errors, activity, trans } = this._context;
-    if (value && !EMAIL_PATTERN.test(value)) {
-      return errors.refuse(
-        'notebook',
-        trans.__('"%1" is not an email address (name@example.com).', value),
-        { email: 'is not an email address' }
-      );
-    }
+    const { api, activity, trans } = this._context;
     activity.notice = null;
     let jobId = '';
     const ok = await activity.run('export', 'notebook', async () => {
-      const job = await api.inputExport(
-        link.connection,
-        link.notebookId,
-        value ? { email: value } : {}
-      );
-      jobId = job.jobId;
+      jobId = (await api.inputExport(link.connection, link.notebookId, body))
+        .jobId;
     });
     if (ok) {
-      activity.notice = value
+      activity.notice = body.email
         ? trans.__(
             'Input data export queued (job %1); a link will be emailed to %2.',
             jobId,
-            value
+            body.email
           )
         : trans.__('Input data export queued (job %1).', jobId);
     }

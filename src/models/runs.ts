@@ -22,6 +22,7 @@ import { sameLink } from '../notebook';
 import { IRunFinished } from '../tokens';
 import {
   ExecutionStatus,
+  IExecuteBody,
   IExecution,
   INotebookLink,
   isActiveStatus,
@@ -226,8 +227,11 @@ export class RunsModel {
     this._changed.emit();
   }
 
-  /** Start a run of what was last pushed; resolves its execution id. */
-  async run(notebookName: string): Promise<string | null> {
+  /** Start a run of what was last pushed (with `body`'s options); resolves its execution id. */
+  async run(
+    notebookName: string,
+    body: IExecuteBody = {}
+  ): Promise<string | null> {
     const link = this._link.link;
     const { api, activity } = this._context;
     if (!link || activity.isBusy('run')) {
@@ -236,7 +240,7 @@ export class RunsModel {
     let executionId: string | null = null;
     activity.notice = null;
     const ok = await activity.run('run', 'actions', async () => {
-      const started = await api.execute(link.connection, link.notebookId, {});
+      const started = await api.execute(link.connection, link.notebookId, body);
       executionId = started.executionId;
     });
     if (ok && executionId && this._hasRuns(link)) {

@@ -1,0 +1,238 @@
+/**
+ * Run with options…: the query time, the run context and, where the
+ * connection reports a run's end, an email and a callback URL, checked as
+ * they are typed; Run keeps the dialog open until the run started, with the
+ * server's refusal beside its field. Export input data… is the same dialog
+ * without the context. And, in a run's details, what it ran with.
+ */
+import { TranslationBundle } from '@jupyterlab/translation';
+import { ReactWidget } from '@jupyterlab/ui-components';
+import React from 'react';
+
+import { formatMinutes, formatTimestamp } from '../format';
+import { RemoteModel } from '../model';
+import {
+  AGO,
+  IRunForm,
+  localInput,
+  optionsOfRun,
+  RunField,
+  runForm,
+  runOptions,
+  runProblems
+} from '../runOptions';
+import { CommandIDs } from '../tokens';
+import { IExecution } from '../types';
+import { IPanelActions } from './actions';
+import { ISectionProps, PanelButton } from './common';
+import {
+  ContextField,
+  Field,
+  FormDialog,
+  FormError,
+  FormState,
+  useFieldIds,
+  useFormState
+} from './FormDialog';
+
+/** Which parts of the form a dialog shows. */
+interface IShows {
+  context: boolean;
+  /** Email and callback URL (the connection's `runNotifications`). */
+  notify: boolean;
+  /** "Push the notebook first". */
+  push: boolean;
+}
+
+function RunOptionsForm(props: {
+  state: FormState<IRunForm, RunField>;
+  shows: IShows;
+}): JSX.Element {
+  const { state, shows } = props;
+  useFormState(state);
+  const { form, trans } = state;
+  const { id, check, aria } = useFieldIds(state);
+  const set = (patch: Partial<IRunForm>, edited: RunField[] = []) =>
+    state.setForm({ ...form, ...patch }, edited);
+  const text = (field: 'email' | 'callbackUrl', label: string) => (
+    <Field label={label} htmlFor={id(field)} {...check(field)}>
+      <input
+        id={id(field)}
+        className="jp-mod-styled"
+        type={field === 'email' ? 'email' : 'url'}
+        {...aria(field)}
+        value={form[field]}
+        onChange={event => set({ [field]: event.target.value }, [field])}
+      />
+    </Field>
+  );
+  const label = trans.__('Query time');
+  const choices = [
+    ['now', trans.__('Now')],
+    [AGO[0], trans.__('1 hour ago')],
+    [AGO[1], trans.__('1 day ago')],
+    [AGO[2], trans.__('7 days ago')],
+    ['at', trans.__('A date and time')]
+  ];
+  return (
+    <form
+      className="jp-NotebookRemote-form"
+      noValidate
+      onSubmit={event => event.preventDefault()}
+    >
+      <Field label={label} htmlFor={id('when')} {...check('relativeTo')}>
+        <select
+          id={id('when')}
+          className="jp-mod-styled"
+          value={form.when}
+          onChange={event =>
+            set(
+              {
+                when: event.target.value,
+                at: form.at || localInput(Date.now())
+              },
+              ['relativeTo']
+            )
+          }
+        >
+          {choices.map(([value, text]) => (
+            <option key={value} value={value}>
+              {text}
+            </option>
+          ))}
+        </select>
+        {form.when === 'at' && (
+          <input
+            className="jp-mod-styled"
+            type="datetime-local"
+            step={1}
+            aria-label={label}
+            {...aria('relativeTo')}
+            value={form.at}
+            onChange={event => set({ at: event.target.value }, ['relativeTo'])}
+          />
+        )}
+      </Field>
+      {shows.context && <ContextField state={state} />}
+      {shows.notify && text('email', trans.__('Email (optional)'))}
+      {shows.notify && text('callbackUrl', trans.__('Callback URL (optional)'))}
+      {shows.push && (
+        <label>
+          <input
+            type="checkbox"
+            checked={form.push}
+            onChange={event => set({ push: event.target.checked })}
+          />{' '}
+          {trans.__('Push the notebook first')}
+        </label>
+      )}
+      <FormError
+        state={state}
+        shown={['relativeTo', 'templateContext', 'email', 'callbackUrl']}
+      />
+    </form>
+  );
+}
+
+/**
+ * Open Run with options… for the linked notebook, filled with its last
+ * options or, given `executionId`, with what that run ran with; with
+ * `exportData`, the same dialog asks for an input data export. Resolves
+ * whether the run started (or the export was queued).
+ */
+export async function openRunOptions(
+  model: RemoteModel,
+  trans: TranslationBundle,
+  executionId?: string,
+  exportData = false
+): Promise<boolean> {
+  const link = model.link;
+  if (!link) {
+    return false;
+  }
+  const run = model.executions.find(e => e.id === executionId);
+  const kept = link.lastRunOptions;
+  const shows: IShows = {
+    context: !exportData,
+    notify: exportData || !!model.linkConnection?.runNotifications,
+    push: !exportData && model.can('push')
+  };
+  const form = runForm(
+    run ? optionsOfRun(run, kept) : kept,
+    shows.push && model.localChangedSincePush
+  );
+  // What the dialog does not show, it does not send.
+  if (!shows.notify) {
+    form.email = form.callbackUrl = '';
+  }
+  if (exportData) {
+    form.context = '';
+  }
+  const state = new FormState(form, trans, (f: IRunForm) =>
+    runProblems(f, trans)
+  );
+  const name = model.remoteNotebook?.name ?? link.notebookId;
+  const dialog = new FormDialog<IRunForm>({
+    state,
+    title: exportData
+      ? trans.__('Export the input data of %1', name)
+      : trans.__('Run %1 with options', name),
+    accept: exportData ? trans.__('Request export') : trans.__('Run'),
+    body: ReactWidget.create(<RunOptionsForm state={state} shows={shows} />),
+    save: form =>
+      exportData
+        ? model.requestInputExport(runOptions(form))
+        : model.runWithOptions(runOptions(form), form.push)
+  });
+  return (await dialog.launch()).button.accept;
+}
+
+/**
+ * What a run ran with (its query time, context and run-minute limit, where
+ * the kind says them), and running again with it.
+ */
+export function RunOptionsDetails(
+  props: ISectionProps & { execution: IExecution; actions: IPanelActions }
+): JSX.Element {
+  const { execution: run, actions, model, trans } = props;
+  const context = run.templateContext;
+  const rows: [string, React.ReactNode][] = [];
+  if (run.relativeTo) {
+    rows.push([trans.__('Query time'), formatTimestamp(run.relativeTo)]);
+  }
+  if (run.maxAllowedRunMinutes) {
+    rows.push([
+      trans.__('Run limit'),
+      formatMinutes(run.maxAllowedRunMinutes, trans)
+    ]);
+  }
+  if (context && Object.keys(context).length) {
+    rows.push([
+      trans.__('Context'),
+      <pre className="jp-NotebookRemote-logText jp-NotebookRemote-context">
+        {JSON.stringify(context, null, 2)}
+      </pre>
+    ]);
+  }
+  return (
+    <>
+      {rows.length > 0 && (
+        <dl className="jp-NotebookRemote-times">
+          {rows.map(([label, value]) => (
+            <React.Fragment key={label}>
+              <dt>{label}</dt>
+              <dd>{value}</dd>
+            </React.Fragment>
+          ))}
+        </dl>
+      )}
+      <PanelButton
+        minimal
+        disabled={!actions.isEnabled(CommandIDs.runWithOptions)}
+        onClick={() => void openRunOptions(model, trans, run.id)}
+      >
+        {trans.__('Run again with these options…')}
+      </PanelButton>
+    </>
+  );
+}
