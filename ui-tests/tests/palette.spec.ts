@@ -17,6 +17,7 @@ import {
 const COMMANDS = [
   'notebook-remote:push',
   'notebook-remote:run',
+  'notebook-remote:run-with-options',
   'notebook-remote:push-and-run',
   'notebook-remote:cancel',
   'notebook-remote:link',

@@ -72,9 +72,12 @@ function item(page: IJupyterLabPageFixture, name: string): Locator {
   return page.locator(`.jp-DirListing-item[title^="Name: ${name}"]`);
 }
 
-/** The context menu's entry with this label. */
+/**
+ * The context menu's entry with this label, exactly ("Run on Remote" also
+ * starts "Run on Remote with Options…").
+ */
 function menuItem(page: IJupyterLabPageFixture, label: string): Locator {
-  return page.locator('.lm-Menu-item', { hasText: label });
+  return page.getByRole('menuitem', { name: label, exact: true });
 }
 
 /** The runs view's rows. */
