@@ -256,8 +256,9 @@ export function addBrowserCommands(context: IBrowserContext): void {
     // Opened as Link… opens it (whose chooser shows if it is not linked),
     // then the dialog of the panel's notebook, once it is this one.
     execute: async args => {
-      await commands.execute(CommandIDs.browserLink, args);
-      if (model.link && model.notebook?.path === pathsOf(args)[0]) {
+      const [path] = pathsOf(args);
+      await commands.execute(CommandIDs.browserLink, { path });
+      if (model.link && model.notebook?.path === path) {
         return commands.execute(CommandIDs.runWithOptions);
       }
     }

@@ -528,12 +528,12 @@ export class RemoteModel extends VDomModel implements INotebookRemote {
 
   /**
    * Ask the remote for an export of the notebook's input data, with the
-   * query time and where to send it of `options`; resolves null once
-   * queued, else the refusal (for the dialog, beside its field).
+   * query time and where to send it of `options` (an export takes no
+   * context); resolves null once queued, else the refusal (for the dialog,
+   * beside its field).
    */
   async requestInputExport(options: IRunOptions): Promise<IShownError | null> {
     const body = runBody(options, this._context.now());
-    delete body.templateContext;
     return (await this._remote.requestInputExport(body))
       ? null
       : this._refusal('notebook');

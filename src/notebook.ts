@@ -9,7 +9,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import { runForm, runOptions } from './runOptions';
 import { METADATA_KEY } from './tokens';
-import { INotebookLink } from './types';
+import { INotebookLink, IRunOptions } from './types';
 
 export interface INotebookHandle {
   /** Path in the Jupyter contents (e.g. `work/report.ipynb`). */
@@ -66,9 +66,9 @@ export function parseLink(value: unknown): INotebookLink | null {
     if (folder === 'files' || folder === 'tree' || folder === 'none') {
       link.folder = folder;
     }
-    if (lastRunOptions && typeof lastRunOptions === 'object') {
+    if (lastRunOptions) {
       // Read through the dialog's form: what is malformed is left out.
-      link.lastRunOptions = runOptions(runForm(lastRunOptions));
+      link.lastRunOptions = runOptions(runForm(lastRunOptions as IRunOptions));
     }
     return link;
   }

@@ -194,7 +194,6 @@ describe('RemoteModel actions', () => {
     expect(
       await model.requestInputExport({
         ago: 86400000,
-        templateContext: { ignored: true },
         email: 'ops@example.com'
       })
     ).toBeNull();

@@ -220,10 +220,9 @@ describe('the Run with options… dialog', () => {
 
   /** Open the dialog; resolves its node and what it resolves to. */
   async function open(
-    executionId?: string,
     exportData = false
   ): Promise<{ node: HTMLElement; result: Promise<boolean> }> {
-    const result = openRunOptions(model!, trans, executionId, exportData);
+    const result = openRunOptions(model!, trans, undefined, exportData);
     result.catch(() => undefined);
     await waitFor(() => !!document.querySelector('.jp-NotebookRemote-form'));
     await settle();
@@ -409,7 +408,7 @@ describe('the Run with options… dialog', () => {
     const server = await follow(
       on('plant-a', { templateContext: { site: 'north' } })
     );
-    const { node, result } = await open(undefined, true);
+    const { node, result } = await open(true);
     expect(node.textContent).toContain('Export the input data of sales');
     expect(field(node, 'Run context (optional JSON)')).toBeNull();
     choose(field<HTMLSelectElement>(node, 'Query time')!, String(7 * DAY));

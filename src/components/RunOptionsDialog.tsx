@@ -136,21 +136,20 @@ function RunOptionsForm(props: {
 
 /**
  * Open Run with options… for the linked notebook, filled with its last
- * options or, given `executionId`, with what that run ran with; with
+ * options or, given a `run` of it, with what that run ran with; with
  * `exportData`, the same dialog asks for an input data export. Resolves
  * whether the run started (or the export was queued).
  */
 export async function openRunOptions(
   model: RemoteModel,
   trans: TranslationBundle,
-  executionId?: string,
+  run?: IExecution,
   exportData = false
 ): Promise<boolean> {
   const link = model.link;
   if (!link) {
     return false;
   }
-  const run = model.executions.find(e => e.id === executionId);
   const kept = link.lastRunOptions;
   const shows: IShows = {
     context: !exportData,
@@ -229,7 +228,7 @@ export function RunOptionsDetails(
       <PanelButton
         minimal
         disabled={!actions.isEnabled(CommandIDs.runWithOptions)}
-        onClick={() => void openRunOptions(model, trans, run.id)}
+        onClick={() => void openRunOptions(model, trans, run)}
       >
         {trans.__('Run again with these options…')}
       </PanelButton>

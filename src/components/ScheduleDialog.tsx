@@ -67,21 +67,6 @@ export class ScheduleDialogState extends FormState<
   readonly zones: string[];
 }
 
-/** The body of the dialog. */
-export class ScheduleDialogBody extends ReactWidget {
-  constructor(state: ScheduleDialogState) {
-    super();
-    this.state = state;
-    this.addClass('jp-NotebookRemote-scheduleDialog');
-  }
-
-  readonly state: ScheduleDialogState;
-
-  protected render(): JSX.Element {
-    return <ScheduleForm state={this.state} />;
-  }
-}
-
 /**
  * The dialog: Save sends the schedule and closes only once the server took
  * it; an invalid form, or the server's refusal, keeps it open.
@@ -98,7 +83,7 @@ export class ScheduleDialog extends FormDialog<IScheduleForm> {
       accept: options.isNew
         ? trans.__('Create schedule')
         : trans.__('Save schedule'),
-      body: new ScheduleDialogBody(state),
+      body: ReactWidget.create(<ScheduleForm state={state} />),
       save: form => options.save(bodyFrom(form, active))
     });
   }
