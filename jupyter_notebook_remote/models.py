@@ -425,6 +425,20 @@ class PushBody(RequestModel):
         raise ValueError("must be a date-time like 2024-05-01T08:00:00.000Z (an updatedAt)")
 
 
+class PullBody(RequestModel):
+    """Where to save the remote's file: a new notebook, or (``overwrite``) over one."""
+
+    path: str = Field(min_length=1, max_length=4096)
+    overwrite: bool = False
+
+
+class PullResult(CamelModel):
+    """The saved copy's contents path, and the remote notebook it is linked to."""
+
+    path: str
+    notebook: Notebook
+
+
 #: The longest ``templateContext``, as JSON text (Losant's limit).
 MAX_CONTEXT_CHARS = 32767
 

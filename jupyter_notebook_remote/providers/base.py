@@ -435,6 +435,11 @@ class Provider(abc.ABC):
             base += "/"
         return f"{base}notebook-remote/connections/{_segment(self.connection.id)}/notebooks/"
 
+    def require(self, capability: str) -> None:
+        """400 ``unsupported`` unless this kind can do ``capability``; before any remote call."""
+        if capability not in self.capabilities:
+            raise self._unsupported(capability)
+
     def _unsupported(self, capability: str) -> Unsupported:
         why = self.unsupported.get(capability, "this kind of connection does not offer it")
         action = _ACTIONS.get(capability, capability)

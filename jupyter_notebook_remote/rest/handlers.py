@@ -26,12 +26,15 @@ from ..models import (
     InputExportBody,
     NotebookCreate,
     NotebookPatch,
+    PullBody,
+    PullResult,
     PushBody,
     PushResult,
     TokenBody,
     parse_time,
 )
 from ..providers.base import ExecutionFile, Provider
+from ..push.pull import linked_notebook, pull_target, read_limited, save_pulled
 from ..push.upload import resolve_upload
 from ..schedules import ScheduleAnswer, ScheduleBody
 from .base import PREFIX, BaseHandler
@@ -248,6 +251,26 @@ class NotebookFileHandler(BaseHandler):
         await _send(self, await provider.notebook_file(nb), download)
 
 
+class PullHandler(BaseHandler):
+    """Save the remote's file as a notebook in the Jupyter contents, linked to it."""
+
+    @tornado.web.authenticated
+    async def post(self, conn: str, nb: str) -> None:
+        provider, nb = await self.notebook(conn, nb)
+        body = self.body(PullBody, conn)
+        provider.require("pull")
+        path = await pull_target(self.contents_manager, body.path, overwrite=body.overwrite)
+        remote = await provider.get_notebook(nb)
+        what = f"The file of notebook '{remote.name}' on connection '{conn}'"
+        raw = await read_limited(await provider.notebook_file(nb), self.state.max_push_bytes, what)
+        content = linked_notebook(
+            raw, what=what, connection=conn, notebook_id=nb, updated_at=remote.updated_at
+        )
+        del raw
+        await save_pulled(self.contents_manager, path, content)
+        self.answer(PullResult(path=path, notebook=remote), 201)
+
+
 async def _send(handler: BaseHandler, file: ExecutionFile, download: bool) -> None:
     """Stream ``file`` to the browser in chunks, never held whole."""
     try:
@@ -332,4 +355,5 @@ def route_table() -> list[tuple[str, type[BaseHandler]]]:
         (f"{nb}/input-export", InputExportHandler),
         (f"{nb}/schedule", ScheduleHandler),
         (f"{nb}/file", NotebookFileHandler),
+        (f"{nb}/pull", PullHandler),
     ]

@@ -128,6 +128,8 @@ CROSS_FIELD = (
     # Losant's notebook schema decides each input and output (a oneOf by type);
     # kinds without notebook inputs refuse any.
     "PATCH /connections/{conn}/notebooks/{nb}",
+    # A pull's path must name a file not there yet (or say overwrite) in a folder that is.
+    "POST /connections/{conn}/notebooks/{nb}/pull",
 )
 #: What a connection's kind answers ``unsupported`` (400) to, valid data or not.
 UNSUPPORTED = {
