@@ -21,6 +21,7 @@ import {
   INotebookCreate,
   INotebookPage,
   INotebookPatch,
+  IPullResult,
   IPushResult,
   IRemoteNotebook,
   ISchedule,
@@ -171,17 +172,37 @@ export class RemoteNotebookApi {
     });
   }
 
-  /** Push the saved notebook at `path` (Jupyter contents path) to the remote. */
-  /** Push the saved file at `path`; `folder`: the files beside it to carry. */
+  /**
+   * Push the saved file at `path`; `folder`: the files beside it to carry;
+   * `expectUpdatedAt`: the remote's `updatedAt` the link last saw (a remote
+   * changed since is refused with `remote_changed`).
+   */
   push(
     connection: string,
     notebook: string,
     path: string,
-    folder?: FolderMode
+    folder?: FolderMode,
+    expectUpdatedAt?: string
   ): Promise<IPushResult> {
     return this._json<IPushResult>(
       notebookPath(connection, notebook, 'push'),
-      post(folder ? { path, folder } : { path })
+      post({ path, folder, expectUpdatedAt })
+    );
+  }
+
+  /**
+   * Save the remote's file at `path` (contents), linked to it; an existing
+   * file is replaced only with `overwrite` (`exists` otherwise).
+   */
+  pull(
+    connection: string,
+    notebook: string,
+    path: string,
+    overwrite = false
+  ): Promise<IPullResult> {
+    return this._json<IPullResult>(
+      notebookPath(connection, notebook, 'pull'),
+      post({ path, overwrite })
     );
   }
 

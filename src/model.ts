@@ -29,6 +29,7 @@ import {
 } from './models/errors';
 import { LinkModel } from './models/link';
 import { IShownLog, LogModel } from './models/log';
+import { PullModel } from './models/pull';
 import { IPushProgress, PushModel } from './models/push';
 import { RemoteNotebookModel } from './models/remote';
 import { ResultNotebooks } from './models/results';
@@ -37,7 +38,7 @@ import { RunsModel } from './models/runs';
 import { ScheduleModel } from './models/schedule';
 import { UsageModel } from './models/usage';
 import { ILinkStore, WorkspaceLinks } from './models/workspace';
-import { baseName, INotebookHandle, parseLink } from './notebook';
+import { baseName, INotebookHandle, parseLink, stem } from './notebook';
 import {
   DEFAULT_SETTINGS,
   INotebookRemote,
@@ -94,6 +95,11 @@ export class RemoteModel extends VDomModel implements INotebookRemote {
     });
     const usage = new UsageModel({ context, connections, link });
     const push = new PushModel({ context, link, remote });
+    this._pull = new PullModel({
+      context,
+      link,
+      openPath: options.openPath ?? null
+    });
     const chooser = new ChooserModel({ context, connections, link, remote });
     const schedule = new ScheduleModel({ context, connections, link });
     this._schedule = schedule;
@@ -488,8 +494,10 @@ export class RemoteModel extends VDomModel implements INotebookRemote {
       link.connection,
       link.notebookId,
       path,
-      link.folder
+      link.folder,
+      this._push.lastSeen(path, link)
     );
+    this._push.noteRemote(path, link, pushed.updatedAt);
     this.workspace.note(path, link, pushed.name);
     if (this._link.isLinkedTo(link)) {
       void this._remote.load();
@@ -530,9 +538,36 @@ export class RemoteModel extends VDomModel implements INotebookRemote {
 
   // ---------------------------------------------------------------- runs
 
-  /** Save the notebook, then push the saved file. */
-  push(): Promise<boolean> {
-    return this._push.push();
+  /**
+   * Save the notebook, then push the saved file; a remote changed since the
+   * link last saw it is refused unless `overwrite` ({@link pushRefusedAsChanged}).
+   */
+  push(overwrite = false): Promise<boolean> {
+    return this._push.push(overwrite);
+  }
+
+  /** Whether the last push was refused because the remote changed since. */
+  get pushRefusedAsChanged(): boolean {
+    return this._push.refusedAsChanged;
+  }
+
+  /**
+   * Save the file of a remote notebook (the linked one by default) as a new
+   * linked notebook beside the active one, and open it.
+   */
+  openRemoteCopy(link = this.link, name?: string): Promise<string | null> {
+    if (!link) {
+      return Promise.resolve(null);
+    }
+    const fallback = this._link.notebook
+      ? `${stem(this._link.notebook.path)} (remote)`
+      : link.notebookId;
+    return this._pull.openCopy(link, name ?? fallback);
+  }
+
+  /** Replace the active notebook with its remote notebook's file. */
+  replaceWithRemoteCopy(): Promise<boolean> {
+    return this._pull.replace();
   }
 
   /** Start a run of what was last pushed. */
@@ -545,8 +580,8 @@ export class RemoteModel extends VDomModel implements INotebookRemote {
   }
 
   /** Push, then run if the push worked. */
-  async pushAndRun(): Promise<string | null> {
-    const pushed = await this.push();
+  async pushAndRun(overwrite = false): Promise<string | null> {
+    const pushed = await this.push(overwrite);
     return pushed ? this.run() : null;
   }
 
@@ -638,6 +673,7 @@ export class RemoteModel extends VDomModel implements INotebookRemote {
   private _runs: RunsModel;
   private _usage: UsageModel;
   private _push: PushModel;
+  private _pull: PullModel;
   private _results: ResultNotebooks;
   private _schedule: ScheduleModel;
   private _contents: Contents.IManager | null;

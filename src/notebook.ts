@@ -25,6 +25,8 @@ export interface INotebookHandle {
   getLink(): INotebookLink | null;
   setLink(link: INotebookLink | null): void;
   save(): Promise<void>;
+  /** Read the saved file again, dropping unsaved changes. */
+  revert(): Promise<void>;
 }
 
 /** The file name of a path. */
@@ -49,10 +51,11 @@ export function parseLink(value: unknown): INotebookLink | null {
   if (!value || typeof value !== 'object') {
     return null;
   }
-  const { connection, notebookId, folder } = value as {
+  const { connection, notebookId, folder, updatedAt } = value as {
     connection?: unknown;
     notebookId?: unknown;
     folder?: unknown;
+    updatedAt?: unknown;
   };
   if (
     typeof connection === 'string' &&
@@ -63,6 +66,9 @@ export function parseLink(value: unknown): INotebookLink | null {
     const link: INotebookLink = { connection, notebookId };
     if (folder === 'files' || folder === 'tree' || folder === 'none') {
       link.folder = folder;
+    }
+    if (typeof updatedAt === 'string' && updatedAt) {
+      link.updatedAt = updatedAt;
     }
     return link;
   }
@@ -118,10 +124,12 @@ class PanelNotebookHandle implements INotebookHandle {
   setLink(link: INotebookLink | null): void {
     const model = this._panel.context.model;
     if (link) {
+      const { connection, notebookId, folder, updatedAt } = link;
       model.setMetadata(METADATA_KEY, {
-        connection: link.connection,
-        notebookId: link.notebookId,
-        ...(link.folder ? { folder: link.folder } : {})
+        connection,
+        notebookId,
+        ...(folder ? { folder } : {}),
+        ...(updatedAt ? { updatedAt } : {})
       });
     } else {
       model.deleteMetadata(METADATA_KEY);
@@ -130,6 +138,10 @@ class PanelNotebookHandle implements INotebookHandle {
 
   async save(): Promise<void> {
     await this._panel.context.save();
+  }
+
+  revert(): Promise<void> {
+    return this._panel.context.revert();
   }
 
   private _onStateChanged(_: unknown, change: { name: string }): void {

@@ -127,6 +127,12 @@ export interface IPushResult extends IRemoteNotebook {
   folder?: IFolderCarried | null;
 }
 
+/** The answer to a pull: where the linked copy was saved. */
+export interface IPullResult {
+  path: string;
+  notebook: IRemoteNotebook;
+}
+
 export interface INotebookPage {
   items: IRemoteNotebook[];
   count: number;
@@ -297,4 +303,9 @@ export interface INotebookLink {
   notebookId: string;
   /** Files beside the notebook to carry with a push (default: `files`). */
   folder?: FolderMode;
+  /**
+   * The remote's `updatedAt` at the last push or pull: a push over a remote
+   * changed since is refused, not silent.
+   */
+  updatedAt?: string;
 }

@@ -192,6 +192,8 @@ export class FakeServer {
   pushWarnings: IPushWarning[] = [];
   /** What a push answers it carried from beside the notebook. */
   pushFolder: IFolderCarried | null = null;
+  /** The contents paths taken: a pull there without `overwrite` is refused. */
+  files = new Set<string>(['work/sales.ipynb']);
   /** Schedules by notebook id; a PUT answers its body with these times. */
   schedules = new Map<string, ISchedule>();
   /** The next run times a PUT of an active schedule answers. */
@@ -279,6 +281,15 @@ export class FakeServer {
         folder: this.pushFolder
       });
     }
+    if (rest === 'pull') {
+      const { path, overwrite } = JSON.parse(request.body!);
+      if (this.files.has(path) && !overwrite) {
+        const message = `${path} already exists`;
+        return json({ message, reason: 'exists' }, 409);
+      }
+      this.files.add(path);
+      return json({ path, notebook: this.notebooks.get(notebookId) }, 201);
+    }
     if (rest === '') {
       return json(this.notebooks.get(notebookId));
     }
@@ -362,6 +373,7 @@ export class FakeNotebook implements INotebookHandle {
   size: number | null = 2048;
   isDisposed = false;
   saves = 0;
+  reverts = 0;
 
   get changed(): ISignal<INotebookHandle, void> {
     return this._changed;
@@ -382,6 +394,12 @@ export class FakeNotebook implements INotebookHandle {
     this.lastModified = new Date(
       Date.parse(this.lastModified ?? '2026-01-01T00:00:00Z') + 60000
     ).toISOString();
+    this._changed.emit();
+  }
+
+  async revert(): Promise<void> {
+    this.reverts++;
+    this.dirty = false;
     this._changed.emit();
   }
 

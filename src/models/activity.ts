@@ -9,6 +9,7 @@ import { ErrorArea, ErrorBoard } from './errors';
 /** The actions the panel tracks. */
 export type Action =
   | 'push'
+  | 'pull'
   | 'run'
   | 'cancel'
   | 'token'
