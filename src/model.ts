@@ -268,6 +268,16 @@ export class RemoteModel extends VDomModel implements INotebookRemote {
     return this._runs.executions;
   }
 
+  /** Whether the linked notebook may have older runs than those shown. */
+  get mayHaveOlderRuns(): boolean {
+    return this._runs.mayHaveOlder;
+  }
+
+  /** Show the next older runs of the linked notebook too. */
+  showOlderRuns(): void {
+    this._runs.showOlder();
+  }
+
   get runsLoaded(): boolean {
     return this._runs.loaded;
   }

@@ -305,7 +305,9 @@ export class FakeServer {
       return json({ executionId: id }, 202);
     }
     if (rest === 'executions') {
-      return json({ items: this.runs.get(notebookId) ?? [] });
+      const limit = Number(new URL(request.url).searchParams.get('limit'));
+      const items = this.runs.get(notebookId) ?? [];
+      return json({ items: limit ? items.slice(0, limit) : items });
     }
     if (rest.endsWith('/cancel')) {
       return json({ success: true });

@@ -8,7 +8,13 @@ import {
   sourceLabel
 } from '../format';
 import { IExecution, IExecutionProgress } from '../types';
-import { ErrorMessage, ISectionProps, Section, StatusBadge } from './common';
+import {
+  ErrorMessage,
+  ISectionProps,
+  PanelButton,
+  Section,
+  StatusBadge
+} from './common';
 
 /** The runs of the linked notebook, newest first; select one for details. */
 export function RunsList(
@@ -123,6 +129,11 @@ export function RunsList(
               );
             })}
           </ul>
+          {model.runsLoaded && model.mayHaveOlderRuns && (
+            <PanelButton minimal onClick={() => model.showOlderRuns()}>
+              {trans.__('Show older runs')}
+            </PanelButton>
+          )}
           {model.runsLoaded &&
             executions.length === 0 &&
             !model.error('runs') && (

@@ -36,6 +36,8 @@ import { linkKey, WorkspaceLinks } from './workspace';
 
 /** How many runs a check asks for. */
 const RUNS_PER_CHECK = 20;
+/** The most runs of the linked notebook "Show older runs" reaches. */
+const MAX_SHOWN = 200;
 
 /** A run this session started, watched until it finishes. */
 interface IWatchedRun extends INotebookLink {
@@ -213,8 +215,23 @@ export class RunsModel {
     }
   }
 
+  /**
+   * Whether the linked notebook may have runs older than those shown: the
+   * last answer was as long as asked.
+   */
+  get mayHaveOlder(): boolean {
+    return this._executions.length >= this._shown;
+  }
+
+  /** Show the next older runs of the linked notebook too (checked now). */
+  showOlder(): void {
+    this._shown = Math.min(this._shown + RUNS_PER_CHECK, MAX_SHOWN);
+    this.checkSoon();
+  }
+
   /** Forget the runs of the previous link; select a run waiting for this one. */
   reset(): void {
+    this._shown = RUNS_PER_CHECK;
     this._executions = [];
     this._loaded = false;
     this._selectedId = null;
@@ -360,8 +377,8 @@ export class RunsModel {
       this._executions = [];
     } else if (link && !this._connections.extensionMissing) {
       try {
-        const items = await this._list(link);
-        read.set(linkKey(link), items);
+        const items = await this._list(link, this._shown);
+        read.set(linkKey(link), items.slice(0, RUNS_PER_CHECK));
         if (generation === this._link.generation) {
           if (this._visible) {
             this._noteFailures(link, items);
@@ -474,11 +491,14 @@ export class RunsModel {
     };
   }
 
-  private _list(link: INotebookLink): Promise<IExecution[]> {
+  private _list(
+    link: INotebookLink,
+    limit = RUNS_PER_CHECK
+  ): Promise<IExecution[]> {
     // Polls of other tabs may share one remote read, but never one older than
     // the quickest interval this panel polls at.
     return this._context.api.listExecutions(link.connection, link.notebookId, {
-      limit: RUNS_PER_CHECK,
+      limit,
       maxAge: this._context.settings.activeInterval / 1000
     });
   }
@@ -528,6 +548,7 @@ export class RunsModel {
   private _visible = false;
   private _idleTicks = 0;
   private _executions: IExecution[] = [];
+  private _shown = RUNS_PER_CHECK;
   private _loaded = false;
   private _selectedId: string | null = null;
   private _pending: IPendingSelection | null = null;
