@@ -126,7 +126,7 @@ def check_environment(
     A variable is named in ``fields`` as ``environmentVariables.NAME``, or by
     its position when its name is not a plain name (or is itself shaped like
     a secret), so a refused value, or a token pasted as a name, is never
-    repeated. ``advice`` completes "store it ..." (where the kind keeps secrets).
+    repeated. ``advice`` completes "store a secret ..." (where the kind keeps them).
     """
     known = [s for s in known_secrets if s]
     problems: dict[str, str] = {}

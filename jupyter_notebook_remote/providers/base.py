@@ -356,7 +356,7 @@ class Provider(abc.ABC):
     #: REST layer refuses the others, naming the field, before anything is sent.
     notebook_options: ClassVar[frozenset[str]] = frozenset()
     #: Where a secret belongs instead of an environment variable: completes
-    #: "store it ..." in the refusal of a credential-looking variable.
+    #: "store a secret ..." in the refusal of a credential-looking variable.
     credential_advice: ClassVar[str] = "where the remote service keeps credentials"
     #: Whether a push carries the files beside the notebook (its folder) along,
     #: to be the run's working directory (``local``); remotes have their own inputs.

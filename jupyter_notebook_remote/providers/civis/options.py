@@ -30,7 +30,7 @@ from ...notebook_options import MAX_REQUIREMENTS_CHARS, NotebookOptions
 from ..base import ExecutionFile
 from .wire import WireNotebook
 
-#: Completes "store it ...": where a secret belongs on Civis.
+#: Completes "store a secret ...": where a secret belongs on Civis.
 CREDENTIAL_ADVICE = (
     "in Civis as a credential (Credentials in Civis) and attach it to the notebook "
     "there (its credentials setting), which keeps it out of the notebook's settings"

@@ -18,6 +18,11 @@ How this extension maps onto it:
   rule (:func:`~jupyter_notebook_remote.providers.base.name_matches`, on the
   name or the description) applies here, to the page Civis returned.
 
+* **settings** (language, memory, cpu, idle timeout, Docker image,
+  requirements, environment variables) are Civis's own notebook fields,
+  sent as given (:mod:`.options`); the requirements text is read back from
+  the notebook's time-limited ``requirementsUrl``, and environment variables
+  that look like credentials are never answered and are kept by a PATCH.
 * **delete** archives the notebook (``PUT /notebooks/{id}/archive``): the
   ``DELETE /notebooks/{id}`` route is deprecated in Civis's own spec. An
   archived notebook disappears from the list and reads as "not found" here;
