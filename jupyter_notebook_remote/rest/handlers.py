@@ -7,9 +7,11 @@ this file is their reference, held equal to :func:`route_table` by a test.
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from typing import Union
 from urllib.parse import quote
 
 import tornado.web
+from pydantic.alias_generators import to_camel
 
 from ..errors import Conflict, NotebookRemoteError, Unsupported, invalid
 from ..models import (
@@ -33,6 +35,7 @@ from ..models import (
     TokenBody,
     parse_time,
 )
+from ..notebook_options import OPTION_FIELDS, check_environment
 from ..providers.base import ExecutionFile, Provider
 from ..push.pull import linked_notebook, pull_target, read_limited, save_pulled
 from ..push.upload import resolve_upload
@@ -72,6 +75,29 @@ class TokenHandler(BaseHandler):
         self.answer(None, 204)
 
 
+def _options_allowed(
+    provider: Provider, body: Union[NotebookCreate, NotebookPatch], conn: str, secrets: list[str]
+) -> None:
+    """The runtime options are the kind's (else a 400 naming the first that is not),
+    and its environment variables hold no credential, before anything is sent."""
+    given = body.given_options()
+    for name in OPTION_FIELDS:
+        if name in given and name not in provider.notebook_options:
+            raise invalid(
+                to_camel(name),
+                f"connection '{conn}' ({provider.kind}) has no notebook setting "
+                f"{to_camel(name)}; leave it out",
+                connection=conn,
+            )
+    if body.environment_variables is not None:
+        body.environment_variables = check_environment(
+            body.environment_variables,
+            advice=provider.credential_advice,
+            known_secrets=secrets,
+            connection=conn,
+        )
+
+
 class NotebooksHandler(BaseHandler):
     @tornado.web.authenticated
     async def get(self, conn: str) -> None:
@@ -86,6 +112,7 @@ class NotebooksHandler(BaseHandler):
     async def post(self, conn: str) -> None:
         provider = await self.provider(conn)
         body = self.body(NotebookCreate, conn)
+        _options_allowed(provider, body, conn, self.registry.secrets())
         self.answer(await provider.create_notebook(body), 201)
 
 
@@ -99,6 +126,7 @@ class NotebookHandler(BaseHandler):
     async def patch(self, conn: str, nb: str) -> None:
         provider, nb = await self.notebook(conn, nb)
         body = self.body(NotebookPatch, conn)
+        _options_allowed(provider, body, conn, self.registry.secrets())
         if not provider.notebook_io:
             for name, value in (("inputs", body.inputs), ("outputs", body.outputs)):
                 if value is not None:
