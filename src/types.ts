@@ -68,6 +68,8 @@ export interface IConnection {
   needsToken: boolean;
   /** Whether a push carries the files beside the notebook (local). */
   carriesFolder?: boolean;
+  /** The notebook settings this kind takes on create and PATCH (Civis's). */
+  notebookOptions?: (keyof INotebookOptions)[];
 }
 
 export interface IConnectionList {
@@ -94,7 +96,7 @@ export interface INotebookIO {
   [field: string]: unknown;
 }
 
-export interface IRemoteNotebook {
+export interface IRemoteNotebook extends INotebookOptions {
   id: string;
   name: string;
   description: string;
@@ -105,6 +107,29 @@ export interface IRemoteNotebook {
   stats?: INotebookStats | null;
   inputs?: INotebookIO[];
   outputs?: INotebookIO[];
+  /** When the newest run started, and how many there were (kinds that say). */
+  lastRunAt?: string | null;
+  runCount?: number | null;
+  hiddenEnvironmentVariables?: string[] | null;
+}
+
+/**
+ * A Civis notebook's settings (`notebookOptions` of its connection), on
+ * create, PATCH and GET. Environment variables that look like credentials
+ * are never answered: only their names, in `hiddenEnvironmentVariables`.
+ */
+export interface INotebookOptions {
+  language?: 'python3' | 'r' | null;
+  /** MB. */
+  memory?: number | null;
+  /** Millicores. */
+  cpu?: number | null;
+  idleTimeout?: number | null;
+  dockerImageName?: string | null;
+  dockerImageTag?: string | null;
+  /** requirements.txt, as text. */
+  requirements?: string | null;
+  environmentVariables?: { [name: string]: string } | null;
 }
 
 /** Where a pushed notebook departs from nbformat's schema (it was pushed all the same). */
@@ -220,13 +245,13 @@ export interface IJobQueued {
   jobId: string;
 }
 
-export interface INotebookCreate {
+export interface INotebookCreate extends INotebookOptions {
   name: string;
   description?: string;
   imageVersion?: 'v1' | 'v2' | 'v3' | 'v4';
 }
 
-export interface INotebookPatch {
+export interface INotebookPatch extends INotebookOptions {
   name?: string;
   description?: string;
   imageVersion?: 'v1' | 'v2' | 'v3' | 'v4';
