@@ -52,6 +52,7 @@ import {
   IExecution,
   IFolderCarried,
   INotebookLink,
+  INotebookPatch,
   IPushResult,
   IPushWarning,
   IRemoteNotebook,
@@ -539,6 +540,11 @@ export class RemoteModel extends VDomModel implements INotebookRemote {
 
   rename(name: string): Promise<boolean> {
     return this._remote.rename(name);
+  }
+
+  /** Change the remote notebook's settings (one PATCH); false when refused. */
+  updateNotebook(patch: INotebookPatch): Promise<boolean> {
+    return this._remote.update(patch);
   }
 
   /** Ask the remote to email an export of the notebook's input data. */

@@ -27,6 +27,8 @@ export interface INotebookHandle {
   save(): Promise<void>;
   /** Read the saved file again, dropping unsaved changes. */
   revert(): Promise<void>;
+  /** Insert a code cell below the active cell, and make it the active one. */
+  insertCode(source: string): void;
 }
 
 /** The file name of a path. */
@@ -142,6 +144,16 @@ class PanelNotebookHandle implements INotebookHandle {
 
   revert(): Promise<void> {
     return this._panel.context.revert();
+  }
+
+  insertCode(source: string): void {
+    const notebook = this._panel.content;
+    const index = notebook.activeCellIndex + 1;
+    notebook.model?.sharedModel.insertCell(index, {
+      cell_type: 'code',
+      source
+    });
+    notebook.activeCellIndex = index;
   }
 
   private _onStateChanged(_: unknown, change: { name: string }): void {

@@ -249,6 +249,9 @@ export interface INotebookCreate extends INotebookOptions {
   name: string;
   description?: string;
   imageVersion?: 'v1' | 'v2' | 'v3' | 'v4';
+  /** The whole list, replacing the last (a kind with notebook inputs: Losant). */
+  inputs?: INotebookIO[];
+  outputs?: INotebookIO[];
 }
 
 export interface INotebookPatch extends INotebookOptions {

@@ -290,6 +290,14 @@ export class FakeServer {
       this.files.add(path);
       return json({ path, notebook: this.notebooks.get(notebookId) }, 201);
     }
+    if (rest === '' && request.method === 'PATCH') {
+      const patched = {
+        ...this.notebooks.get(notebookId)!,
+        ...JSON.parse(request.body!)
+      };
+      this.notebooks.set(notebookId, patched);
+      return json(patched);
+    }
     if (rest === '') {
       return json(this.notebooks.get(notebookId));
     }
@@ -403,6 +411,14 @@ export class FakeNotebook implements INotebookHandle {
     this.reverts++;
     this.dirty = false;
     this._changed.emit();
+  }
+
+  /** The code cells inserted, in order. */
+  inserted: string[] = [];
+
+  insertCode(source: string): void {
+    this.inserted.push(source);
+    this.edit();
   }
 
   edit(): void {

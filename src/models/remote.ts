@@ -4,7 +4,7 @@
  */
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { IRemoteNotebook } from '../types';
+import { INotebookPatch, IRemoteNotebook } from '../types';
 import { ConnectionModel } from './connections';
 import { IModelContext } from './context';
 import { LinkModel } from './link';
@@ -70,19 +70,26 @@ export class RemoteNotebookModel {
     if (!link) {
       return false;
     }
-    const { api, errors, activity, trans } = this._context;
+    const { errors, trans } = this._context;
     if (!value) {
       return errors.refuse('notebook', trans.__('The name cannot be empty.'), {
         name: 'is required'
       });
     }
-    return activity.run('rename', 'notebook', async () => {
-      this.set(
-        await api.updateNotebook(link.connection, link.notebookId, {
-          name: value
-        })
-      );
-    });
+    return this.update({ name: value });
+  }
+
+  /** Change the remote notebook (one PATCH); a refusal is shown with its fields. */
+  update(patch: INotebookPatch): Promise<boolean> {
+    const link = this._link.link;
+    const { api, activity } = this._context;
+    return link
+      ? activity.run('rename', 'notebook', async () =>
+          this.set(
+            await api.updateNotebook(link.connection, link.notebookId, patch)
+          )
+        )
+      : Promise.resolve(false);
   }
 
   /** Ask the remote to email an export of the notebook's input data. */
