@@ -172,6 +172,13 @@ export class RemoteNotebookApi {
     });
   }
 
+  /** Delete the remote notebook (Civis archives it); nothing local changes. */
+  async deleteNotebook(connection: string, notebook: string): Promise<void> {
+    await this._request(notebookPath(connection, notebook), {
+      method: 'DELETE'
+    });
+  }
+
   /**
    * Push the saved file at `path`; `folder`: the files beside it to carry;
    * `expectUpdatedAt`: the remote's `updatedAt` the link last saw (a remote
@@ -251,6 +258,21 @@ export class RemoteNotebookApi {
     await this._request(
       notebookPath(connection, notebook, 'executions', execution, 'cancel'),
       { method: 'POST' }
+    );
+  }
+
+  /**
+   * Where to open a run that is a live server (Civis): a signed, short-lived
+   * URL, read fresh each time and never kept.
+   */
+  openExecution(
+    connection: string,
+    notebook: string,
+    execution: string
+  ): Promise<{ url: string }> {
+    return this._json(
+      notebookPath(connection, notebook, 'executions', execution, 'open'),
+      { cache: 'no-store' }
     );
   }
 

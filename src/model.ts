@@ -116,6 +116,7 @@ export class RemoteModel extends VDomModel implements INotebookRemote {
     this.workspace = workspace;
     this.overview = overview;
     this._contents = options.contents ?? null;
+    this._openTab = options.openTab ?? (() => window.open('', '_blank'));
     this._results = new ResultNotebooks({
       context,
       link,
@@ -528,6 +529,7 @@ export class RemoteModel extends VDomModel implements INotebookRemote {
     );
     this.workspace.note(path, link);
     this._runs.watch(link, started.executionId, this.workspace.label(link));
+    this._ran(link);
     return started.executionId;
   }
 
@@ -587,12 +589,35 @@ export class RemoteModel extends VDomModel implements INotebookRemote {
   }
 
   /** Start a run of what was last pushed. */
-  run(): Promise<string | null> {
+  async run(): Promise<string | null> {
     const notebook = this._link.notebook;
-    return this._runs.run(
+    const link = this.link;
+    const id = await this._runs.run(
       this._remote.notebook?.name ??
-        (notebook ? baseName(notebook.path) : (this.link?.notebookId ?? ''))
+        (notebook ? baseName(notebook.path) : (link?.notebookId ?? ''))
     );
+    if (id && link) {
+      this._ran(link);
+    }
+    return id;
+  }
+
+  /**
+   * Open a run that is a live server (Civis, capability `open`) in a new
+   * tab. The tab is opened here, in the click; its address comes after.
+   */
+  openRun(executionId: string): Promise<boolean> {
+    return this.can('open')
+      ? this._runs.open(executionId, this._openTab())
+      : Promise.resolve(false);
+  }
+
+  /**
+   * Delete (Civis: archive) the linked remote notebook and unlink this
+   * notebook from it; the confirmation is the caller's.
+   */
+  deleteRemote(): Promise<boolean> {
+    return this.can('delete') ? this._remote.delete() : Promise.resolve(false);
   }
 
   /** Push, then run if the push worked. */
@@ -674,6 +699,16 @@ export class RemoteModel extends VDomModel implements INotebookRemote {
     this._refreshLinked();
   }
 
+  /**
+   * After a run of `link`: a kind without run history (4pointx) says what
+   * it has on the notebook (`runCount`, `lastRunAt`): read it again.
+   */
+  private _ran(link: INotebookLink): void {
+    if (this._link.isLinkedTo(link) && !this.can('logs')) {
+      void this._remote.load();
+    }
+  }
+
   private _refreshLinked(): void {
     if (this.link) {
       void this.refresh();
@@ -693,6 +728,7 @@ export class RemoteModel extends VDomModel implements INotebookRemote {
   private _results: ResultNotebooks;
   private _schedule: ScheduleModel;
   private _contents: Contents.IManager | null;
+  private _openTab: () => Window | null;
   private _connectionsChanged = new Signal<this, void>(this);
   private _linkChanged = new Signal<this, void>(this);
   private _runsChanged = new Signal<this, void>(this);
@@ -714,5 +750,7 @@ export namespace RemoteModel {
     trans?: TranslationBundle;
     /** The clock (tests pass a fixed one). */
     now?: () => number;
+    /** Opens an empty tab for a live run (`window.open` by default). */
+    openTab?: () => Window | null;
   }
 }

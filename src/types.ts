@@ -204,6 +204,19 @@ export interface IExecution {
   progress?: IExecutionProgress | null;
   /** When the retention policy removed the run's files (local). */
   filesRemovedAt?: string | null;
+  /** The kind's own word where `status` would hide it (Civis `sleeping`). */
+  remoteState?: string | null;
+  /** What the kind says about the run (Civis `stateMessage`). */
+  remoteMessage?: string | null;
+  /** What the run asked for and used at most (Civis). */
+  resources?: IExecutionResources | null;
+}
+
+export interface IExecutionResources {
+  memoryMb?: number | null;
+  cpuMillicores?: number | null;
+  maxMemoryMb?: number | null;
+  maxCpuMillicores?: number | null;
 }
 
 /** A run in progress: code cell `cell` of `total` runs since `startedAt`. */

@@ -187,6 +187,8 @@ export class FakeServer {
   ]);
   usage: IUsage = { start: 's', end: 'e', totalMinutes: 0, days: [] };
   nextExecutionId = 'aaaaaaaaaaaaaaaaaaaaaa01';
+  /** What `GET .../executions/{ex}/open` answers (a signed Civis URL). */
+  openUrl = 'https://deployment-301.notebooks.civis.test/auth?token=t1';
   log = '';
   /** What a push answers as the notebook check's warnings. */
   pushWarnings: IPushWarning[] = [];
@@ -298,6 +300,10 @@ export class FakeServer {
       this.notebooks.set(notebookId, patched);
       return json(patched);
     }
+    if (rest === '' && request.method === 'DELETE') {
+      this.notebooks.delete(notebookId);
+      return json({ success: true });
+    }
     if (rest === '') {
       return json(this.notebooks.get(notebookId));
     }
@@ -310,12 +316,21 @@ export class FakeServer {
     if (rest === 'executions' && request.method === 'POST') {
       const id = this.nextExecutionId;
       this.runs.get(notebookId)!.unshift(execution(id, 'queued'));
+      // A kind that only counts its runs (4pointx) counts this one.
+      const counted = this.notebooks.get(notebookId);
+      if (typeof counted?.runCount === 'number') {
+        counted.runCount++;
+        counted.lastRunAt = '2026-11-22T05:00:00.000Z';
+      }
       return json({ executionId: id }, 202);
     }
     if (rest === 'executions') {
       const limit = Number(new URL(request.url).searchParams.get('limit'));
       const items = this.runs.get(notebookId) ?? [];
       return json({ items: limit ? items.slice(0, limit) : items });
+    }
+    if (rest.endsWith('/open')) {
+      return json({ url: this.openUrl });
     }
     if (rest.endsWith('/cancel')) {
       return json({ success: true });

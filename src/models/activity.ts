@@ -18,7 +18,9 @@ export type Action =
   | 'export'
   | 'log'
   | 'open-result'
-  | 'schedule';
+  | 'schedule'
+  | 'open'
+  | 'delete';
 
 export class Activity {
   constructor(errors: ErrorBoard) {

@@ -5,7 +5,7 @@
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { INotebookPatch, IRemoteNotebook } from '../types';
-import { ConnectionModel } from './connections';
+import { can, ConnectionModel } from './connections';
 import { IModelContext } from './context';
 import { LinkModel } from './link';
 
@@ -44,8 +44,15 @@ export class RemoteNotebookModel {
 
   /** Load the linked remote notebook. */
   async load(): Promise<void> {
+    // A connection the server does not list is asked all the same: its 404
+    // (`unknown_connection`) is what tells the user.
     const link = this._link.link;
-    if (!link || this._connections.extensionMissing) {
+    const connection = this._connections.find(link?.connection);
+    if (
+      !link ||
+      this._connections.extensionMissing ||
+      (connection && !can(connection, 'list'))
+    ) {
       return;
     }
     const { api, errors } = this._context;
@@ -125,6 +132,25 @@ export class RemoteNotebookModel {
             value
           )
         : trans.__('Input data export queued (job %1).', jobId);
+    }
+    return ok;
+  }
+
+  /**
+   * Delete the linked remote notebook (Civis archives it), then remove the
+   * link from the notebook's metadata, which would only name what is gone.
+   * Nothing else of the local notebook changes. Resolves whether it worked.
+   */
+  async delete(): Promise<boolean> {
+    const link = this._link.link;
+    if (!link) {
+      return false;
+    }
+    const ok = await this._context.activity.run('delete', 'notebook', () =>
+      this._context.api.deleteNotebook(link.connection, link.notebookId)
+    );
+    if (ok && this._link.isLinkedTo(link)) {
+      this._link.setLink(null);
     }
     return ok;
   }

@@ -308,19 +308,54 @@ export class RunsModel {
     return ok;
   }
 
+  /**
+   * Open a run that is a live server (Civis) in `tab`, opened for it in the
+   * click (one opened once the answer is in may be blocked). Its URL is
+   * signed and short-lived: asked for now, handed to the tab, never kept.
+   * A refusal (409 `not_running`: it stopped) is said in the run's details,
+   * the tab closed and the runs checked again.
+   */
+  async open(executionId: string, tab: Window | null): Promise<boolean> {
+    const link = this._link.link;
+    const { api, activity, errors, trans } = this._context;
+    if (!link) {
+      return false;
+    }
+    if (!tab) {
+      return errors.refuse(
+        'details',
+        trans.__('The browser blocked the new tab: allow pop-ups here.')
+      );
+    }
+    let url = '';
+    const ok = await activity.run('open', 'details', async () => {
+      url = (
+        await api.openExecution(link.connection, link.notebookId, executionId)
+      ).url;
+    });
+    if (ok) {
+      tab.opener = null;
+      tab.location.replace(url);
+    } else {
+      tab.close();
+      this.checkSoon();
+    }
+    return ok;
+  }
+
   dispose(): void {
     this._poll.dispose();
     Signal.clearData(this);
   }
 
   /**
-   * Whether the connection has run history to read: a kind without it
-   * (4pointx answers no route for it) is never asked. Until the connections
-   * are known, it is assumed to.
+   * Whether the connection has run history to read (capability `logs`,
+   * "list runs"): a kind without it (4pointx answers no route for it), a
+   * connection the server does not list, or one whose capabilities are not
+   * known yet, is never asked.
    */
   private _hasRuns(link: INotebookLink): boolean {
-    const connection = this._connections.find(link.connection);
-    return connection === null || can(connection, 'logs');
+    return can(this._connections.find(link.connection), 'logs');
   }
 
   private _standby(): boolean | Poll.Standby {
@@ -396,11 +431,14 @@ export class RunsModel {
         }
       }
     }
-    // Runs this session started on other notebooks than the shown one.
+    // Runs this session started on other notebooks than the shown one; one
+    // whose connection turns out to have no run history is let go.
     const others = new Map<string, IWatchedRun>();
-    for (const watched of this._watched.values()) {
-      if ((!link || !sameLink(watched, link)) && this._hasRuns(watched)) {
-        others.set(`${watched.connection}/${watched.notebookId}`, watched);
+    for (const [key, watched] of this._watched) {
+      if (!this._hasRuns(watched)) {
+        this._watched.delete(key);
+      } else if (!link || !sameLink(watched, link)) {
+        others.set(linkKey(watched), watched);
       }
     }
     for (const watched of others.values()) {
