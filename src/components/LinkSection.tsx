@@ -249,13 +249,21 @@ function LinkChooser(props: ISectionProps): JSX.Element | null {
               </li>
             )}
           </ul>
-          {chooser.totalCount > chooser.items.length && (
-            <p className="jp-NotebookRemote-muted">
-              {trans.__(
-                'Showing %1 of %2; refine the search to see others.',
-                chooser.items.length,
-                chooser.totalCount
-              )}
+          {chooser.totalCount > 0 && (
+            <p className="jp-NotebookRemote-muted jp-NotebookRemote-chooserCount">
+              {chooser.totalCount > chooser.items.length
+                ? trans.__(
+                    'Showing %1 of %2; refine the search to see others.',
+                    chooser.items.length,
+                    chooser.totalCount
+                  )
+                : chooser.filter.trim()
+                  ? trans._n('%1 match', '%1 matches', chooser.totalCount)
+                  : trans._n(
+                      '%1 remote notebook',
+                      '%1 remote notebooks',
+                      chooser.totalCount
+                    )}
             </p>
           )}
         </>

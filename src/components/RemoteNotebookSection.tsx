@@ -13,6 +13,7 @@ import {
   Section,
   TextField
 } from './common';
+import { DeleteRemote } from './DeleteRemote';
 import { NotebookSettings } from './IOEditor';
 
 // Elements by a local name, as in IOEditor.tsx: smaller in the bundle.
@@ -171,6 +172,7 @@ export function RemoteNotebookSection(
           )}
         </>
       )}
+      <DeleteRemote model={model} trans={trans} />
       <ErrorMessage error={model.shownError('notebook')} trans={trans} />
     </Section>
   );

@@ -1,9 +1,10 @@
 import { closeIcon } from '@jupyterlab/ui-components';
 import React from 'react';
 
-import { formatSize, formatTimestamp, runDuration } from '../format';
+import { formatSize, formatTimestamp, runDuration, runState } from '../format';
 import { IExecution, IExecutionOutput } from '../types';
 import { IPanelActions } from './actions';
+import { RunRemote } from './RunRemote';
 import {
   ErrorMessage,
   IconButton,
@@ -41,7 +42,7 @@ export function RunDetails(
       data-execution-id={execution.id}
     >
       <div className="jp-NotebookRemote-row">
-        <StatusBadge status={execution.status} trans={trans} />
+        <StatusBadge status={runState(execution)} trans={trans} />
         <code
           className="jp-NotebookRemote-muted jp-NotebookRemote-ellipsis jp-NotebookRemote-grow"
           title={trans.__('Execution id')}
@@ -68,6 +69,7 @@ export function RunDetails(
           </>
         )}
       </dl>
+      <RunRemote model={model} execution={execution} trans={trans} />
       {errors.length > 0 && (
         <div className="jp-NotebookRemote-runErrors">
           <h4>{trans.__('Errors')}</h4>

@@ -5,6 +5,7 @@ import {
   formatTime,
   formatTimestamp,
   runDuration,
+  runState,
   sourceLabel
 } from '../format';
 import { IExecution, IExecutionProgress } from '../types';
@@ -57,7 +58,10 @@ export function RunsList(
   return (
     <Section title={trans.__('Runs')} className="jp-NotebookRemote-runsSection">
       {why ? (
-        <p className="jp-NotebookRemote-muted">{why}</p>
+        <>
+          <RunTally model={model} trans={trans} now={now} />
+          <p className="jp-NotebookRemote-muted">{why}</p>
+        </>
       ) : (
         <>
           <ul
@@ -85,7 +89,7 @@ export function RunsList(
                     onClick={() => model.selectExecution(execution.id)}
                     onKeyDown={event => onKeyDown(event, execution)}
                   >
-                    <StatusBadge status={execution.status} trans={trans} />
+                    <StatusBadge status={runState(execution)} trans={trans} />
                     <span
                       className="jp-NotebookRemote-runTime"
                       title={trans.__(
@@ -150,6 +154,31 @@ export function RunsList(
       )}
       <ErrorMessage error={model.shownError('runs')} trans={trans} />
     </Section>
+  );
+}
+
+/**
+ * What a kind without run history says of the notebook's runs (4pointx):
+ * how many, and the last one's time.
+ */
+function RunTally(props: ISectionProps & { now: number }): JSX.Element | null {
+  const { model, trans, now } = props;
+  const count = model.remoteNotebook?.runCount;
+  const last = model.remoteNotebook?.lastRunAt;
+  if (typeof count !== 'number' && !last) {
+    return null;
+  }
+  return (
+    <p className="jp-NotebookRemote-runTally">
+      {typeof count === 'number' &&
+        trans._n('Ran %1 time', 'Ran %1 times', count)}
+      {last && (
+        <span title={formatTimestamp(last)}>
+          {' '}
+          {trans.__('(last %1)', formatTime(last, now))}
+        </span>
+      )}
+    </p>
   );
 }
 
