@@ -3,6 +3,7 @@
  * resources, Open in Civis; 4pointx's run count instead of a history; the
  * chooser's count; delete (Civis: archive) after a confirmation naming it.
  */
+import { Notification } from '@jupyterlab/apputils';
 import { MessageLoop } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
@@ -78,8 +79,9 @@ describe('the panel, kind by kind', () => {
   it('civis: a sleeping deployment says so, with its words, its resources and Open in Civis', async () => {
     const { node } = await mount(
       'civis',
-      ['list', 'logs', 'open', 'cancel', 'delete'],
-      server =>
+      ['list', 'logs', 'open', 'cancel', 'delete', 'usage'],
+      server => {
+        server.usage = { ...server.usage, start: '2026-11-01T00:00:00Z' };
         server.runs.set(NB_ID, [
           execution(RUN, 'inProgress', {
             remoteState: 'sleeping',
@@ -94,7 +96,8 @@ describe('the panel, kind by kind', () => {
               maxCpuMillicores: 370
             }
           })
-        ])
+        ]);
+      }
     );
     const badges = [
       ...node.querySelectorAll(
@@ -139,6 +142,17 @@ describe('the panel, kind by kind', () => {
       'CPU'
     ]);
     expect(details.textContent).not.toContain('Open in');
+
+    // Beside the minutes, the peaks of the range's runs that report them.
+    const chart = node.querySelector(
+      '.jp-NotebookRemote-usageSection svg[aria-label^="Peak memory and CPU"]'
+    )!;
+    const bars = [...chart.querySelectorAll('rect')];
+    expect(bars.map(b => b.textContent)).toEqual([
+      expect.stringMatching(/: memory 42%$/),
+      expect.stringMatching(/: CPU 37%$/)
+    ]);
+    expect(bars[1].classList).toContain('jp-mod-cpu');
   });
 
   it('fourpointx: the run count and last run instead of a history; the chooser counts the notebooks', async () => {
@@ -182,6 +196,7 @@ describe('the panel, kind by kind', () => {
   ])(
     '%s: delete in its word, confirmed by name; the link goes, the notebook stays',
     async (kind, label, title, says) => {
+      const success = jest.spyOn(Notification, 'success');
       const notebook = linkedNotebook('sales.ipynb', NB_ID, 'k');
       const { node, server } = await mount(
         kind,
@@ -214,6 +229,10 @@ describe('the panel, kind by kind', () => {
       expect(notebook.getLink()).toBeNull();
       expect(notebook.path).toBe('sales.ipynb');
       expect(button()).toBeUndefined();
+      expect(success).toHaveBeenCalledWith(
+        '"sales" removed; this notebook is unlinked.',
+        { autoClose: 5000 }
+      );
     }
   );
 });
