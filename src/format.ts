@@ -37,10 +37,7 @@ export function runState(execution: IExecution): string {
 /** What a connection's service is called ("Open in Civis"). */
 export function serviceName(connection: IConnection): string {
   return (
-    { civis: 'Civis', losant: 'Losant', fourpointx: '4pointx' }[
-      connection.kind
-    ] ??
-    (connection.label || connection.id)
+    { civis: 'Civis' }[connection.kind] ?? (connection.label || connection.id)
   );
 }
 

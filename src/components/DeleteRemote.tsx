@@ -17,7 +17,7 @@ export function DeleteRemote(props: ISectionProps): JSX.Element | null {
     return null;
   }
   const archive = connection.kind === 'civis';
-  const where = connection.label || connection.id;
+  const where = connection.label;
   const name = remote.name;
   const ask = async () => {
     const result = await showDialog({
@@ -26,12 +26,12 @@ export function DeleteRemote(props: ISectionProps): JSX.Element | null {
         : trans.__('Delete "%1"?', name),
       body: archive
         ? trans.__(
-            '"%1" is archived on %2 (Civis can unarchive it). This notebook keeps its cells and is unlinked.',
+            '"%1" is archived on %2; Civis can unarchive it. This notebook stays, unlinked.',
             name,
             where
           )
         : trans.__(
-            '"%1" and its runs are deleted from %2. This notebook keeps its cells and is unlinked.',
+            '"%1" and its runs are deleted from %2. This notebook stays, unlinked.',
             name,
             where
           ),
@@ -43,6 +43,7 @@ export function DeleteRemote(props: ISectionProps): JSX.Element | null {
       ]
     });
     if (result.button.accept && (await model.deleteRemote())) {
+      // Said in a toast: the panel's notice goes with the link.
       Notification.success(
         trans.__('"%1" removed; this notebook is unlinked.', name),
         { autoClose: 5000 }

@@ -257,13 +257,11 @@ function LinkChooser(props: ISectionProps): JSX.Element | null {
                     chooser.items.length,
                     chooser.totalCount
                   )
-                : chooser.filter.trim()
-                  ? trans._n('%1 match', '%1 matches', chooser.totalCount)
-                  : trans._n(
-                      '%1 remote notebook',
-                      '%1 remote notebooks',
-                      chooser.totalCount
-                    )}
+                : trans._n(
+                    '%1 remote notebook',
+                    '%1 remote notebooks',
+                    chooser.totalCount
+                  )}
             </p>
           )}
         </>

@@ -34,7 +34,7 @@ export function RunRemote(
             trans.__('CPU'),
             r.maxCpuMillicores,
             r.cpuMillicores,
-            trans.__('millicores'),
+            'millicores',
             trans
           )}
         </dl>

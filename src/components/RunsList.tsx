@@ -169,16 +169,11 @@ function RunTally(props: ISectionProps & { now: number }): JSX.Element | null {
     return null;
   }
   return (
-    <p className="jp-NotebookRemote-runTally">
+    <div className="jp-NotebookRemote-runTally">
       {typeof count === 'number' &&
         trans._n('Ran %1 time', 'Ran %1 times', count)}
-      {last && (
-        <span title={formatTimestamp(last)}>
-          {' '}
-          {trans.__('(last %1)', formatTime(last, now))}
-        </span>
-      )}
-    </p>
+      {last && ` ${trans.__('(last %1)', formatTime(last, now))}`}
+    </div>
   );
 }
 
