@@ -193,19 +193,15 @@ export function PeakChart(props: {
       width="100%"
       height={CHART_HEIGHT}
     >
-      {runs.map((e, index) =>
+      {runs.map(({ id, queuedAt, resources: r }, index) =>
         [
-          [trans.__('memory'), e.resources!.maxMemoryMb, e.resources!.memoryMb],
-          [
-            trans.__('CPU'),
-            e.resources!.maxCpuMillicores,
-            e.resources!.cpuMillicores
-          ]
+          [trans.__('memory'), r!.maxMemoryMb, r!.memoryMb],
+          [trans.__('CPU'), r!.maxCpuMillicores, r!.cpuMillicores]
         ].map(([what, used, asked], bar) => {
           const share = Math.min(1, Number(used) / Number(asked)) || 0;
           return (
             <rect
-              key={`${e.id}${bar}`}
+              key={id + bar}
               className={`jp-NotebookRemote-bar${bar ? ' jp-mod-cpu' : ''}`}
               x={index * 8 + bar * 3.5}
               y={CHART_HEIGHT * (1 - share)}
@@ -213,7 +209,7 @@ export function PeakChart(props: {
               height={CHART_HEIGHT * share}
             >
               <title>
-                {`${formatTimestamp(e.queuedAt)}: ${what} ${Math.round(share * 100)}%`}
+                {`${formatTimestamp(queuedAt)}: ${what} ${Math.round(share * 100)}%`}
               </title>
             </rect>
           );

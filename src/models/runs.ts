@@ -324,7 +324,7 @@ export class RunsModel {
     if (!tab) {
       return errors.refuse(
         'details',
-        trans.__('The browser blocked the new tab: allow pop-ups here.')
+        trans.__('The browser blocked the new tab; allow pop-ups.')
       );
     }
     let url = '';
