@@ -20,7 +20,10 @@ export type Where = 'inputs' | 'outputs';
 export interface IField {
   name: string;
   label: string;
-  /** `area`: text over lines; `list`: one value a line; `tags`: `key=value` a line. */
+  /**
+   * `area`: text over lines; `list`: one value a line; `tags`: `key=value`
+   * a line (Losant's tag objects); `env`: `NAME=value` a line (an object).
+   */
   kind:
     | 'text'
     | 'area'
@@ -29,7 +32,8 @@ export interface IField {
     | 'select'
     | 'checkbox'
     | 'list'
-    | 'tags';
+    | 'tags'
+    | 'env';
   required?: boolean;
   /** What the value (each value of a list) must match... */
   pattern?: RegExp;
@@ -108,6 +112,49 @@ export const SETTINGS: IField[] = [
   }
 ];
 
+/** An environment variable's name, as a shell takes it. */
+export const ENV_NAME = /^[A-Za-z_]\w{0,255}=/;
+
+/** The settings a kind's `notebookOptions` name (Civis's), as fields. */
+const OPTIONS: { [name: string]: Partial<IField> } = {
+  language: { kind: 'select', options: ['python3', 'r'] },
+  memory: { kind: 'number', label: 'Memory (MB)' },
+  cpu: { kind: 'number', label: 'CPU (millicores)' },
+  idleTimeout: { kind: 'number' },
+  requirements: { kind: 'area', label: 'Requirements (requirements.txt)' },
+  environmentVariables: { kind: 'env', pattern: ENV_NAME }
+};
+
+/**
+ * The settings of a connection's notebooks the form edits: Losant's
+ * description and image version; else the description and the options
+ * its kind takes (`notebookOptions`).
+ */
+export function settingsOf(connection?: {
+  kind: string;
+  notebookOptions?: string[];
+}): IField[] {
+  if (hasNotebookIO(connection?.kind)) {
+    return SETTINGS;
+  }
+  const options = connection?.notebookOptions ?? [];
+  return options.length === 0
+    ? []
+    : [
+        SETTINGS[0],
+        ...options.map(name => ({
+          name,
+          label: words(name),
+          kind: 'text' as const,
+          ...OPTIONS[name]
+        }))
+      ];
+}
+
+/** A setting as the PATCH sends it (and, of the remote's, as compared). */
+export const settingOf = (field: IField, value: Value): unknown =>
+  parse(field, value) ?? (field.kind === 'env' ? {} : '');
+
 /** Each type's fields, in the form's order; `!` marks a required one. */
 export const TYPES: { [where in Where]: { [type: string]: string } } = {
   inputs: {
@@ -171,6 +218,11 @@ export function textOf(field: IField, value: unknown): Value {
       )
       .join('\n');
   }
+  if (field.kind === 'env' && value && typeof value === 'object') {
+    return Object.entries(value)
+      .map(([name, text]) => `${name}=${text}`)
+      .join('\n');
+  }
   return Array.isArray(value) ? value.join('\n') : String(value ?? '');
 }
 
@@ -196,6 +248,14 @@ function parse(field: IField, value: Value): unknown {
   }
   if (field.kind === 'number') {
     return Number(value);
+  }
+  if (field.kind === 'env') {
+    return Object.fromEntries(
+      lines(value).map(line => [
+        line.slice(0, line.indexOf('=')),
+        line.slice(line.indexOf('=') + 1)
+      ])
+    );
   }
   if (field.kind === 'list' || field.kind === 'tags') {
     const list = lines(value);
@@ -263,7 +323,8 @@ export function problemOf(
         return trans.__('Not valid JSON.');
       }
     case 'list':
-    case 'tags': {
+    case 'tags':
+    case 'env': {
       const wrong = lines(entered).find(line => unlike(field, line));
       return wrong ? trans.__('"%1": %2', wrong, hint(field, trans)) : null;
     }
@@ -292,6 +353,8 @@ function hint(field: IField, trans: TranslationBundle): string {
       return trans.__('An http(s):// URL') + or;
     case TAG:
       return trans.__('key=value, the key of letters, digits, _ -');
+    case ENV_NAME:
+      return trans.__('NAME=value, the name of letters, digits, _');
   }
   return trans.__('Only letters, digits, _ -');
 }

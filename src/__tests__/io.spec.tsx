@@ -713,6 +713,46 @@ describe('the settings editor in the panel', () => {
     expect(beside('rows.csv', 'Data table id')).toBeUndefined();
   });
 
+  it("edits a Civis notebook's settings: numbers as numbers, variables as an object", async () => {
+    const civis = connection('civ', 'civis', ['list', 'rename'], {
+      notebookOptions: ['language', 'memory', 'environmentVariables']
+    });
+    const { node, server } = await mount(
+      {
+        inputs: [],
+        outputs: [],
+        language: 'python3',
+        memory: 2048,
+        environmentVariables: { REGION: 'north' },
+        hiddenEnvironmentVariables: ['DB_PASSWORD']
+      },
+      civis
+    );
+    button(node, 'Edit settings').click();
+    await render();
+    const field = (label: string) =>
+      [...node.querySelectorAll('label')]
+        .find(l => l.textContent!.startsWith(label))!
+        .querySelector<HTMLInputElement>('input, textarea, select')!;
+    expect(field('Memory (MB)').value).toBe('2048');
+    expect(field('Environment variables').value).toBe('REGION=north');
+    expect(node.textContent).toContain('DB_PASSWORD');
+    // Nothing changed yet: nothing to save.
+    expect(button(node, 'Save').disabled).toBe(true);
+    type(field('Environment variables'), 'REGION=north\n1BAD=x');
+    await render();
+    expect(node.textContent).toContain('NAME=value');
+    expect(button(node, 'Save').disabled).toBe(true);
+    type(field('Environment variables'), 'REGION=south\nDEBUG=');
+    type(field('Memory (MB)'), '4096');
+    await render();
+    button(node, 'Save').click();
+    await settle();
+    expect(patches(server)).toEqual([
+      { memory: 4096, environmentVariables: { REGION: 'south', DEBUG: '' } }
+    ]);
+  });
+
   it("offers no editor where the kind's PATCH takes no inputs or outputs", async () => {
     const { node } = await mount(
       { inputs: [], outputs: [] },

@@ -15,9 +15,12 @@ import {
   IField,
   patchOf,
   problemsOf,
+  problemOf,
   readerCode,
   serverFields,
-  SETTINGS,
+  settingOf,
+  settingsOf,
+  textOf,
   toItem,
   typeKey,
   typeOf,
@@ -59,18 +62,23 @@ export function NotebookSettings(props: ISectionProps): JSX.Element | null {
   const [state, setState] = React.useState<IEdit | null>(null);
   const remote = model.remoteNotebook;
   const link = model.link;
-  const io = hasNotebookIO(model.linkConnection?.kind);
+  const connection = model.linkConnection ?? undefined;
+  const io = hasNotebookIO(connection?.kind);
+  const settings = settingsOf(connection);
   if (!remote || !link) {
     return null;
   }
+  const held = (field: IField) =>
+    textOf(field, remote[field.name as keyof typeof remote]);
   const key = `${link.connection}/${remote.id}`;
   const edit = state?.key === key ? state : null;
   const before: { [name: string]: unknown } = {
-    description: remote.description ?? '',
-    imageVersion: remote.imageVersion ?? '',
     inputs: remote.inputs ?? [],
     outputs: remote.outputs ?? []
   };
+  for (const field of settings) {
+    before[field.name] = settingOf(field, held(field));
+  }
   const rows = (where: Where): IDraft[] =>
     (remote[where] ?? []).map(item => ({
       item,
@@ -82,12 +90,21 @@ export function NotebookSettings(props: ISectionProps): JSX.Element | null {
   let problems: { [at: string]: string } = {};
   let patch = {};
   if (edit) {
-    patch = patchOf(before, {
-      ...edit.settings,
+    const after: { [name: string]: unknown } = {
       inputs: edit.inputs.map(d => toItem('inputs', d.item, d.values)),
       outputs: edit.outputs.map(d => toItem('outputs', d.item, d.values))
-    });
+    };
+    for (const field of settings) {
+      const value = edit.settings[field.name];
+      after[field.name] = settingOf(field, value);
+      const problem = problemOf(field, value, trans);
+      if (problem) {
+        problems[field.name] = problem;
+      }
+    }
+    patch = patchOf(before, after);
     problems = {
+      ...problems,
       ...edit.server,
       ...problemsOf('inputs', edit.inputs, trans),
       ...problemsOf('outputs', edit.outputs, trans)
@@ -97,10 +114,7 @@ export function NotebookSettings(props: ISectionProps): JSX.Element | null {
   const start = () => {
     setState({
       key,
-      settings: {
-        description: before.description as string,
-        imageVersion: before.imageVersion as string
-      },
+      settings: Object.fromEntries(settings.map(f => [f.name, held(f)])),
       inputs: rows('inputs'),
       outputs: rows('outputs'),
       server: {}
@@ -252,7 +266,7 @@ export function NotebookSettings(props: ISectionProps): JSX.Element | null {
   return (
     <>
       {edit &&
-        SETTINGS.map(field => (
+        settings.map(field => (
           <Field
             key={field.name}
             field={field}
@@ -264,9 +278,17 @@ export function NotebookSettings(props: ISectionProps): JSX.Element | null {
             }
           />
         ))}
+      {edit && !!remote.hiddenEnvironmentVariables?.length && (
+        <p className={MUTED}>
+          {trans.__(
+            'Also set, and kept, but changed only in Civis (they look like credentials): %1',
+            remote.hiddenEnvironmentVariables.join(', ')
+          )}
+        </p>
+      )}
       {list('inputs')}
       {list('outputs')}
-      {io && (
+      {settings.length > 0 && (
         <div className="jp-NotebookRemote-row">
           {edit ? (
             <>
