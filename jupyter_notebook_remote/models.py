@@ -25,6 +25,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from .errors import InvalidInput
+from .notebook_options import NotebookOptions
 
 ExecutionStatus = Literal[
     "queued", "inProgress", "completed", "errored", "timeout", "canceling", "canceled"
@@ -185,6 +186,22 @@ class Notebook(CamelModel):
     #: (Losant's own objects, verbatim: ``inputType``, ``fileName``...).
     inputs: list[dict[str, Any]] = Field(default_factory=list)
     outputs: list[dict[str, Any]] = Field(default_factory=list)
+    #: The runtime options (:mod:`.notebook_options`) where the kind has them
+    #: (Civis; a list item carries ``language`` only), else None.
+    language: Optional[str] = None
+    memory: Optional[int] = None
+    cpu: Optional[int] = None
+    idle_timeout: Optional[int] = None
+    docker_image_name: Optional[str] = None
+    docker_image_tag: Optional[str] = None
+    requirements: Optional[str] = None
+    #: The variables that do not look like credentials; the names of those
+    #: that do are in ``hidden_environment_variables`` (kept by a PATCH).
+    environment_variables: Optional[dict[str, str]] = None
+    hidden_environment_variables: Optional[list[str]] = None
+    #: Run history where the kind knows it (4pointx, ``local``; Civis its last run).
+    last_run_at: Optional[str] = None
+    run_count: Optional[int] = None
 
 
 class PushWarning(CamelModel):
@@ -352,6 +369,8 @@ class ConnectionInfo(CamelModel):
     #: ``email`` and ``callbackUrl`` (Losant); other kinds refuse them.
     run_notifications: bool = False
     capabilities: list[str]
+    #: The runtime options its notebooks take (``memory``, ...; Civis), contract names.
+    notebook_options: list[str] = Field(default_factory=list)
     #: capability -> why this connection cannot do it (for the UI to explain).
     unsupported: dict[str, str] = Field(default_factory=dict)
 
@@ -395,13 +414,13 @@ class _NotebookText(RequestModel):
         return value.strip(TRIMMED) if value is not None else None
 
 
-class NotebookCreate(_NotebookText):
+class NotebookCreate(_NotebookText, NotebookOptions):
     name: str = Field(min_length=1, max_length=1024)
     description: Optional[str] = Field(default=None, max_length=32767)
     image_version: Optional[Literal["v1", "v2", "v3", "v4"]] = None
 
 
-class NotebookPatch(_NotebookText):
+class NotebookPatch(_NotebookText, NotebookOptions):
     name: Optional[str] = Field(default=None, min_length=1, max_length=1024)
     description: Optional[str] = Field(default=None, max_length=32767)
     image_version: Optional[Literal["v1", "v2", "v3", "v4"]] = None
@@ -426,6 +445,20 @@ class PushBody(RequestModel):
         if is_time_text(value, dates=False):
             return value
         raise ValueError("must be a date-time like 2024-05-01T08:00:00.000Z (an updatedAt)")
+
+
+class PullBody(RequestModel):
+    """Where to save the remote's file: a new notebook, or (``overwrite``) over one."""
+
+    path: str = Field(min_length=1, max_length=4096)
+    overwrite: bool = False
+
+
+class PullResult(CamelModel):
+    """The saved copy's contents path, and the remote notebook it is linked to."""
+
+    path: str
+    notebook: Notebook
 
 
 #: The longest ``templateContext``, as JSON text (Losant's limit).

@@ -21,6 +21,7 @@ import {
   INotebookCreate,
   INotebookPage,
   INotebookPatch,
+  IPullResult,
   IPushResult,
   IRemoteNotebook,
   ISchedule,
@@ -171,17 +172,44 @@ export class RemoteNotebookApi {
     });
   }
 
-  /** Push the saved notebook at `path` (Jupyter contents path) to the remote. */
-  /** Push the saved file at `path`; `folder`: the files beside it to carry. */
+  /** Delete the remote notebook (Civis archives it); nothing local changes. */
+  async deleteNotebook(connection: string, notebook: string): Promise<void> {
+    await this._request(notebookPath(connection, notebook), {
+      method: 'DELETE'
+    });
+  }
+
+  /**
+   * Push the saved file at `path`; `folder`: the files beside it to carry;
+   * `expectUpdatedAt`: the remote's `updatedAt` the link last saw (a remote
+   * changed since is refused with `remote_changed`).
+   */
   push(
     connection: string,
     notebook: string,
     path: string,
-    folder?: FolderMode
+    folder?: FolderMode,
+    expectUpdatedAt?: string
   ): Promise<IPushResult> {
     return this._json<IPushResult>(
       notebookPath(connection, notebook, 'push'),
-      post(folder ? { path, folder } : { path })
+      post({ path, folder, expectUpdatedAt })
+    );
+  }
+
+  /**
+   * Save the remote's file at `path` (contents), linked to it; an existing
+   * file is replaced only with `overwrite` (`exists` otherwise).
+   */
+  pull(
+    connection: string,
+    notebook: string,
+    path: string,
+    overwrite = false
+  ): Promise<IPullResult> {
+    return this._json<IPullResult>(
+      notebookPath(connection, notebook, 'pull'),
+      post({ path, overwrite })
     );
   }
 
@@ -230,6 +258,21 @@ export class RemoteNotebookApi {
     await this._request(
       notebookPath(connection, notebook, 'executions', execution, 'cancel'),
       { method: 'POST' }
+    );
+  }
+
+  /**
+   * Where to open a run that is a live server (Civis): a signed, short-lived
+   * URL, read fresh each time and never kept.
+   */
+  openExecution(
+    connection: string,
+    notebook: string,
+    execution: string
+  ): Promise<{ url: string }> {
+    return this._json(
+      notebookPath(connection, notebook, 'executions', execution, 'open'),
+      { cache: 'no-store' }
     );
   }
 

@@ -80,6 +80,9 @@ export function isCommandEnabled(model: RemoteModel, id: string): boolean {
       return true;
     case CommandIDs.schedule:
       return !!link && model.can('schedule') && !model.isBusy('schedule');
+    case CommandIDs.openRemoteCopy:
+    case CommandIDs.replaceWithRemote:
+      return !!link && model.can('pull') && !model.isBusy('pull') && !pushing;
     default:
       return false;
   }
@@ -123,14 +126,50 @@ export function addCommands(context: ICommandContext): void {
       push = !choice.button.actions.includes('run-pushed');
     }
     openPanel();
-    return push ? model.pushAndRun() : model.run();
+    return !push || (await pushChecked()) ? model.run() : null;
+  };
+
+  /** Push; over a remote that changed since the link saw it, ask first. */
+  const pushChecked = async (): Promise<boolean> => {
+    if (await model.push()) {
+      return true;
+    }
+    if (!model.pushRefusedAsChanged) {
+      return false;
+    }
+    const canPull = model.can('pull');
+    const choice = await showDialog({
+      title: trans.__('The remote notebook changed'),
+      body: model.error('actions')?.message ?? '',
+      buttons: [
+        Dialog.cancelButton({ label: trans.__("Don't push") }),
+        ...(canPull
+          ? [
+              Dialog.okButton({
+                label: trans.__('Open remote copy'),
+                displayType: 'default',
+                actions: ['open']
+              })
+            ]
+          : []),
+        Dialog.warnButton({ label: trans.__('Overwrite it') })
+      ]
+    });
+    if (!choice.button.accept) {
+      return false;
+    }
+    if (choice.button.actions.includes('open')) {
+      await model.openRemoteCopy();
+      return false;
+    }
+    return model.push(true);
   };
 
   add(CommandIDs.push, {
     label: trans.__('Push Notebook to Remote'),
     caption: trans.__('Save the notebook and push it to its remote notebook'),
     icon: fileUploadIcon,
-    execute: () => model.push()
+    execute: () => pushChecked()
   });
 
   add(CommandIDs.run, {
@@ -210,6 +249,39 @@ export function addCommands(context: ICommandContext): void {
     }
   });
 
+  add(CommandIDs.openRemoteCopy, {
+    label: trans.__('Open Remote Copy of Notebook'),
+    caption: trans.__(
+      'Save the file the remote notebook holds as a new linked notebook, and open it'
+    ),
+    execute: () => {
+      openPanel();
+      return model.openRemoteCopy();
+    }
+  });
+
+  add(CommandIDs.replaceWithRemote, {
+    label: trans.__('Replace Notebook with its Remote Copy…'),
+    caption: trans.__('Replace this notebook with the file the remote holds'),
+    execute: async () => {
+      const name = model.remoteNotebook?.name ?? model.link?.notebookId ?? '';
+      const result = await showDialog({
+        title: trans.__('Replace this notebook?'),
+        body: model.notebook?.dirty
+          ? trans.__(
+              'This notebook is replaced by the file "%1" holds; its unsaved changes are lost.',
+              name
+            )
+          : trans.__('This notebook is replaced by the file "%1" holds.', name),
+        buttons: [
+          Dialog.cancelButton({ label: trans.__('Keep mine') }),
+          Dialog.warnButton({ label: trans.__('Replace') })
+        ]
+      });
+      return result.button.accept && model.replaceWithRemoteCopy();
+    }
+  });
+
   add(CommandIDs.openRuns, {
     label: trans.__('Open Remote Runs'),
     caption: trans.__(
@@ -226,8 +298,18 @@ export function addCommands(context: ICommandContext): void {
   });
 
   // Buttons, menus and the palette follow what their enabled state reads.
-  const { push, run, pushAndRun, cancel, link, unlink, refresh, schedule } =
-    CommandIDs;
+  const {
+    push,
+    run,
+    pushAndRun,
+    cancel,
+    link,
+    unlink,
+    refresh,
+    schedule,
+    openRemoteCopy,
+    replaceWithRemote
+  } = CommandIDs;
   const runs = [run, CommandIDs.runWithOptions];
   const follows: [ISignal<RemoteModel, void>, string[]][] = [
     [
@@ -237,6 +319,9 @@ export function addCommands(context: ICommandContext): void {
     [model.linkChanged, [push, ...runs, pushAndRun, cancel, link, unlink]],
     [model.runsChanged, [cancel]],
     [model.activityChanged, [push, ...runs, pushAndRun, cancel, schedule]],
+    [model.activityChanged, [openRemoteCopy, replaceWithRemote]],
+    [model.linkChanged, [openRemoteCopy, replaceWithRemote]],
+    [model.connectionsChanged, [openRemoteCopy, replaceWithRemote]],
     [model.connectionsChanged, [schedule]],
     [model.linkChanged, [schedule]]
   ];
@@ -316,7 +401,9 @@ export function addToPalette(palette: ICommandPalette): void {
     CommandIDs.refresh,
     CommandIDs.openPanel,
     CommandIDs.schedule,
-    CommandIDs.openRuns
+    CommandIDs.openRuns,
+    CommandIDs.openRemoteCopy,
+    CommandIDs.replaceWithRemote
   ]) {
     palette.addItem({ command, category: PALETTE_CATEGORY });
   }

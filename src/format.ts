@@ -3,11 +3,11 @@
  */
 import { TranslationBundle } from '@jupyterlab/translation';
 
-import { ExecutionStatus, IExecution } from './types';
+import { ExecutionStatus, IConnection, IExecution } from './types';
 
-/** The human label of a status (the badge text). */
+/** The human label of a status (the badge text), or of a kind's own state. */
 export function statusLabel(status: string, trans: TranslationBundle): string {
-  switch (status as ExecutionStatus) {
+  switch (status as ExecutionStatus | 'sleeping') {
     case 'queued':
       return trans.__('Queued');
     case 'inProgress':
@@ -22,9 +22,23 @@ export function statusLabel(status: string, trans: TranslationBundle): string {
       return trans.__('Canceling');
     case 'canceled':
       return trans.__('Canceled');
+    case 'sleeping':
+      return trans.__('Sleeping');
     default:
       return status;
   }
+}
+
+/** What a run's badge says: the kind's own state where it has one (Civis `sleeping`). */
+export function runState(execution: IExecution): string {
+  return execution.remoteState || execution.status;
+}
+
+/** What a connection's service is called ("Open in Civis"). */
+export function serviceName(connection: IConnection): string {
+  return (
+    { civis: 'Civis' }[connection.kind] ?? (connection.label || connection.id)
+  );
 }
 
 /** How a run ended, for "Run of X completed" sentences. */

@@ -29,6 +29,7 @@ import {
 } from './models/errors';
 import { LinkModel } from './models/link';
 import { IShownLog, LogModel } from './models/log';
+import { PullModel } from './models/pull';
 import { IPushProgress, PushModel } from './models/push';
 import { RemoteNotebookModel } from './models/remote';
 import { ResultNotebooks } from './models/results';
@@ -37,7 +38,7 @@ import { RunsModel } from './models/runs';
 import { ScheduleModel } from './models/schedule';
 import { UsageModel } from './models/usage';
 import { ILinkStore, WorkspaceLinks } from './models/workspace';
-import { baseName, INotebookHandle, parseLink } from './notebook';
+import { baseName, INotebookHandle, parseLink, stem } from './notebook';
 import { runBody } from './runOptions';
 import {
   DEFAULT_SETTINGS,
@@ -53,6 +54,7 @@ import {
   IExecution,
   IFolderCarried,
   INotebookLink,
+  INotebookPatch,
   IPushResult,
   IPushWarning,
   IRemoteNotebook,
@@ -97,6 +99,11 @@ export class RemoteModel extends VDomModel implements INotebookRemote {
     });
     const usage = new UsageModel({ context, connections, link });
     const push = new PushModel({ context, link, remote });
+    this._pull = new PullModel({
+      context,
+      link,
+      openPath: options.openPath ?? null
+    });
     const chooser = new ChooserModel({ context, connections, link, remote });
     const schedule = new ScheduleModel({ context, connections, link });
     this._schedule = schedule;
@@ -112,6 +119,7 @@ export class RemoteModel extends VDomModel implements INotebookRemote {
     this.workspace = workspace;
     this.overview = overview;
     this._contents = options.contents ?? null;
+    this._openTab = options.openTab ?? (() => window.open('', '_blank'));
     this._results = new ResultNotebooks({
       context,
       link,
@@ -263,6 +271,16 @@ export class RemoteModel extends VDomModel implements INotebookRemote {
 
   get executions(): readonly IExecution[] {
     return this._runs.executions;
+  }
+
+  /** Whether the linked notebook may have older runs than those shown. */
+  get mayHaveOlderRuns(): boolean {
+    return this._runs.mayHaveOlder;
+  }
+
+  /** Show the next older runs of the linked notebook too. */
+  showOlderRuns(): void {
+    this._runs.showOlder();
   }
 
   get runsLoaded(): boolean {
@@ -491,8 +509,10 @@ export class RemoteModel extends VDomModel implements INotebookRemote {
       link.connection,
       link.notebookId,
       path,
-      link.folder
+      link.folder,
+      this._push.lastSeen(path, link)
     );
+    this._push.noteRemote(path, link, pushed.updatedAt);
     this.workspace.note(path, link, pushed.name);
     if (this._link.isLinkedTo(link)) {
       void this._remote.load();
@@ -512,6 +532,7 @@ export class RemoteModel extends VDomModel implements INotebookRemote {
     );
     this.workspace.note(path, link);
     this._runs.watch(link, started.executionId, this.workspace.label(link));
+    this._ran(link);
     return started.executionId;
   }
 
@@ -524,6 +545,11 @@ export class RemoteModel extends VDomModel implements INotebookRemote {
 
   rename(name: string): Promise<boolean> {
     return this._remote.rename(name);
+  }
+
+  /** Change the remote notebook's settings (one PATCH); false when refused. */
+  updateNotebook(patch: INotebookPatch): Promise<boolean> {
+    return this._remote.update(patch);
   }
 
   /**
@@ -541,19 +567,69 @@ export class RemoteModel extends VDomModel implements INotebookRemote {
 
   // ---------------------------------------------------------------- runs
 
-  /** Save the notebook, then push the saved file. */
-  push(): Promise<boolean> {
-    return this._push.push();
+  /**
+   * Save the notebook, then push the saved file; a remote changed since the
+   * link last saw it is refused unless `overwrite` ({@link pushRefusedAsChanged}).
+   */
+  push(overwrite = false): Promise<boolean> {
+    return this._push.push(overwrite);
+  }
+
+  /** Whether the last push was refused because the remote changed since. */
+  get pushRefusedAsChanged(): boolean {
+    return this._push.refusedAsChanged;
+  }
+
+  /**
+   * Save the file of a remote notebook (the linked one by default) as a new
+   * linked notebook beside the active one, and open it.
+   */
+  openRemoteCopy(link = this.link, name?: string): Promise<string | null> {
+    if (!link) {
+      return Promise.resolve(null);
+    }
+    const fallback = this._link.notebook
+      ? `${stem(this._link.notebook.path)} (remote)`
+      : link.notebookId;
+    return this._pull.openCopy(link, name ?? fallback);
+  }
+
+  /** Replace the active notebook with its remote notebook's file. */
+  replaceWithRemoteCopy(): Promise<boolean> {
+    return this._pull.replace();
   }
 
   /** Start a run of what was last pushed (with `body`'s options). */
-  run(body?: IExecuteBody): Promise<string | null> {
+  async run(body?: IExecuteBody): Promise<string | null> {
     const notebook = this._link.notebook;
-    return this._runs.run(
+    const link = this.link;
+    const id = await this._runs.run(
       this._remote.notebook?.name ??
-        (notebook ? baseName(notebook.path) : (this.link?.notebookId ?? '')),
+        (notebook ? baseName(notebook.path) : (link?.notebookId ?? '')),
       body
     );
+    if (id && link) {
+      this._ran(link);
+    }
+    return id;
+  }
+
+  /**
+   * Open a run that is a live server (Civis, capability `open`) in a new
+   * tab. The tab is opened here, in the click; its address comes after.
+   */
+  openRun(executionId: string): Promise<boolean> {
+    return this.can('open')
+      ? this._runs.open(executionId, this._openTab())
+      : Promise.resolve(false);
+  }
+
+  /**
+   * Delete (Civis: archive) the linked remote notebook and unlink this
+   * notebook from it; the confirmation is the caller's.
+   */
+  deleteRemote(): Promise<boolean> {
+    return this.can('delete') ? this._remote.delete() : Promise.resolve(false);
   }
 
   /**
@@ -573,8 +649,8 @@ export class RemoteModel extends VDomModel implements INotebookRemote {
   }
 
   /** Push, then run if the push worked. */
-  async pushAndRun(): Promise<string | null> {
-    const pushed = await this.push();
+  async pushAndRun(overwrite = false): Promise<string | null> {
+    const pushed = await this.push(overwrite);
     return pushed ? this.run() : null;
   }
 
@@ -662,6 +738,16 @@ export class RemoteModel extends VDomModel implements INotebookRemote {
     return error;
   }
 
+  /**
+   * After a run of `link`: a kind without run history (4pointx) says what
+   * it has on the notebook (`runCount`, `lastRunAt`): read it again.
+   */
+  private _ran(link: INotebookLink): void {
+    if (this._link.isLinkedTo(link) && !this.can('logs')) {
+      void this._remote.load();
+    }
+  }
+
   private _refreshLinked(): void {
     if (this.link) {
       void this.refresh();
@@ -677,9 +763,11 @@ export class RemoteModel extends VDomModel implements INotebookRemote {
   private _runs: RunsModel;
   private _usage: UsageModel;
   private _push: PushModel;
+  private _pull: PullModel;
   private _results: ResultNotebooks;
   private _schedule: ScheduleModel;
   private _contents: Contents.IManager | null;
+  private _openTab: () => Window | null;
   private _connectionsChanged = new Signal<this, void>(this);
   private _linkChanged = new Signal<this, void>(this);
   private _runsChanged = new Signal<this, void>(this);
@@ -701,5 +789,7 @@ export namespace RemoteModel {
     trans?: TranslationBundle;
     /** The clock (tests pass a fixed one). */
     now?: () => number;
+    /** Opens an empty tab for a live run (`window.open` by default). */
+    openTab?: () => Window | null;
   }
 }

@@ -26,6 +26,10 @@ export interface INotebookHandle {
   getLink(): INotebookLink | null;
   setLink(link: INotebookLink | null): void;
   save(): Promise<void>;
+  /** Read the saved file again, dropping unsaved changes. */
+  revert(): Promise<void>;
+  /** Insert a code cell below the active cell, and make it the active one. */
+  insertCode(source: string): void;
 }
 
 /** The file name of a path. */
@@ -50,12 +54,14 @@ export function parseLink(value: unknown): INotebookLink | null {
   if (!value || typeof value !== 'object') {
     return null;
   }
-  const { connection, notebookId, folder, lastRunOptions } = value as {
-    connection?: unknown;
-    notebookId?: unknown;
-    folder?: unknown;
-    lastRunOptions?: unknown;
-  };
+  const { connection, notebookId, folder, updatedAt, lastRunOptions } =
+    value as {
+      connection?: unknown;
+      notebookId?: unknown;
+      folder?: unknown;
+      updatedAt?: unknown;
+      lastRunOptions?: unknown;
+    };
   if (
     typeof connection === 'string' &&
     connection &&
@@ -65,6 +71,9 @@ export function parseLink(value: unknown): INotebookLink | null {
     const link: INotebookLink = { connection, notebookId };
     if (folder === 'files' || folder === 'tree' || folder === 'none') {
       link.folder = folder;
+    }
+    if (typeof updatedAt === 'string' && updatedAt) {
+      link.updatedAt = updatedAt;
     }
     if (lastRunOptions) {
       // Read through the dialog's form: what is malformed is left out.
@@ -133,6 +142,20 @@ class PanelNotebookHandle implements INotebookHandle {
 
   async save(): Promise<void> {
     await this._panel.context.save();
+  }
+
+  revert(): Promise<void> {
+    return this._panel.context.revert();
+  }
+
+  insertCode(source: string): void {
+    const notebook = this._panel.content;
+    const index = notebook.activeCellIndex + 1;
+    notebook.model?.sharedModel.insertCell(index, {
+      cell_type: 'code',
+      source
+    });
+    notebook.activeCellIndex = index;
   }
 
   private _onStateChanged(_: unknown, change: { name: string }): void {

@@ -35,6 +35,8 @@ export namespace CommandIDs {
   export const unlink = 'notebook-remote:unlink';
   export const schedule = 'notebook-remote:schedule';
   export const openRuns = 'notebook-remote:open-runs';
+  export const openRemoteCopy = 'notebook-remote:open-remote-copy';
+  export const replaceWithRemote = 'notebook-remote:replace-with-remote';
   export const browserPush = 'notebook-remote:browser-push';
   export const browserRun = 'notebook-remote:browser-run';
   export const browserRunWithOptions =

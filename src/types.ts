@@ -70,6 +70,8 @@ export interface IConnection {
   carriesFolder?: boolean;
   /** Whether a run or an export may carry `email` and `callbackUrl` (Losant). */
   runNotifications?: boolean;
+  /** The notebook settings this kind takes on create and PATCH (Civis's). */
+  notebookOptions?: (keyof INotebookOptions)[];
 }
 
 export interface IConnectionList {
@@ -96,7 +98,7 @@ export interface INotebookIO {
   [field: string]: unknown;
 }
 
-export interface IRemoteNotebook {
+export interface IRemoteNotebook extends INotebookOptions {
   id: string;
   name: string;
   description: string;
@@ -107,6 +109,29 @@ export interface IRemoteNotebook {
   stats?: INotebookStats | null;
   inputs?: INotebookIO[];
   outputs?: INotebookIO[];
+  /** When the newest run started, and how many there were (kinds that say). */
+  lastRunAt?: string | null;
+  runCount?: number | null;
+  hiddenEnvironmentVariables?: string[] | null;
+}
+
+/**
+ * A Civis notebook's settings (`notebookOptions` of its connection), on
+ * create, PATCH and GET. Environment variables that look like credentials
+ * are never answered: only their names, in `hiddenEnvironmentVariables`.
+ */
+export interface INotebookOptions {
+  language?: 'python3' | 'r' | null;
+  /** MB. */
+  memory?: number | null;
+  /** Millicores. */
+  cpu?: number | null;
+  idleTimeout?: number | null;
+  dockerImageName?: string | null;
+  dockerImageTag?: string | null;
+  /** requirements.txt, as text. */
+  requirements?: string | null;
+  environmentVariables?: { [name: string]: string } | null;
 }
 
 /** Where a pushed notebook departs from nbformat's schema (it was pushed all the same). */
@@ -127,6 +152,12 @@ export interface IFolderCarried {
 export interface IPushResult extends IRemoteNotebook {
   warnings?: IPushWarning[];
   folder?: IFolderCarried | null;
+}
+
+/** The answer to a pull: where the linked copy was saved. */
+export interface IPullResult {
+  path: string;
+  notebook: IRemoteNotebook;
 }
 
 export interface INotebookPage {
@@ -179,6 +210,19 @@ export interface IExecution {
   relativeTo?: string | null;
   templateContext?: { [key: string]: unknown } | string | null;
   maxAllowedRunMinutes?: number | null;
+  /** The kind's own word where `status` would hide it (Civis `sleeping`). */
+  remoteState?: string | null;
+  /** What the kind says about the run (Civis `stateMessage`). */
+  remoteMessage?: string | null;
+  /** What the run asked for and used at most (Civis). */
+  resources?: IExecutionResources | null;
+}
+
+export interface IExecutionResources {
+  memoryMb?: number | null;
+  cpuMillicores?: number | null;
+  maxMemoryMb?: number | null;
+  maxCpuMillicores?: number | null;
 }
 
 /** A run in progress: code cell `cell` of `total` runs since `startedAt`. */
@@ -220,13 +264,16 @@ export interface IJobQueued {
   jobId: string;
 }
 
-export interface INotebookCreate {
+export interface INotebookCreate extends INotebookOptions {
   name: string;
   description?: string;
   imageVersion?: 'v1' | 'v2' | 'v3' | 'v4';
+  /** The whole list, replacing the last (a kind with notebook inputs: Losant). */
+  inputs?: INotebookIO[];
+  outputs?: INotebookIO[];
 }
 
-export interface INotebookPatch {
+export interface INotebookPatch extends INotebookOptions {
   name?: string;
   description?: string;
   imageVersion?: 'v1' | 'v2' | 'v3' | 'v4';
@@ -306,6 +353,11 @@ export interface INotebookLink {
   notebookId: string;
   /** Files beside the notebook to carry with a push (default: `files`). */
   folder?: FolderMode;
+  /**
+   * The remote's `updatedAt` at the last push or pull: a push over a remote
+   * changed since is refused, not silent.
+   */
+  updatedAt?: string;
   /** The options of the last run with options, for the next one. */
   lastRunOptions?: IRunOptions;
 }

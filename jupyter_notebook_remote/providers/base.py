@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Any, Callable, ClassVar, Optional, Protocol
 from urllib.parse import quote
 
+from pydantic.alias_generators import to_camel
+
 from ..errors import Conflict, NotFound, TokenMissing, Unsupported, invalid
 from ..http.settings import HttpSettings
 from ..models import (
@@ -43,6 +45,7 @@ from ..models import (
     PushWarning,
     Usage,
 )
+from ..notebook_options import OPTION_FIELDS
 from ..schedules import Schedule, ScheduleBody
 
 _UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]+")
@@ -348,6 +351,13 @@ class Provider(abc.ABC):
     run_notifications: ClassVar[bool] = False
     #: Whether a notebook declares inputs and outputs that a PATCH may set (Losant).
     notebook_io: ClassVar[bool] = False
+    #: The runtime options (:data:`~..notebook_options.OPTION_FIELDS`, Python
+    #: names) its notebooks take on create and PATCH (Civis: all of them); the
+    #: REST layer refuses the others, naming the field, before anything is sent.
+    notebook_options: ClassVar[frozenset[str]] = frozenset()
+    #: Where a secret belongs instead of an environment variable: completes
+    #: "store a secret ..." in the refusal of a credential-looking variable.
+    credential_advice: ClassVar[str] = "where the remote service keeps credentials"
     #: Whether a push carries the files beside the notebook (its folder) along,
     #: to be the run's working directory (``local``); remotes have their own inputs.
     carries_folder: ClassVar[bool] = False
@@ -403,6 +413,7 @@ class Provider(abc.ABC):
             carries_folder=self.carries_folder,
             run_notifications=self.run_notifications,
             capabilities=sorted(self.capabilities),
+            notebook_options=[to_camel(n) for n in OPTION_FIELDS if n in self.notebook_options],
             unsupported=dict(self.unsupported),
         )
 
@@ -435,6 +446,11 @@ class Provider(abc.ABC):
         if not base.endswith("/"):
             base += "/"
         return f"{base}notebook-remote/connections/{_segment(self.connection.id)}/notebooks/"
+
+    def require(self, capability: str) -> None:
+        """400 ``unsupported`` unless this kind can do ``capability``; before any remote call."""
+        if capability not in self.capabilities:
+            raise self._unsupported(capability)
 
     def _unsupported(self, capability: str) -> Unsupported:
         why = self.unsupported.get(capability, "this kind of connection does not offer it")

@@ -12,7 +12,14 @@ What its documentation shows, and the quirks this module absorbs:
   ``.ipynb`` and adds it back on rename.
 * **List** returns every notebook at once: the extension's one filter rule
   (:func:`~jupyter_notebook_remote.providers.base.name_matches`) and the
-  paging apply here.
+  paging apply here. Without a filter, ``totalCount`` is what ``_count``
+  says ("Total Notebooks", read beside the list), never fewer than the list
+  holds; when ``_count`` answers nothing usable, and with a filter (which
+  ``_count`` knows nothing of), it is the notebooks counted here.
+* **Run history**: every notebook says when it last ran (``last_run``: ms
+  since 1970; ``"-"`` in the list and ``null`` alone when never) and how
+  often (``no_of_runs``); they are answered as the notebook's ``lastRunAt``
+  and ``runCount``.
 * **Create** takes no body: the site names the new file itself
   (``2023-12-13_07:13:50_admin.ipynb``) and answers with that name and its
   path but no id. The id is then found in the list by that file name, and the
@@ -45,6 +52,7 @@ What its documentation shows, and the quirks this module absorbs:
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import re
@@ -64,6 +72,7 @@ from ..models import (
     NotebookPage,
     NotebookPatch,
     iso,
+    parse_time,
 )
 from ..schedules import Schedule, ScheduleBody
 from .base import IdFormat, name_matches
@@ -239,7 +248,25 @@ class FourPointXProvider(RemoteProvider):
             file_name=wire.notebook_name,
             created_at=_ms_time(wire.created_at),
             updated_at=_ms_time(wire.updated_at),
+            last_run_at=iso(_last_run(wire.last_run)),
+            run_count=wire.no_of_runs if wire.no_of_runs is None or wire.no_of_runs >= 0 else None,
         )
+
+    async def _count(self) -> Optional[int]:
+        """``_count``'s "Total Notebooks", or None when it says nothing usable."""
+        try:
+            response = await self.http.send(
+                "GET", f"{API}/_count", not_found=("not_found", self._no_api())
+            )
+            body = self._check_answer(response)
+        except NotebookRemoteError as exc:
+            # The list itself answered: a count is a nicety.
+            self.log.info("4pointx at %s: no notebook count (%s)", self.http.host, exc.message)
+            return None
+        total = body.get("Total Notebooks") if isinstance(body, Mapping) else None
+        if isinstance(total, int) and not isinstance(total, bool) and total >= 0:
+            return total
+        return None
 
     async def _all(self) -> tuple[list[_Notebook], httpx.Response]:
         data, response = await self.call_json(
@@ -270,7 +297,11 @@ class FourPointXProvider(RemoteProvider):
     async def list_notebooks(
         self, *, filter: Optional[str] = None, page: int = 0, per_page: int = 100
     ) -> NotebookPage:
-        wires, _ = await self._all()
+        total: Optional[int] = None
+        if (filter or "").strip():
+            wires, _ = await self._all()
+        else:
+            (wires, _), total = await asyncio.gather(self._all(), self._count())
         # 4pointx returns every notebook at once: filter and page here.
         notebooks = [self._notebook(w) for w in wires]
         notebooks = [n for n in notebooks if name_matches(filter, n.name)]
@@ -279,7 +310,7 @@ class FourPointXProvider(RemoteProvider):
         return NotebookPage(
             items=items,
             count=len(items),
-            total_count=len(notebooks),
+            total_count=max(total or 0, len(notebooks)),
             page=page,
             per_page=per_page,
         )
@@ -508,12 +539,28 @@ def _site_time(text: Optional[str]) -> Optional[datetime]:
 
 
 def _last_run(value: Any) -> Optional[datetime]:
+    """``last_run``: ms since 1970 as the site writes its times (a number, or its
+    digits as text); ISO 8601 or the site's ``YYYY-MM-DD HH:MM[:SS]`` (UTC) are
+    read too; ``"-"``, null and anything else mean "never" (None)."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         try:
             return datetime.fromtimestamp(float(value) / 1000, tz=timezone.utc)
         except (OverflowError, OSError, ValueError):
             return None
-    return None
+    if not isinstance(value, str) or not value.strip() or value.strip() == "-":
+        return None
+    text = value.strip()
+    for pattern in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"):
+        try:
+            return datetime.strptime(text, pattern).replace(tzinfo=timezone.utc)
+        except ValueError:
+            pass
+    try:
+        return parse_time(text)
+    except ValueError:
+        return None
 
 
 __all__ = ["UUID_RE", "FourPointXProvider", "fourpointx_error_message"]

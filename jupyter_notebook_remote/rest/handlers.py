@@ -7,9 +7,11 @@ this file is their reference, held equal to :func:`route_table` by a test.
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from typing import Union
 from urllib.parse import quote
 
 import tornado.web
+from pydantic.alias_generators import to_camel
 
 from ..errors import Conflict, NotebookRemoteError, Unsupported, invalid
 from ..models import (
@@ -26,12 +28,16 @@ from ..models import (
     InputExportBody,
     NotebookCreate,
     NotebookPatch,
+    PullBody,
+    PullResult,
     PushBody,
     PushResult,
     TokenBody,
     parse_time,
 )
+from ..notebook_options import OPTION_FIELDS, check_environment
 from ..providers.base import ExecutionFile, Provider
+from ..push.pull import linked_notebook, pull_target, read_limited, save_pulled
 from ..push.upload import resolve_upload
 from ..schedules import ScheduleAnswer, ScheduleBody
 from .base import PREFIX, BaseHandler
@@ -69,6 +75,29 @@ class TokenHandler(BaseHandler):
         self.answer(None, 204)
 
 
+def _options_allowed(
+    provider: Provider, body: Union[NotebookCreate, NotebookPatch], conn: str, secrets: list[str]
+) -> None:
+    """The runtime options are the kind's (else a 400 naming the first that is not),
+    and its environment variables hold no credential, before anything is sent."""
+    given = body.given_options()
+    for name in OPTION_FIELDS:
+        if name in given and name not in provider.notebook_options:
+            raise invalid(
+                to_camel(name),
+                f"connection '{conn}' ({provider.kind}) has no notebook setting "
+                f"{to_camel(name)}; leave it out",
+                connection=conn,
+            )
+    if body.environment_variables is not None:
+        body.environment_variables = check_environment(
+            body.environment_variables,
+            advice=provider.credential_advice,
+            known_secrets=secrets,
+            connection=conn,
+        )
+
+
 class NotebooksHandler(BaseHandler):
     @tornado.web.authenticated
     async def get(self, conn: str) -> None:
@@ -83,6 +112,7 @@ class NotebooksHandler(BaseHandler):
     async def post(self, conn: str) -> None:
         provider = await self.provider(conn)
         body = self.body(NotebookCreate, conn)
+        _options_allowed(provider, body, conn, self.registry.secrets())
         self.answer(await provider.create_notebook(body), 201)
 
 
@@ -96,6 +126,7 @@ class NotebookHandler(BaseHandler):
     async def patch(self, conn: str, nb: str) -> None:
         provider, nb = await self.notebook(conn, nb)
         body = self.body(NotebookPatch, conn)
+        _options_allowed(provider, body, conn, self.registry.secrets())
         if not provider.notebook_io:
             for name, value in (("inputs", body.inputs), ("outputs", body.outputs)):
                 if value is not None:
@@ -248,6 +279,26 @@ class NotebookFileHandler(BaseHandler):
         await _send(self, await provider.notebook_file(nb), download)
 
 
+class PullHandler(BaseHandler):
+    """Save the remote's file as a notebook in the Jupyter contents, linked to it."""
+
+    @tornado.web.authenticated
+    async def post(self, conn: str, nb: str) -> None:
+        provider, nb = await self.notebook(conn, nb)
+        body = self.body(PullBody, conn)
+        provider.require("pull")
+        path = await pull_target(self.contents_manager, body.path, overwrite=body.overwrite)
+        remote = await provider.get_notebook(nb)
+        what = f"The file of notebook '{remote.name}' on connection '{conn}'"
+        raw = await read_limited(await provider.notebook_file(nb), self.state.max_push_bytes, what)
+        content = linked_notebook(
+            raw, what=what, connection=conn, notebook_id=nb, updated_at=remote.updated_at
+        )
+        del raw
+        await save_pulled(self.contents_manager, path, content)
+        self.answer(PullResult(path=path, notebook=remote), 201)
+
+
 async def _send(handler: BaseHandler, file: ExecutionFile, download: bool) -> None:
     """Stream ``file`` to the browser in chunks, never held whole."""
     try:
@@ -332,4 +383,5 @@ def route_table() -> list[tuple[str, type[BaseHandler]]]:
         (f"{nb}/input-export", InputExportHandler),
         (f"{nb}/schedule", ScheduleHandler),
         (f"{nb}/file", NotebookFileHandler),
+        (f"{nb}/pull", PullHandler),
     ]

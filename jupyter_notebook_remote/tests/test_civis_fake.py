@@ -168,3 +168,65 @@ def test_deployment_logs_have_the_four_fields_and_filter(
     assert later
     assert all(e["createdAt"] >= entries[-1]["createdAt"] for e in later)
     assert api.get(path, params={"start_at": "yesterday"}).status_code == 400
+
+
+def test_settings_are_kept_as_civis_types_them_and_answered_on_get(
+    api: httpx.Client, fake_civis: FakeCivis
+) -> None:
+    created = api.post(
+        "/notebooks",
+        json={
+            "name": "Sized",
+            "language": "r",
+            "memory": 8192,
+            "cpu": 2500,
+            "idle_timeout": 45,
+            "docker_image_name": "team/r-notebook",
+            "docker_image_tag": "4.3",
+            "requirements": "dplyr\n",
+            "environment_variables": {"REGION": "us"},
+        },
+    )
+    assert created.status_code == 201, created.text
+    nb_id = created.json()["id"]
+    got = api.get(f"/notebooks/{nb_id}").json()
+    assert (got["language"], got["memory"], got["cpu"], got["idleTimeout"]) == ("r", 8192, 2500, 45)
+    assert (got["dockerImageName"], got["dockerImageTag"]) == ("team/r-notebook", "4.3")
+    assert got["environmentVariables"] == {"REGION": "us"}
+    assert isinstance(got["requirementsFileId"], int)
+    # The requirements are a file behind a pre-signed URL, read without the key.
+    assert httpx.get(got["requirementsUrl"]).text == "dplyr\n"
+    # A PATCH replaces what it names, the variables whole.
+    patched = api.patch(f"/notebooks/{nb_id}", json={"environment_variables": {"STAGE": "p"}})
+    assert patched.json()["environmentVariables"] == {"STAGE": "p"}
+    assert patched.json()["memory"] == 8192
+    # A deployment starts with the notebook's size and image.
+    dep = api.post(f"/notebooks/{nb_id}/deployments", json={}).json()
+    assert (dep["memory"], dep["cpu"], dep["dockerImageTag"]) == (8192, 2500, "4.3")
+    assert fake_civis.bugs == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"memory": "8192"},
+        {"cpu": 1.5},
+        {"idle_timeout": True},
+        {"docker_image_tag": 4},
+        {"environment_variables": {"PORT": 8080}},
+        {"environment_variables": ["A=1"]},
+        {"language": "julia"},
+        {"environmentVariables": {}},  # camelCase is not what the API takes
+    ],
+)
+def test_a_setting_of_the_wrong_type_is_refused(
+    api: httpx.Client, fake_civis: FakeCivis, body: dict[str, Any]
+) -> None:
+    nb = fake_civis.add_notebook("Churn")
+    for response in (
+        api.post("/notebooks", json={"name": "x", **body}),
+        api.patch(f"/notebooks/{nb.id}", json=body),
+    ):
+        assert response.status_code == 400, (body, response.text)
+    assert len(fake_civis.notebooks) == 1
+    assert fake_civis.notebooks[nb.id].memory == 3000

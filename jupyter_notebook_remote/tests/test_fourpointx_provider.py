@@ -89,8 +89,13 @@ async def test_auth_is_basic_with_the_token_as_given(
     fpx: FourPointXProvider, fake_fourpointx: FakeFourPointX
 ) -> None:
     await fpx.list_notebooks()
-    (request,) = fake_fourpointx.requests
-    assert request.headers["Authorization"] == f"Basic {fake_fourpointx.token}"
+    # The list and its count (``_count``), both with the token as issued.
+    assert sorted(r.path.rsplit("/", 1)[-1] for r in fake_fourpointx.requests) == [
+        "_all",
+        "_count",
+    ]
+    for request in fake_fourpointx.requests:
+        assert request.headers["Authorization"] == f"Basic {fake_fourpointx.token}"
 
 
 async def test_a_user_password_token_is_encoded_as_http_basic() -> None:
@@ -193,7 +198,11 @@ async def test_list_maps_the_documented_fields_and_pages_here(
     assert first.file_name == "report-2.ipynb"
     assert first.description == ""
     assert first.created_at == "2026-01-05T09:02:00.000Z"
-    assert [r.path for r in fake_fourpointx.requests] == ["/_notebooks/notebooks/_all"]
+    # The list, and its count beside it (totalCount).
+    assert sorted(r.path for r in fake_fourpointx.requests) == [
+        "/_notebooks/notebooks/_all",
+        "/_notebooks/notebooks/_count",
+    ]
 
 
 async def test_list_filters_by_name(
@@ -513,3 +522,37 @@ async def test_a_list_that_is_not_a_list_is_a_remote_error() -> None:
         await provider.list_notebooks()
     assert "not a JSON array" in err.value.message
     await provider.aclose()
+
+
+@pytest.mark.parametrize(
+    ("last_run", "no_of_runs", "answered"),
+    [
+        (1767603600000, 3, ("2026-01-05T09:00:00.000Z", 3)),  # ms, as its other times
+        ("1767603600000", 3, ("2026-01-05T09:00:00.000Z", 3)),
+        ("2026-01-05 09:00", 1, ("2026-01-05T09:00:00.000Z", 1)),  # the site's clock
+        ("2026-01-05 09:00:30", 1, ("2026-01-05T09:00:30.000Z", 1)),
+        ("2026-01-05T10:00:00+01:00", 1, ("2026-01-05T09:00:00.000Z", 1)),
+        ("-", 0, (None, 0)),  # never run, in the list
+        (None, None, (None, None)),
+        ("soon", -1, (None, None)),  # nothing to read
+    ],
+)
+async def test_last_run_and_run_count_are_read_in_every_form_4pointx_may_write(
+    last_run: Any, no_of_runs: Any, answered: tuple[Optional[str], Optional[int]]
+) -> None:
+    wire = {
+        "notebook_id": NB_ID,
+        "notebook_name": "report.ipynb",
+        "last_run": last_run,
+        "no_of_runs": no_of_runs,
+    }
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=wire)
+
+    provider = mock(handler)
+    try:
+        notebook = await provider.get_notebook(NB_ID)
+    finally:
+        await provider.aclose()
+    assert (notebook.last_run_at, notebook.run_count) == answered

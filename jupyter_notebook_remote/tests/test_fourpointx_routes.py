@@ -180,3 +180,61 @@ async def test_a_description_is_refused_before_anything_is_created(
     assert "description" in err["fields"]
     assert fake_fourpointx.notebooks == {}
     assert fake_fourpointx.requests == []
+
+
+# ----------------------------------------------------------------------------- run history
+
+
+async def test_a_notebook_answers_when_it_last_ran_and_how_often(
+    jp_fetch: Any, fake_fourpointx: FakeFourPointX, fourpointx_clock: FakeClock
+) -> None:
+    ran = fake_fourpointx.add_notebook("boiler.ipynb").notebook_id
+    fake_fourpointx.add_notebook("pump.ipynb")
+    r, got = await call(jp_fetch, "GET", "notebooks", ran)
+    assert (got["lastRunAt"], got["runCount"]) == (None, 0)  # never run: null alone
+    r, page = await call(jp_fetch, "GET", "notebooks")
+    assert [(i["lastRunAt"], i["runCount"]) for i in page["items"]] == [(None, 0)] * 2  # "-"
+
+    fourpointx_clock.advance(90)
+    for _ in range(2):
+        r, started = await call(jp_fetch, "POST", "notebooks", ran, "executions")
+        assert r.code == 202, started
+    last = fake_fourpointx.notebooks[ran].last_run
+    assert last == int(fourpointx_clock() * 1000)
+    r, got = await call(jp_fetch, "GET", "notebooks", ran)
+    assert (got["lastRunAt"], got["runCount"]) == ("2026-01-05T09:01:30.000Z", 2)
+    r, page = await call(jp_fetch, "GET", "notebooks")
+    by_name = {i["name"]: (i["lastRunAt"], i["runCount"]) for i in page["items"]}
+    assert by_name == {"boiler": ("2026-01-05T09:01:30.000Z", 2), "pump": (None, 0)}
+
+
+async def test_the_total_is_what_count_says(jp_fetch: Any, fake_fourpointx: FakeFourPointX) -> None:
+    for name in ("a.ipynb", "b.ipynb"):
+        fake_fourpointx.add_notebook(name)
+    fake_fourpointx.fail_next(
+        200,
+        path=r"/_count/?$",
+        body={"Total Notebooks": 7, "Not Scheduled": 6, "Scheduled": 1},
+    )
+    r, page = await call(jp_fetch, "GET", "notebooks", params={"perPage": 1})
+    assert r.code == 200, page
+    assert (page["count"], page["totalCount"]) == (1, 7)
+    # Unless it says less than the list holds, or nothing usable: the list counts.
+    for body in [{"Total Notebooks": 1}, {"Total": "many"}, {"error": {"status": 400}}]:
+        fake_fourpointx.fail_next(200, path=r"/_count/?$", body=body)
+        r, page = await call(jp_fetch, "GET", "notebooks")
+        assert (r.code, page["totalCount"]) == (200, 2), body
+    fake_fourpointx.fail_next(500, path=r"/_count/?$")
+    r, page = await call(jp_fetch, "GET", "notebooks")
+    assert (r.code, page["totalCount"]) == (200, 2)
+    assert len(fake_fourpointx.requests_to(r"/_count/?$")) == 5
+
+
+async def test_a_filtered_total_counts_the_matches_and_asks_no_count(
+    jp_fetch: Any, fake_fourpointx: FakeFourPointX
+) -> None:
+    for name in ("boiler-a.ipynb", "boiler-b.ipynb", "pump.ipynb"):
+        fake_fourpointx.add_notebook(name)
+    r, page = await call(jp_fetch, "GET", "notebooks", params={"filter": "boiler"})
+    assert (r.code, page["count"], page["totalCount"]) == (200, 2, 2)
+    assert fake_fourpointx.requests_to(r"/_count/?$") == []

@@ -126,8 +126,14 @@ CROSS_FIELD = (
     # zone must be IANA's: the schema can only say "a string".
     "PUT /connections/{conn}/notebooks/{nb}/schedule",
     # Losant's notebook schema decides each input and output (a oneOf by type);
-    # kinds without notebook inputs refuse any.
+    # kinds without notebook inputs refuse any. The runtime options (memory,
+    # environmentVariables...) are a kind's (notebookOptions: Civis), and an
+    # environment variable's name and credential-looking value follow rules
+    # no schema states (OpenAPI 3.0 has no propertyNames).
     "PATCH /connections/{conn}/notebooks/{nb}",
+    "POST /connections/{conn}/notebooks",
+    # A pull's path must name a file not there yet (or say overwrite) in a folder that is.
+    "POST /connections/{conn}/notebooks/{nb}/pull",
 )
 #: What a connection's kind answers ``unsupported`` (400) to, valid data or not.
 UNSUPPORTED = {

@@ -201,6 +201,26 @@ async def test_history_is_filtered_by_time_and_limited(tmp_path: Path) -> None:
         await wait_for(local, nb, first, FINISHED, timeout=15)
 
 
+async def test_a_notebook_answers_its_run_count_and_when_its_newest_run_started(
+    tmp_path: Path,
+) -> None:
+    async with running(tmp_path, max_parallel=1) as local:
+        nb = await pushed_notebook(local, ["1 + 1"])
+        other = await local.create_notebook(NotebookCreate(name="never run"))
+        fresh = await local.get_notebook(nb)
+        assert (fresh.last_run_at, fresh.run_count) == (None, 0)
+        first = await local.execute(nb, ExecuteBody())
+        await wait_for(local, nb, first, FINISHED)
+        second = await local.execute(nb, ExecuteBody())
+        done = await wait_for(local, nb, second, FINISHED)
+        got = await local.get_notebook(nb)
+        assert (got.last_run_at, got.run_count) == (done.started_at, 2)
+        assert got.last_run_at is not None
+        page = await local.list_notebooks()
+        by_id = {n.id: (n.last_run_at, n.run_count) for n in page.items}
+        assert by_id == {nb: (done.started_at, 2), other.id: (None, 0)}
+
+
 async def test_stopping_the_server_ends_its_runs_and_their_processes(tmp_path: Path) -> None:
     local = make_provider(tmp_path, max_parallel=1)
     await local.start()

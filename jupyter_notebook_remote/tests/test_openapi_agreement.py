@@ -20,6 +20,7 @@ import pytest
 import yaml
 
 from jupyter_notebook_remote import models
+from jupyter_notebook_remote import notebook_options as options
 from jupyter_notebook_remote.connections.config import load_provider_class
 from jupyter_notebook_remote.errors import InvalidInput
 from jupyter_notebook_remote.providers import PROVIDERS
@@ -140,6 +141,29 @@ def test_the_image_versions_are_the_spec_s(spec: dict[str, Any]) -> None:
     )
     for name in ("NotebookCreate", "NotebookPatch"):
         assert schemas[name]["properties"]["imageVersion"]["enum"] == wanted
+
+
+def test_the_notebook_options_are_the_spec_s(spec: dict[str, Any]) -> None:
+    schemas = spec["components"]["schemas"]
+    language = get_args(get_args(models.NotebookCreate.model_fields["language"].annotation)[0])
+    for name in ("NotebookCreate", "NotebookPatch"):
+        props = schemas[name]["properties"]
+        assert props["language"]["enum"] == list(language)
+        for number in ("memory", "cpu", "idleTimeout"):
+            assert (props[number]["minimum"], props[number]["maximum"]) == (1, options.MAX_INT32)
+        image = props["dockerImageName"]
+        assert image["pattern"] == options.IMAGE_NAME_RE.pattern
+        assert image["maxLength"] == options.MAX_IMAGE_NAME_CHARS
+        assert props["dockerImageTag"]["pattern"] == options.IMAGE_TAG_RE.pattern
+        assert props["requirements"]["maxLength"] == options.MAX_REQUIREMENTS_CHARS
+        env = props["environmentVariables"]
+        assert env["maxProperties"] == options.MAX_ENV_VARS
+        assert env["additionalProperties"]["maxLength"] == options.MAX_ENV_VALUE_CHARS
+    listed = schemas["ConnectionInfo"]["properties"]["notebookOptions"]["items"]["enum"]
+    assert listed == list(options.ALL_OPTIONS)
+    image = schemas["NotebookCreate"]["properties"]["dockerImageName"]["pattern"]
+    for value in ["a", "civis/x-y", "r.io:5000/a/b__c", "Up/x", "a:1", "a/", "-a", "a@sha256:0"]:
+        assert spec_match(image, value) == bool(options.IMAGE_NAME_RE.fullmatch(value)), value
 
 
 # --------------------------------------------------------------------------- live refusals

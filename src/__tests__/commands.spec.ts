@@ -193,8 +193,9 @@ describe('notifications', () => {
   });
 
   it('emits one notification per finished run with a Show details action', async () => {
-    // A run ends seen in the run history, so the connection has one (logs).
-    const { model, server } = await modelWith(['execute', 'logs']);
+    // A run ends seen in the run history, so the connection has one (logs);
+    // its name is the remote notebook's, read because it can (list).
+    const { model, server } = await modelWith(['list', 'execute', 'logs']);
     model.setNotebook(linked());
     await settle();
     const emit = jest.spyOn(Notification, 'emit').mockReturnValue('id');

@@ -187,11 +187,15 @@ export class FakeServer {
   ]);
   usage: IUsage = { start: 's', end: 'e', totalMinutes: 0, days: [] };
   nextExecutionId = 'aaaaaaaaaaaaaaaaaaaaaa01';
+  /** What `GET .../executions/{ex}/open` answers (a signed Civis URL). */
+  openUrl = 'https://deployment-301.notebooks.civis.test/auth?token=t1';
   log = '';
   /** What a push answers as the notebook check's warnings. */
   pushWarnings: IPushWarning[] = [];
   /** What a push answers it carried from beside the notebook. */
   pushFolder: IFolderCarried | null = null;
+  /** The contents paths taken: a pull there without `overwrite` is refused. */
+  files = new Set<string>(['work/sales.ipynb']);
   /** Schedules by notebook id; a PUT answers its body with these times. */
   schedules = new Map<string, ISchedule>();
   /** The next run times a PUT of an active schedule answers. */
@@ -279,6 +283,27 @@ export class FakeServer {
         folder: this.pushFolder
       });
     }
+    if (rest === 'pull') {
+      const { path, overwrite } = JSON.parse(request.body!);
+      if (this.files.has(path) && !overwrite) {
+        const message = `${path} already exists`;
+        return json({ message, reason: 'exists' }, 409);
+      }
+      this.files.add(path);
+      return json({ path, notebook: this.notebooks.get(notebookId) }, 201);
+    }
+    if (rest === '' && request.method === 'PATCH') {
+      const patched = {
+        ...this.notebooks.get(notebookId)!,
+        ...JSON.parse(request.body!)
+      };
+      this.notebooks.set(notebookId, patched);
+      return json(patched);
+    }
+    if (rest === '' && request.method === 'DELETE') {
+      this.notebooks.delete(notebookId);
+      return json({ success: true });
+    }
     if (rest === '') {
       return json(this.notebooks.get(notebookId));
     }
@@ -301,13 +326,24 @@ export class FakeServer {
           templateContext: templateContext ?? null
         })
       );
+      // A kind that only counts its runs (4pointx) counts this one.
+      const counted = this.notebooks.get(notebookId);
+      if (typeof counted?.runCount === 'number') {
+        counted.runCount++;
+        counted.lastRunAt = '2026-11-22T05:00:00.000Z';
+      }
       return json({ executionId: id }, 202);
     }
     if (rest === 'input-export') {
       return json({ jobQueued: true, jobId: 'job-1' }, 202);
     }
     if (rest === 'executions') {
-      return json({ items: this.runs.get(notebookId) ?? [] });
+      const limit = Number(new URL(request.url).searchParams.get('limit'));
+      const items = this.runs.get(notebookId) ?? [];
+      return json({ items: limit ? items.slice(0, limit) : items });
+    }
+    if (rest.endsWith('/open')) {
+      return json({ url: this.openUrl });
     }
     if (rest.endsWith('/cancel')) {
       return json({ success: true });
@@ -375,6 +411,7 @@ export class FakeNotebook implements INotebookHandle {
   size: number | null = 2048;
   isDisposed = false;
   saves = 0;
+  reverts = 0;
 
   get changed(): ISignal<INotebookHandle, void> {
     return this._changed;
@@ -396,6 +433,20 @@ export class FakeNotebook implements INotebookHandle {
       Date.parse(this.lastModified ?? '2026-01-01T00:00:00Z') + 60000
     ).toISOString();
     this._changed.emit();
+  }
+
+  async revert(): Promise<void> {
+    this.reverts++;
+    this.dirty = false;
+    this._changed.emit();
+  }
+
+  /** The code cells inserted, in order. */
+  inserted: string[] = [];
+
+  insertCode(source: string): void {
+    this.inserted.push(source);
+    this.edit();
   }
 
   edit(): void {

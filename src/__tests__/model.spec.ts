@@ -45,16 +45,19 @@ describe('RemoteModel actions', () => {
     expect(model.localChangedSincePush).toBe(true);
     const order: string[] = [];
     const save = notebook.save.bind(notebook);
+    const pushed = () => requests.some(r => route(r).endsWith('/push'));
     notebook.save = async () => {
-      order.push('save');
+      order.push(pushed() ? 'save the link' : 'save');
       await save();
     };
     const pushing = model.push();
     expect(model.pushProgress?.stage).toBe('saving');
     expect(await pushing).toBe(true);
     const push = requests.find(r => route(r).endsWith('/push'))!;
-    order.push('push');
-    expect(order).toEqual(['save', 'push']);
+    // Saved, pushed, and saved again with what the remote now holds.
+    expect(order).toEqual(['save', 'save the link']);
+    expect(notebook.getLink()?.updatedAt).toBe('2026-11-22T03:00:00.000Z');
+    expect(notebook.dirty).toBe(false);
     expect(JSON.parse(push.body!)).toEqual({ path: 'work/sales.ipynb' });
     expect(model.pushProgress).toBeNull();
     expect(model.notice).toBe('Pushed sales.ipynb.');

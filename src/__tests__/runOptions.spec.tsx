@@ -395,13 +395,21 @@ describe('the Run with options… dialog', () => {
       .find(l => l.textContent?.includes('Push the notebook first'))!
       .querySelector('input')!;
     expect(push.checked).toBe(true);
+    choose(field<HTMLSelectElement>(node, 'Query time')!, String(HOUR));
+    await settle();
     accept(node).click();
     expect(await result).toBe(true);
     const sent = server.requests
       .filter(r => r.method === 'POST')
       .map(r => route(r).split('/').pop());
     expect(sent).toEqual(['push', 'executions']);
-    expect(notebook.saves).toBe(1);
+    // Saved with the options in it, and they outlive what the push writes.
+    expect(notebook.saves).toBeGreaterThan(0);
+    expect(notebook.dirty).toBe(false);
+    expect(notebook.getLink()).toMatchObject({
+      updatedAt: expect.any(String),
+      lastRunOptions: { ago: HOUR }
+    });
   });
 
   it('asks for an input export with a query time, and no context', async () => {

@@ -56,6 +56,28 @@ describe('RemoteModel polling', () => {
     jest.useRealTimers();
   });
 
+  it('shows older runs than the newest 20 when asked, until there are no more', async () => {
+    const runs = Array.from({ length: 25 }, (_, i) =>
+      execution(`run${String(i).padStart(2, '0')}`, 'completed')
+    );
+    const { server, model } = await started({ runs });
+    expect(model.executions).toHaveLength(20);
+    expect(model.mayHaveOlderRuns).toBe(true);
+    model.showOlderRuns();
+    await advance(10);
+    expect(model.executions.map(e => e.id)).toEqual(runs.map(e => e.id));
+    expect(model.mayHaveOlderRuns).toBe(false);
+    const limits = server.requests
+      .filter(r => route(r).endsWith('/executions'))
+      .map(r => new URL(r.url).searchParams.get('limit'));
+    expect(limits.slice(-1)).toEqual(['40']);
+    // Another notebook starts again from the newest 20.
+    model.setNotebook(linkedNotebook('work/other.ipynb', OTHER_NB_ID));
+    await advance(10);
+    expect(model.mayHaveOlderRuns).toBe(false);
+    model.dispose();
+  });
+
   it('never asks a connection without run history for runs, also after a Run', async () => {
     const server = new FakeServer();
     server.connections = [

@@ -137,7 +137,7 @@ export function ActionBar(
           </span>
         </div>
       )}
-      {!progress && model.localChangedSincePush && (
+      {!progress && model.localChangedSincePush && model.can('push') && (
         <p className="jp-NotebookRemote-hint">
           {trans.__(
             'The local notebook changed since the last push; Run uses the pushed version.'

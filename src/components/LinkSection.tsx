@@ -57,6 +57,23 @@ export function LinkSection(
             {trans.__('Unlink')}
           </PanelButton>
         </div>
+        {model.can('pull') && (
+          <div className="jp-NotebookRemote-row jp-NotebookRemote-pull">
+            {[
+              [CommandIDs.openRemoteCopy, trans.__('Open remote copy')],
+              [CommandIDs.replaceWithRemote, trans.__('Replace with it…')]
+            ].map(([command, label]) => (
+              <PanelButton
+                key={command}
+                minimal
+                disabled={!actions.isEnabled(command)}
+                onClick={() => actions.execute(command)}
+              >
+                {label}
+              </PanelButton>
+            ))}
+          </div>
+        )}
         {model.linkConnection?.carriesFolder && (
           <label className="jp-NotebookRemote-row jp-NotebookRemote-folderOption">
             <span className="jp-NotebookRemote-muted">
@@ -151,6 +168,8 @@ function LinkChooser(props: ISectionProps): JSX.Element | null {
   }
   const canList = model.can('list', model.connection);
   const canCreate = model.can('create', model.connection);
+  const canPull = model.can('pull', model.connection);
+  const connectionId = model.connection?.id ?? '';
   const busy = model.isBusy('link');
 
   return (
@@ -197,6 +216,24 @@ function LinkChooser(props: ISectionProps): JSX.Element | null {
                     </span>
                   )}
                 </button>
+                {canPull && item.fileName && (
+                  <PanelButton
+                    minimal
+                    title={trans.__(
+                      'Open a copy of "%1" as a new notebook linked to it',
+                      item.name
+                    )}
+                    disabled={model.isBusy('pull')}
+                    onClick={() =>
+                      model.openRemoteCopy(
+                        { connection: connectionId, notebookId: item.id },
+                        item.name
+                      )
+                    }
+                  >
+                    {trans.__('Open copy')}
+                  </PanelButton>
+                )}
               </li>
             ))}
             {!chooser.loading && chooser.items.length === 0 && (
@@ -212,13 +249,19 @@ function LinkChooser(props: ISectionProps): JSX.Element | null {
               </li>
             )}
           </ul>
-          {chooser.totalCount > chooser.items.length && (
-            <p className="jp-NotebookRemote-muted">
-              {trans.__(
-                'Showing %1 of %2; refine the search to see others.',
-                chooser.items.length,
-                chooser.totalCount
-              )}
+          {chooser.totalCount > 0 && (
+            <p className="jp-NotebookRemote-muted jp-NotebookRemote-chooserCount">
+              {chooser.totalCount > chooser.items.length
+                ? trans.__(
+                    'Showing %1 of %2; refine the search to see others.',
+                    chooser.items.length,
+                    chooser.totalCount
+                  )
+                : trans._n(
+                    '%1 remote notebook',
+                    '%1 remote notebooks',
+                    chooser.totalCount
+                  )}
             </p>
           )}
         </>

@@ -1,10 +1,11 @@
 import { closeIcon } from '@jupyterlab/ui-components';
 import React from 'react';
 
-import { formatSize, formatTimestamp, runDuration } from '../format';
+import { formatSize, formatTimestamp, runDuration, runState } from '../format';
 import { IExecution, IExecutionOutput } from '../types';
 import { IPanelActions } from './actions';
 import { RunOptionsDetails } from './RunOptionsDialog';
+import { RunRemote } from './RunRemote';
 import {
   ErrorMessage,
   IconButton,
@@ -42,7 +43,7 @@ export function RunDetails(
       data-execution-id={execution.id}
     >
       <div className="jp-NotebookRemote-row">
-        <StatusBadge status={execution.status} trans={trans} />
+        <StatusBadge status={runState(execution)} trans={trans} />
         <code
           className="jp-NotebookRemote-muted jp-NotebookRemote-ellipsis jp-NotebookRemote-grow"
           title={trans.__('Execution id')}
@@ -70,6 +71,7 @@ export function RunDetails(
         )}
       </dl>
       <RunOptionsDetails {...props} />
+      <RunRemote model={model} execution={execution} trans={trans} />
       {errors.length > 0 && (
         <div className="jp-NotebookRemote-runErrors">
           <h4>{trans.__('Errors')}</h4>

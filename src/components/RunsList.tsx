@@ -5,10 +5,17 @@ import {
   formatTime,
   formatTimestamp,
   runDuration,
+  runState,
   sourceLabel
 } from '../format';
 import { IExecution, IExecutionProgress } from '../types';
-import { ErrorMessage, ISectionProps, Section, StatusBadge } from './common';
+import {
+  ErrorMessage,
+  ISectionProps,
+  PanelButton,
+  Section,
+  StatusBadge
+} from './common';
 
 /** The runs of the linked notebook, newest first; select one for details. */
 export function RunsList(
@@ -51,7 +58,10 @@ export function RunsList(
   return (
     <Section title={trans.__('Runs')} className="jp-NotebookRemote-runsSection">
       {why ? (
-        <p className="jp-NotebookRemote-muted">{why}</p>
+        <>
+          <RunTally model={model} trans={trans} now={now} />
+          <p className="jp-NotebookRemote-muted">{why}</p>
+        </>
       ) : (
         <>
           <ul
@@ -79,7 +89,7 @@ export function RunsList(
                     onClick={() => model.selectExecution(execution.id)}
                     onKeyDown={event => onKeyDown(event, execution)}
                   >
-                    <StatusBadge status={execution.status} trans={trans} />
+                    <StatusBadge status={runState(execution)} trans={trans} />
                     <span
                       className="jp-NotebookRemote-runTime"
                       title={trans.__(
@@ -123,6 +133,11 @@ export function RunsList(
               );
             })}
           </ul>
+          {model.runsLoaded && model.mayHaveOlderRuns && (
+            <PanelButton minimal onClick={() => model.showOlderRuns()}>
+              {trans.__('Show older runs')}
+            </PanelButton>
+          )}
           {model.runsLoaded &&
             executions.length === 0 &&
             !model.error('runs') && (
@@ -139,6 +154,26 @@ export function RunsList(
       )}
       <ErrorMessage error={model.shownError('runs')} trans={trans} />
     </Section>
+  );
+}
+
+/**
+ * What a kind without run history says of the notebook's runs (4pointx):
+ * how many, and the last one's time.
+ */
+function RunTally(props: ISectionProps & { now: number }): JSX.Element | null {
+  const { model, trans, now } = props;
+  const count = model.remoteNotebook?.runCount;
+  const last = model.remoteNotebook?.lastRunAt;
+  if (typeof count !== 'number' && !last) {
+    return null;
+  }
+  return (
+    <div className="jp-NotebookRemote-runTally">
+      {typeof count === 'number' &&
+        trans._n('Ran %1 time', 'Ran %1 times', count)}
+      {last && ` ${trans.__('(last %1)', formatTime(last, now))}`}
+    </div>
   );
 }
 

@@ -7,6 +7,7 @@ import {
   formatTime,
   formatTimestamp,
   runDuration,
+  runState,
   sourceLabel,
   statusLabel
 } from '../format';
@@ -232,7 +233,7 @@ function RunRow(props: {
       data-status={execution.status}
     >
       <td className="jp-NotebookRemote-cell">
-        <StatusBadge status={execution.status} trans={trans} />
+        <StatusBadge status={runState(execution)} trans={trans} />
       </td>
       <td className="jp-NotebookRemote-cell">
         <button
@@ -296,7 +297,7 @@ function RunPane(props: {
       data-run-key={run.key}
     >
       <div className="jp-NotebookRemote-row">
-        <StatusBadge status={execution.status} trans={trans} />
+        <StatusBadge status={runState(execution)} trans={trans} />
         <strong>{model.label(run.link)}</strong>
         <span className="jp-NotebookRemote-muted">{connection}</span>
         <code

@@ -1,8 +1,8 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
 
-import { formatMinutes, formatSize } from '../format';
-import { IUsage } from '../types';
+import { formatMinutes, formatSize, formatTimestamp } from '../format';
+import { IExecution, IUsage } from '../types';
 import { ErrorMessage, ISectionProps, Section } from './common';
 
 const CHART_HEIGHT = 64;
@@ -161,6 +161,64 @@ export function UsageChart(props: {
   );
 }
 
+/**
+ * The runs of the range that report resources (Civis), oldest first: a pair
+ * of bars each, its peak memory and CPU as a share of what it asked for.
+ */
+export function PeakChart(props: {
+  runs: readonly IExecution[];
+  since: string;
+  trans: TranslationBundle;
+}): JSX.Element | null {
+  const { trans } = props;
+  const runs = props.runs
+    .filter(
+      e =>
+        e.resources?.maxMemoryMb &&
+        (e.queuedAt ?? '') >= props.since.slice(0, 10)
+    )
+    .reverse();
+  if (!runs.length) {
+    return null;
+  }
+  return (
+    <svg
+      className="jp-NotebookRemote-chart"
+      role="img"
+      aria-label={trans.__(
+        'Peak memory and CPU of each run, against what it asked for'
+      )}
+      viewBox={`0 0 ${runs.length * 8} ${CHART_HEIGHT}`}
+      preserveAspectRatio="none"
+      width="100%"
+      height={CHART_HEIGHT}
+    >
+      {runs.map(({ id, queuedAt, resources: r }, index) =>
+        [
+          [trans.__('memory'), r!.maxMemoryMb, r!.memoryMb],
+          [trans.__('CPU'), r!.maxCpuMillicores, r!.cpuMillicores]
+        ].map(([what, used, asked], bar) => {
+          const share = Math.min(1, Number(used) / Number(asked)) || 0;
+          return (
+            <rect
+              key={id + bar}
+              className={`jp-NotebookRemote-bar${bar ? ' jp-mod-cpu' : ''}`}
+              x={index * 8 + bar * 3.5}
+              y={CHART_HEIGHT * (1 - share)}
+              width={3}
+              height={CHART_HEIGHT * share}
+            >
+              <title>
+                {`${formatTimestamp(queuedAt)}: ${what} ${Math.round(share * 100)}%`}
+              </title>
+            </rect>
+          );
+        })
+      )}
+    </svg>
+  );
+}
+
 /** The usage section of the panel. */
 export function UsageSection(props: ISectionProps): JSX.Element | null {
   const { model, trans } = props;
@@ -176,11 +234,18 @@ export function UsageSection(props: ISectionProps): JSX.Element | null {
       {why ? (
         <p className="jp-NotebookRemote-muted">{why}</p>
       ) : model.usage ? (
-        <UsageChart
-          usage={model.usage}
-          days={model.settings.usageDays}
-          trans={trans}
-        />
+        <>
+          <UsageChart
+            usage={model.usage}
+            days={model.settings.usageDays}
+            trans={trans}
+          />
+          <PeakChart
+            runs={model.executions}
+            since={model.usage.start}
+            trans={trans}
+          />
+        </>
       ) : (
         !model.error('usage') && (
           <p className="jp-NotebookRemote-muted">

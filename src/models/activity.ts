@@ -9,6 +9,7 @@ import { ErrorArea, ErrorBoard } from './errors';
 /** The actions the panel tracks. */
 export type Action =
   | 'push'
+  | 'pull'
   | 'run'
   | 'cancel'
   | 'token'
@@ -17,7 +18,9 @@ export type Action =
   | 'export'
   | 'log'
   | 'open-result'
-  | 'schedule';
+  | 'schedule'
+  | 'open'
+  | 'delete';
 
 export class Activity {
   constructor(errors: ErrorBoard) {

@@ -6,7 +6,7 @@ import { Debouncer } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { IRemoteNotebook } from '../types';
-import { ConnectionModel } from './connections';
+import { can, ConnectionModel } from './connections';
 import { IModelContext } from './context';
 import { LinkModel } from './link';
 import { RemoteNotebookModel } from './remote';
@@ -114,14 +114,14 @@ export class ChooserModel {
 
   private async _search(): Promise<void> {
     const state = this._state;
-    const connection = this._connections.selectedId;
-    if (!state || !connection) {
+    const connection = this._connections.selected;
+    if (!state || !can(connection, 'list')) {
       return;
     }
     const filter = state.filter.trim();
     const { api, errors } = this._context;
     try {
-      const page = await api.listNotebooks(connection, {
+      const page = await api.listNotebooks(connection!.id, {
         filter: filter || undefined,
         perPage: 50
       });

@@ -101,12 +101,14 @@ export class OverviewModel {
     return this._workspace.label(link);
   }
 
-  /** The notebooks whose runs can be read (a kind without history is not). */
+  /**
+   * The notebooks whose runs can be read: a connection the server lists
+   * with run history (a kind without it, 4pointx, is never asked).
+   */
   get checked(): IWorkspaceLink[] {
-    return this._workspace.list.filter(link => {
-      const connection = this._connections.find(link.connection);
-      return connection === null || can(connection, 'logs');
-    });
+    return this._workspace.list.filter(link =>
+      can(this._connections.find(link.connection), 'logs')
+    );
   }
 
   /** Whether every notebook to check was checked at least once. */

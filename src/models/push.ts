@@ -4,8 +4,9 @@
  */
 import { ISignal, Signal } from '@lumino/signaling';
 
+import { RemoteApiError } from '../api';
 import { baseName } from '../notebook';
-import { IFolderCarried, IPushWarning } from '../types';
+import { IFolderCarried, INotebookLink, IPushWarning } from '../types';
 import { IModelContext } from './context';
 import { LinkModel } from './link';
 import { RemoteNotebookModel } from './remote';
@@ -28,6 +29,9 @@ interface IPushRecord {
   /** What the push carried from beside the notebook, if anything. */
   folder: IFolderCarried | null;
 }
+
+const seenKey = (path: string, link: INotebookLink) =>
+  `${link.connection}/${link.notebookId}/${path}`;
 
 export class PushModel {
   constructor(options: PushModel.IOptions) {
@@ -89,8 +93,13 @@ export class PushModel {
     return localModified > remoteUpdated + 1000;
   }
 
-  /** Save the notebook, then push the saved file. */
-  async push(): Promise<boolean> {
+  /**
+   * Save the notebook, then push the saved file. Unless `overwrite`, a
+   * remote changed since the link's last push or pull is refused by the
+   * server (`remote_changed`, see {@link refusedAsChanged}), as is a first
+   * push over a remote notebook that already holds a file the link never saw.
+   */
+  async push(overwrite = false): Promise<boolean> {
     const notebook = this._link.notebook;
     const link = this._link.link;
     const { api, activity, now, trans } = this._context;
@@ -105,6 +114,19 @@ export class PushModel {
     });
     const generation = this._link.generation;
     const ok = await activity.run('push', 'actions', async () => {
+      const held = this._remote.notebook;
+      if (!overwrite && !link.updatedAt && held?.id === link.notebookId) {
+        if (held.fileName && held.updatedAt) {
+          throw new RemoteApiError({
+            message: trans.__(
+              '"%1" already holds a notebook that this one was never pushed over or opened from; pushing replaces it.',
+              held.name
+            ),
+            status: 409,
+            reason: 'remote_changed'
+          });
+        }
+      }
       await notebook.save();
       if (this._progress) {
         this._setProgress({
@@ -117,8 +139,19 @@ export class PushModel {
         link.connection,
         link.notebookId,
         notebook.path,
-        link.folder
+        link.folder,
+        overwrite ? undefined : this.lastSeen(notebook.path, link)
       );
+      // The link remembers what the remote now holds; saved at once, so the
+      // notebook is not left with unsaved changes by the push.
+      this.noteRemote(notebook.path, link, remote.updatedAt);
+      const seen = this._link.link;
+      if (remote.updatedAt && seen && seen.notebookId === link.notebookId) {
+        if (seen.updatedAt !== remote.updatedAt) {
+          this._link.setLink({ ...seen, updatedAt: remote.updatedAt });
+          await notebook.save();
+        }
+      }
       this._pushes.set(notebook.path, {
         notebookId: link.notebookId,
         lastModified: notebook.lastModified,
@@ -134,6 +167,34 @@ export class PushModel {
       activity.notice = trans.__('Pushed %1.', baseName(notebook.path));
     }
     return ok;
+  }
+
+  /**
+   * The remote's `updatedAt` as the file at `path` last saw it: its link's,
+   * or a newer one this session's own push of that file made (from the
+   * file browser, whose pushes do not write the link).
+   */
+  lastSeen(path: string, link: INotebookLink): string | undefined {
+    const own = this._seen.get(seenKey(path, link));
+    return own && !(Date.parse(link.updatedAt ?? '') >= Date.parse(own))
+      ? own
+      : link.updatedAt;
+  }
+
+  /** Note what a push of the file at `path` left on the remote. */
+  noteRemote(
+    path: string,
+    link: INotebookLink,
+    updatedAt: string | null | undefined
+  ): void {
+    if (updatedAt) {
+      this._seen.set(seenKey(path, link), updatedAt);
+    }
+  }
+
+  /** Whether the last push was refused because the remote changed since. */
+  get refusedAsChanged(): boolean {
+    return this._context.errors.get('actions')?.reason === 'remote_changed';
   }
 
   dispose(): void {
@@ -160,6 +221,7 @@ export class PushModel {
   private _remote: RemoteNotebookModel;
   private _progress: IPushProgress | null = null;
   private _pushes = new Map<string, IPushRecord>();
+  private _seen = new Map<string, string>();
   private _changed = new Signal<this, void>(this);
 }
 

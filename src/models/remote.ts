@@ -4,8 +4,8 @@
  */
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { IInputExportBody, IRemoteNotebook } from '../types';
-import { ConnectionModel } from './connections';
+import { IInputExportBody, INotebookPatch, IRemoteNotebook } from '../types';
+import { can, ConnectionModel } from './connections';
 import { IModelContext } from './context';
 import { LinkModel } from './link';
 
@@ -41,8 +41,15 @@ export class RemoteNotebookModel {
 
   /** Load the linked remote notebook. */
   async load(): Promise<void> {
+    // A connection the server does not list is asked all the same: its 404
+    // (`unknown_connection`) is what tells the user.
     const link = this._link.link;
-    if (!link || this._connections.extensionMissing) {
+    const connection = this._connections.find(link?.connection);
+    if (
+      !link ||
+      this._connections.extensionMissing ||
+      (connection && !can(connection, 'list'))
+    ) {
       return;
     }
     const { api, errors } = this._context;
@@ -67,19 +74,26 @@ export class RemoteNotebookModel {
     if (!link) {
       return false;
     }
-    const { api, errors, activity, trans } = this._context;
+    const { errors, trans } = this._context;
     if (!value) {
       return errors.refuse('notebook', trans.__('The name cannot be empty.'), {
         name: 'is required'
       });
     }
-    return activity.run('rename', 'notebook', async () => {
-      this.set(
-        await api.updateNotebook(link.connection, link.notebookId, {
-          name: value
-        })
-      );
-    });
+    return this.update({ name: value });
+  }
+
+  /** Change the remote notebook (one PATCH); a refusal is shown with its fields. */
+  update(patch: INotebookPatch): Promise<boolean> {
+    const link = this._link.link;
+    const { api, activity } = this._context;
+    return link
+      ? activity.run('rename', 'notebook', async () =>
+          this.set(
+            await api.updateNotebook(link.connection, link.notebookId, patch)
+          )
+        )
+      : Promise.resolve(false);
   }
 
   /** Ask the remote for an export of the notebook's input data. */
@@ -103,6 +117,25 @@ export class RemoteNotebookModel {
             body.email
           )
         : trans.__('Input data export queued (job %1).', jobId);
+    }
+    return ok;
+  }
+
+  /**
+   * Delete the linked remote notebook (Civis archives it), then remove the
+   * link from the notebook's metadata, which would only name what is gone.
+   * Nothing else of the local notebook changes. Resolves whether it worked.
+   */
+  async delete(): Promise<boolean> {
+    const link = this._link.link;
+    if (!link) {
+      return false;
+    }
+    const ok = await this._context.activity.run('delete', 'notebook', () =>
+      this._context.api.deleteNotebook(link.connection, link.notebookId)
+    );
+    if (ok && this._link.isLinkedTo(link)) {
+      this._link.setLink(null);
     }
     return ok;
   }

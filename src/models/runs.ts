@@ -37,6 +37,8 @@ import { linkKey, WorkspaceLinks } from './workspace';
 
 /** How many runs a check asks for. */
 const RUNS_PER_CHECK = 20;
+/** The most runs of the linked notebook "Show older runs" reaches. */
+const MAX_SHOWN = 200;
 
 /** A run this session started, watched until it finishes. */
 interface IWatchedRun extends INotebookLink {
@@ -214,8 +216,23 @@ export class RunsModel {
     }
   }
 
+  /**
+   * Whether the linked notebook may have runs older than those shown: the
+   * last answer was as long as asked.
+   */
+  get mayHaveOlder(): boolean {
+    return this._executions.length >= this._shown;
+  }
+
+  /** Show the next older runs of the linked notebook too (checked now). */
+  showOlder(): void {
+    this._shown = Math.min(this._shown + RUNS_PER_CHECK, MAX_SHOWN);
+    this.checkSoon();
+  }
+
   /** Forget the runs of the previous link; select a run waiting for this one. */
   reset(): void {
+    this._shown = RUNS_PER_CHECK;
     this._executions = [];
     this._loaded = false;
     this._selectedId = null;
@@ -295,19 +312,54 @@ export class RunsModel {
     return ok;
   }
 
+  /**
+   * Open a run that is a live server (Civis) in `tab`, opened for it in the
+   * click (one opened once the answer is in may be blocked). Its URL is
+   * signed and short-lived: asked for now, handed to the tab, never kept.
+   * A refusal (409 `not_running`: it stopped) is said in the run's details,
+   * the tab closed and the runs checked again.
+   */
+  async open(executionId: string, tab: Window | null): Promise<boolean> {
+    const link = this._link.link;
+    const { api, activity, errors, trans } = this._context;
+    if (!link) {
+      return false;
+    }
+    if (!tab) {
+      return errors.refuse(
+        'details',
+        trans.__('The browser blocked the new tab; allow pop-ups.')
+      );
+    }
+    let url = '';
+    const ok = await activity.run('open', 'details', async () => {
+      url = (
+        await api.openExecution(link.connection, link.notebookId, executionId)
+      ).url;
+    });
+    if (ok) {
+      tab.opener = null;
+      tab.location.replace(url);
+    } else {
+      tab.close();
+      this.checkSoon();
+    }
+    return ok;
+  }
+
   dispose(): void {
     this._poll.dispose();
     Signal.clearData(this);
   }
 
   /**
-   * Whether the connection has run history to read: a kind without it
-   * (4pointx answers no route for it) is never asked. Until the connections
-   * are known, it is assumed to.
+   * Whether the connection has run history to read (capability `logs`,
+   * "list runs"): a kind without it (4pointx answers no route for it), a
+   * connection the server does not list, or one whose capabilities are not
+   * known yet, is never asked.
    */
   private _hasRuns(link: INotebookLink): boolean {
-    const connection = this._connections.find(link.connection);
-    return connection === null || can(connection, 'logs');
+    return can(this._connections.find(link.connection), 'logs');
   }
 
   private _standby(): boolean | Poll.Standby {
@@ -364,8 +416,8 @@ export class RunsModel {
       this._executions = [];
     } else if (link && !this._connections.extensionMissing) {
       try {
-        const items = await this._list(link);
-        read.set(linkKey(link), items);
+        const items = await this._list(link, this._shown);
+        read.set(linkKey(link), items.slice(0, RUNS_PER_CHECK));
         if (generation === this._link.generation) {
           if (this._visible) {
             this._noteFailures(link, items);
@@ -383,11 +435,14 @@ export class RunsModel {
         }
       }
     }
-    // Runs this session started on other notebooks than the shown one.
+    // Runs this session started on other notebooks than the shown one; one
+    // whose connection turns out to have no run history is let go.
     const others = new Map<string, IWatchedRun>();
-    for (const watched of this._watched.values()) {
-      if ((!link || !sameLink(watched, link)) && this._hasRuns(watched)) {
-        others.set(`${watched.connection}/${watched.notebookId}`, watched);
+    for (const [key, watched] of this._watched) {
+      if (!this._hasRuns(watched)) {
+        this._watched.delete(key);
+      } else if (!link || !sameLink(watched, link)) {
+        others.set(linkKey(watched), watched);
       }
     }
     for (const watched of others.values()) {
@@ -478,11 +533,14 @@ export class RunsModel {
     };
   }
 
-  private _list(link: INotebookLink): Promise<IExecution[]> {
+  private _list(
+    link: INotebookLink,
+    limit = RUNS_PER_CHECK
+  ): Promise<IExecution[]> {
     // Polls of other tabs may share one remote read, but never one older than
     // the quickest interval this panel polls at.
     return this._context.api.listExecutions(link.connection, link.notebookId, {
-      limit: RUNS_PER_CHECK,
+      limit,
       maxAge: this._context.settings.activeInterval / 1000
     });
   }
@@ -532,6 +590,7 @@ export class RunsModel {
   private _visible = false;
   private _idleTicks = 0;
   private _executions: IExecution[] = [];
+  private _shown = RUNS_PER_CHECK;
   private _loaded = false;
   private _selectedId: string | null = null;
   private _pending: IPendingSelection | null = null;

@@ -50,9 +50,12 @@ test.describe('the local connection (quick start)', () => {
     );
     expect(saved.status()).toBe(200);
     const link = (await saved.json()).content.metadata.notebook_remote;
+    // With what the remote held after the push: the next push is checked
+    // against it.
     expect(link).toEqual({
       connection: 'local',
-      notebookId: expect.stringMatching(/^[0-9a-f]{24}$/)
+      notebookId: expect.stringMatching(/^[0-9a-f]{24}$/),
+      updatedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/)
     });
     // A real kernel starts in a child process: allow it the time it takes on
     // a busy machine.

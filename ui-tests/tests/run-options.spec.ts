@@ -93,6 +93,7 @@ test.describe('run with options on the local connection', () => {
     expect((await saved.json()).content.metadata.notebook_remote).toEqual({
       connection: 'local',
       notebookId: expect.stringMatching(/^[0-9a-f]{24}$/),
+      updatedAt: expect.any(String),
       lastRunOptions: { ago: DAY, templateContext: { site: 'north' } }
     });
 

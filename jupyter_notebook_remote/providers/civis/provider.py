@@ -18,6 +18,11 @@ How this extension maps onto it:
   rule (:func:`~jupyter_notebook_remote.providers.base.name_matches`, on the
   name or the description) applies here, to the page Civis returned.
 
+* **settings** (language, memory, cpu, idle timeout, Docker image,
+  requirements, environment variables) are Civis's own notebook fields,
+  sent as given (:mod:`.options`); the requirements text is read back from
+  the notebook's time-limited ``requirementsUrl``, and environment variables
+  that look like credentials are never answered and are kept by a PATCH.
 * **delete** archives the notebook (``PUT /notebooks/{id}/archive``): the
   ``DELETE /notebooks/{id}`` route is deprecated in Civis's own spec. An
   archived notebook disappears from the list and reads as "not found" here;
@@ -61,7 +66,15 @@ from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 import httpx
 
-from ...errors import Conflict, InvalidInput, NotFound, RemoteAuthError, RemoteError, invalid
+from ...errors import (
+    Conflict,
+    InvalidInput,
+    NotebookRemoteError,
+    NotFound,
+    RemoteAuthError,
+    RemoteError,
+    invalid,
+)
 from ...http import NotFoundHint, truncate
 from ...models import (
     ExecuteBody,
@@ -81,9 +94,10 @@ from ...models import (
     iso,
     usage_days,
 )
+from ...notebook_options import OPTION_FIELDS
 from ..base import EnvConnection, ExecutionFile, IdFormat, NotebookUpload, name_matches
 from ..remote import RemoteProvider
-from . import preview
+from . import options, preview
 from .wire import (
     CIVIS_ID_RE,
     STATES,
@@ -134,6 +148,8 @@ class CivisProvider(RemoteProvider):
     )
     service_name: ClassVar[str] = "Civis"
     storage_name: ClassVar[str] = "Civis file storage"
+    notebook_options: ClassVar[frozenset[str]] = frozenset(OPTION_FIELDS)
+    credential_advice: ClassVar[str] = options.CREDENTIAL_ADVICE
 
     @classmethod
     def environment_connection(cls, environ: Mapping[str, str]) -> Optional[EnvConnection]:
@@ -191,7 +207,9 @@ class CivisProvider(RemoteProvider):
     # ------------------------------------------------------------------ normalising
 
     def _notebook(self, wire: WireNotebook, response: httpx.Response) -> Notebook:
+        """A notebook as Civis's list has it: no settings beyond its language."""
         nb_id = str(wire.id)
+        recent = wire.mostRecentDeployment
         return Notebook(
             id=nb_id,
             name=wire.name if wire.name else f"Notebook {nb_id}",
@@ -200,7 +218,23 @@ class CivisProvider(RemoteProvider):
             file_name=None,
             created_at=self.wire_time(wire.createdAt, response),
             updated_at=self.wire_time(wire.updatedAt, response),
+            language=wire.language,
+            # Its newest deployment's start; Civis counts no runs here.
+            last_run_at=self.wire_time(recent.createdAt, response) if recent else None,
         )
+
+    async def _full(self, wire: WireNotebook, response: httpx.Response) -> Notebook:
+        """A notebook Civis answered in full (get, create, PATCH), with its settings."""
+        text = None
+        if wire.requirementsUrl:
+            try:
+                file = await self.signed_file(
+                    wire.requirementsUrl, name="requirements.txt", service=self.storage_name
+                )
+                text = await options.read_text(file)
+            except NotebookRemoteError as exc:  # the notebook is answered all the same
+                self.log.warning("Civis notebook %s: requirements unread (%s)", wire.id, exc)
+        return self._notebook(wire, response).model_copy(update=options.settings(wire, text))
 
     def _status(self, wire: WireDeployment, notebook_id: str) -> ExecutionStatus:
         state = (wire.state or "pending").lower()
@@ -313,10 +347,11 @@ class CivisProvider(RemoteProvider):
         payload: dict[str, Any] = {"name": body.name, "language": "python3"}
         if body.description is not None:
             payload["description"] = body.description
+        payload.update(options.payload(body))
         data, response = await self.call_json(
             "POST", "/notebooks", json_body=payload, not_found=self._no_api()
         )
-        return self._notebook(self.wire(WireNotebook, data, "a notebook", response), response)
+        return await self._full(self.wire(WireNotebook, data, "a notebook", response), response)
 
     async def get_notebook(self, notebook_id: str) -> Notebook:
         data, response = await self.call_json(
@@ -330,7 +365,7 @@ class CivisProvider(RemoteProvider):
                 reason=self.notebook_not_found(notebook_id)[0],
                 connection=self.connection.id,
             )
-        return self._notebook(wire, response)
+        return await self._full(wire, response)
 
     async def update_notebook(self, notebook_id: str, patch: NotebookPatch) -> Notebook:
         if patch.image_version is not None:
@@ -340,6 +375,15 @@ class CivisProvider(RemoteProvider):
             payload["name"] = patch.name
         if patch.description is not None:
             payload["description"] = patch.description
+        current = None
+        if patch.environment_variables is not None:
+            # The variables that look like credentials are never answered, so the
+            # new set cannot hold them: they are kept from the notebook as it is.
+            data, response = await self.call_json(
+                "GET", f"/notebooks/{notebook_id}", not_found=self.notebook_not_found(notebook_id)
+            )
+            current = self.wire(WireNotebook, data, "a notebook", response).environmentVariables
+        payload.update(options.payload(patch, current))
         if not payload:
             return await self.get_notebook(notebook_id)
         data, response = await self.call_json(
@@ -348,7 +392,7 @@ class CivisProvider(RemoteProvider):
             json_body=payload,
             not_found=self.notebook_not_found(notebook_id),
         )
-        return self._notebook(self.wire(WireNotebook, data, "a notebook", response), response)
+        return await self._full(self.wire(WireNotebook, data, "a notebook", response), response)
 
     def _no_image_version(self) -> InvalidInput:
         return invalid(

@@ -36,6 +36,12 @@ UP_STATES = frozenset({"running", "sleeping"})
 # ----------------------------------------------------------------------------- wire shapes
 
 
+class WireRecentDeployment(WireModel):
+    """What a notebook says of its most recent deployment (when it started)."""
+
+    createdAt: Optional[str] = None
+
+
 class WireNotebook(WireModel):
     id: int
     name: Optional[str] = None
@@ -43,6 +49,17 @@ class WireNotebook(WireModel):
     createdAt: Optional[str] = None
     updatedAt: Optional[str] = None
     archived: Optional[bool] = None
+    language: Optional[str] = None
+    mostRecentDeployment: Optional[WireRecentDeployment] = None
+    #: The settings (only in the single-notebook form, not in the list).
+    memory: Optional[int] = None
+    cpu: Optional[int] = None
+    idleTimeout: Optional[int] = None
+    dockerImageName: Optional[str] = None
+    dockerImageTag: Optional[str] = None
+    #: Time-limited: the requirements text Civis keeps as a file.
+    requirementsUrl: Optional[str] = None
+    environmentVariables: Optional[dict[str, Any]] = None
 
 
 class WireDeployment(WireModel):

@@ -218,6 +218,8 @@ class LocalProvider(Provider):
                 runs_this_period=row.runs,
                 errors_this_period=row.failures,
             ),
+            last_run_at=_iso_ms(row.last_started),
+            run_count=row.all_runs,
         )
 
     async def _live(self, row: ExecutionRow) -> tuple[list[dict[str, Any]], Optional[Progress]]:

@@ -126,6 +126,9 @@ class NotebookRow:
     minutes: float = 0.0
     runs: int = 0
     failures: int = 0
+    #: Every run it has had, and when the newest started (ms), whatever the period.
+    all_runs: int = 0
+    last_started: Optional[float] = None
 
 
 @dataclass
@@ -294,7 +297,10 @@ _NOTEBOOK_STATS = """
                      THEN e.finished_at - e.started_at ELSE 0 END), 0) / 60000.0 AS minutes,
         COUNT(e.id) AS runs,
         COALESCE(SUM(CASE WHEN e.status IN ('errored', 'timeout') THEN 1 ELSE 0 END), 0)
-            AS failures
+            AS failures,
+        (SELECT COUNT(*) FROM executions AS a WHERE a.notebook_id = n.id) AS all_runs,
+        (SELECT MAX(a.started_at) FROM executions AS a WHERE a.notebook_id = n.id)
+            AS last_started
     FROM notebooks AS n
     LEFT JOIN executions AS e
         ON e.notebook_id = n.id AND e.queued_at >= ?
@@ -315,6 +321,8 @@ def _notebook(row: sqlite3.Row) -> NotebookRow:
         minutes=float(row["minutes"]),
         runs=int(row["runs"]),
         failures=int(row["failures"]),
+        all_runs=int(row["all_runs"]),
+        last_started=row["last_started"],
     )
 
 

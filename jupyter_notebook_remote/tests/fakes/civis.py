@@ -15,6 +15,13 @@ Faithful to the Swagger spec the ``civis`` client bundles (copied in
   bytes like S3 would: it checks the signature and expiry, refuses an
   ``Authorization`` header next to the signature, and refuses a chunked body
   (S3 needs a Content-Length). ``notebookUrl`` serves the stored bytes.
+* A notebook's settings (``memory``, ``cpu``, ``idle_timeout``, the Docker
+  image, ``environment_variables``, ``requirements``) are taken on create and
+  PATCH with the types the spec gives them and answered on the
+  single-notebook GET; a PATCH replaces each one given whole (the variables
+  too). ``requirements`` become a file: answered as a pre-signed
+  ``requirementsUrl`` and a ``requirementsFileId``, as Civis does. A
+  deployment starts with its notebook's memory, CPU and image.
 * Deployments move pending -> running -> terminated on the fake's clock;
   ``DELETE`` terminates one at once and fills in ``maxMemoryUsage`` /
   ``maxCpuUsage``. Each has logs with the four fields of the spec.
@@ -145,6 +152,19 @@ def _parse_time(text: str) -> float:
     return moment.timestamp()
 
 
+#: A notebook's settings, by wire name: the JSON types the spec gives them.
+SETTING_TYPES: dict[str, tuple[type, ...]] = {
+    "memory": (int,),
+    "cpu": (int,),
+    "idle_timeout": (int,),
+    "docker_image_name": (str,),
+    "docker_image_tag": (str,),
+    "requirements": (str,),
+    "environment_variables": (dict,),
+}
+DEFAULT_IMAGE = ("civisanalytics/datascience-python", "latest")
+
+
 @dataclass
 class FakeNotebook:
     id: int
@@ -159,6 +179,15 @@ class FakeNotebook:
     preview: bytes = b""
     file_id: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    memory: int = 3000
+    cpu: int = 1000
+    idle_timeout: int = 3
+    docker_image_name: str = DEFAULT_IMAGE[0]
+    docker_image_tag: str = DEFAULT_IMAGE[1]
+    environment_variables: dict[str, str] = field(default_factory=dict)
+    #: The requirements text, kept as a file (None: no file).
+    requirements: Optional[bytes] = None
+    requirements_file_id: Optional[int] = None
 
 
 @dataclass
@@ -171,6 +200,8 @@ class FakeDeployment:
     running_seconds: Optional[float]
     memory: int = 3000
     cpu: int = 1000
+    docker_image_name: str = DEFAULT_IMAGE[0]
+    docker_image_tag: str = DEFAULT_IMAGE[1]
     deleted_at: Optional[float] = None
     #: Set: the deployment fails after its pending time, with this message.
     failure: Optional[str] = None
@@ -217,6 +248,7 @@ class FakeCivis(LoopbackServer):
         self.deployments: dict[int, FakeDeployment] = {}
         self._next_notebook = 7001
         self._next_deployment = 301
+        self._next_file = 1
         self._next_failure: Optional[str] = None
         self._signing_key = secrets.token_bytes(32)
 
@@ -262,9 +294,19 @@ class FakeCivis(LoopbackServer):
         failure: Optional[str] = None,
         sleep_after_seconds: Optional[float] = None,
     ) -> FakeDeployment:
-        """A deployment as if started at ``created`` (default: now)."""
+        """A deployment as if started at ``created`` (default: now), sized as its notebook."""
         with self.lock:
+            nb = self.notebooks.get(notebook_id)
+            sized: dict[str, Any] = {}
+            if nb is not None:
+                sized = {
+                    "memory": nb.memory,
+                    "cpu": nb.cpu,
+                    "docker_image_name": nb.docker_image_name,
+                    "docker_image_tag": nb.docker_image_tag,
+                }
             dep = FakeDeployment(
+                **sized,
                 id=self._next_deployment,
                 notebook_id=notebook_id,
                 created=self.clock() if created is None else created,
@@ -279,6 +321,19 @@ class FakeCivis(LoopbackServer):
             self._next_deployment += 1
             self.deployments[dep.id] = dep
             return dep
+
+    def apply_settings(self, nb: FakeNotebook, settings: Mapping[str, Any]) -> None:
+        """Keep checked settings on ``nb``: each one given replaces the last."""
+        with self.lock:
+            for name, value in settings.items():
+                if name == "requirements":
+                    nb.requirements = value.encode("utf-8")
+                    nb.requirements_file_id = 95000 + self._next_file
+                    self._next_file += 1
+                elif name == "environment_variables":
+                    nb.environment_variables = dict(value)
+                else:
+                    setattr(nb, name, value)
 
     def fail_next_deployment(self, message: str) -> None:
         """The next deployment created through the API fails with ``message``."""
@@ -312,8 +367,8 @@ class FakeCivis(LoopbackServer):
             "userId": USER["id"],
             "host": f"deployment-{dep.id}.notebooks.civis.test",
             "name": f"notebook-{dep.notebook_id}-deployment-{dep.id}",
-            "dockerImageName": "civisanalytics/datascience-python",
-            "dockerImageTag": "latest",
+            "dockerImageName": dep.docker_image_name,
+            "dockerImageTag": dep.docker_image_tag,
             "instanceType": "m5.large",
             "memory": dep.memory,
             "cpu": dep.cpu,
@@ -367,17 +422,19 @@ class FakeCivis(LoopbackServer):
                 {
                     "notebookUrl": self.presign("GET", nb.id, "notebook.ipynb"),
                     "notebookPreviewUrl": self.presign("GET", nb.id, "preview.html"),
-                    "requirementsUrl": None,
+                    "requirementsUrl": None
+                    if nb.requirements is None
+                    else self.presign("GET", nb.id, "requirements.txt"),
                     "fileId": nb.file_id,  # an integer, as Civis sends it
-                    "requirementsFileId": None,
-                    "dockerImageName": "civisanalytics/datascience-python",
-                    "dockerImageTag": "latest",
+                    "requirementsFileId": nb.requirements_file_id,
+                    "dockerImageName": nb.docker_image_name,
+                    "dockerImageTag": nb.docker_image_tag,
                     "instanceType": None,
-                    "memory": 3000,
-                    "cpu": 1000,
+                    "memory": nb.memory,
+                    "cpu": nb.cpu,
                     "credentials": [],
-                    "environmentVariables": {},
-                    "idleTimeout": 3,
+                    "environmentVariables": dict(nb.environment_variables),
+                    "idleTimeout": nb.idle_timeout,
                     "partitionLabel": None,
                     "gitRepoId": None,
                     "gitRepoUrl": None,
@@ -454,7 +511,7 @@ class FakeCivis(LoopbackServer):
                     {"fake": self},
                 ),
                 (
-                    r"/storage/notebooks/([0-9]+)/(notebook\.ipynb|preview\.html)",
+                    r"/storage/notebooks/([0-9]+)/(notebook\.ipynb|preview\.html|requirements\.txt)",
                     StorageHandler,
                     {"fake": self},
                 ),
@@ -558,6 +615,30 @@ class CivisHandler(tornado.web.RequestHandler):
             return None
         return data
 
+    def settings(self, data: Mapping[str, Any]) -> Optional[dict[str, Any]]:
+        """The notebook settings in a create or PATCH body, type-checked as the spec
+        types them; None after answering 400."""
+        found: dict[str, Any] = {}
+        for name, types in SETTING_TYPES.items():
+            if name not in data:
+                continue
+            value = data[name]
+            if isinstance(value, bool) or not isinstance(value, types):
+                wanted = {int: "an integer", str: "a string", dict: "an object"}[types[0]]
+                self.error(400, "invalid", f"{name} must be {wanted}")
+                return None
+            if name == "environment_variables" and not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+            ):
+                self.error(400, "invalid", "environment_variables values must be strings")
+                return None
+            found[name] = value
+        language = data.get("language", "python3")
+        if "language" in data and language not in ("python3", "r"):
+            self.error(400, "invalid", 'language must be "python3" or "r"')
+            return None
+        return found
+
     def int_arg(self, name: str, default: int) -> Optional[int]:
         raw = self.get_query_argument(name, None)
         if raw is None or raw == "":
@@ -651,9 +732,13 @@ class NotebooksHandler(CivisHandler):
         if language not in ("python3", "r"):
             self.error(400, "invalid", 'language must be "python3" or "r"')
             return
+        settings = self.settings(data)
+        if settings is None:
+            return
         nb = fake.add_notebook(name, description=description)
-        nb.language = language
         with fake.lock:
+            nb.language = language
+            fake.apply_settings(nb, settings)
             self.send(fake.notebook_json(nb, full=True), 201, definition="Notebook")
 
 
@@ -679,16 +764,23 @@ class NotebookHandler(CivisHandler):
             data = self.json_body(fake.update_fields)
             if data is None:
                 return
+            if "name" in data and (not isinstance(data["name"], str) or not data["name"].strip()):
+                self.error(400, "invalid", "name must be a non-empty string")
+                return
+            description = data.get("description")
+            if description is not None and not isinstance(description, str):
+                self.error(400, "invalid", "description must be a string")
+                return
+            settings = self.settings(data)
+            if settings is None:  # refused whole: nothing changes
+                return
             if "name" in data:
-                if not isinstance(data["name"], str) or not data["name"].strip():
-                    self.error(400, "invalid", "name must be a non-empty string")
-                    return
                 nb.name = data["name"]
             if "description" in data:
-                if data["description"] is not None and not isinstance(data["description"], str):
-                    self.error(400, "invalid", "description must be a string")
-                    return
-                nb.description = data["description"]
+                nb.description = description
+            if "language" in data:
+                nb.language = data["language"]
+            fake.apply_settings(nb, settings)
             nb.updated = fake.clock()
             self.send(fake.notebook_json(nb, full=True), definition="Notebook")
 
@@ -910,8 +1002,11 @@ class StorageHandler(CivisHandler):
             if name == "notebook.ipynb":
                 nb.content = body
                 nb.updated = fake.clock()
-            else:
+            elif name == "preview.html":
                 nb.preview = body
+            else:  # requirements are set through the API, never uploaded
+                self.s3_error(403, "AccessDenied", "Access Denied")
+                return
             etag = hashlib.md5(body, usedforsecurity=False).hexdigest()
         self.set_header("ETag", f'"{etag}"')
         self.set_status(200)
@@ -922,7 +1017,13 @@ class StorageHandler(CivisHandler):
             nb = self._checked(nb_id)
             if nb is None:
                 return
-            body = nb.content if name == "notebook.ipynb" else nb.preview
+            if name == "requirements.txt":
+                if nb.requirements is None:
+                    self.s3_error(404, "NoSuchKey", "The specified key does not exist.")
+                    return
+                body = nb.requirements
+            else:
+                body = nb.content if name == "notebook.ipynb" else nb.preview
         self.set_header("Content-Type", "application/octet-stream")
         self.finish(body)
 
