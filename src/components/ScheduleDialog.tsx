@@ -1,3 +1,5 @@
+/** @jsx h */
+/** @jsxFrag Fragment */
 /**
  * The Schedule… dialog: the common choices and the cron they write, the time
  * zone, an end date and the run context, checked as they are typed. Save
@@ -43,6 +45,10 @@ import {
   useFieldIds,
   useFormState
 } from './FormDialog';
+
+// Elements by a local name, as in IOEditor.tsx: smaller in the bundle.
+// eslint-disable-next-line @typescript-eslint/no-unused-vars
+const { createElement: h, Fragment } = React;
 
 /** The dialog's state, shared by the widget and its React body. */
 export class ScheduleDialogState extends FormState<
