@@ -11,6 +11,18 @@
 const TerserPlugin = require('terser-webpack-plugin');
 
 module.exports = {
+  module: {
+    rules: [
+      {
+        // The minified styles (style/index.js): a CSS file of their own, as
+        // the browser reads CSS, rather than a string in the JS. Their own
+        // extension keeps them from the builder's style-loader rule for .css.
+        test: /\.min-css$/,
+        type: 'asset/resource',
+        generator: { filename: '[contenthash].css' }
+      }
+    ]
+  },
   optimization: {
     minimizer: [
       new TerserPlugin({

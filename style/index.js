@@ -1,4 +1,10 @@
-// The styles as built (minified from ./base.css and ./schedule.css by
-// scripts/minify-css.mjs, which `jlpm build:lib` runs).
-import '../lib/style/base.css';
-import '../lib/style/schedule.css';
+// The styles as built: style/*.css minified into one file by
+// scripts/minify-css.mjs (which `jlpm build:lib` runs), shipped as a CSS
+// file of its own (webpack.config.js) and linked into the page once.
+const node = document.createElement('link');
+node.rel = 'stylesheet';
+node.href = new URL(
+  '../lib/style/notebook-remote.min-css',
+  import.meta.url
+).href;
+document.head.appendChild(node);
