@@ -143,56 +143,74 @@ export function addBrowserCommands(context: IBrowserContext): void {
       model.connections.find(c => c.id === link.connection) ?? null
     );
 
+  /**
+   * Push or run each of `found` that is linked and whose connection can;
+   * say what was done, what failed and what is not linked. Resolves how
+   * many were done.
+   */
+  const eachLinked = async (
+    found: {
+      linked: { path: string; link: INotebookLink | null }[];
+      failed: string[];
+    },
+    capability: 'push' | 'execute',
+    act: (link: INotebookLink & { path: string }) => Promise<unknown>,
+    done: string,
+    failure: (name: string, message: string) => string
+  ): Promise<number> => {
+    const { linked, failed } = found;
+    const doneItems: string[] = [];
+    const unlinked: string[] = [];
+    for (const { path, link } of linked) {
+      if (!link) {
+        unlinked.push(path);
+        continue;
+      }
+      const why = connectionCan(link, capability)
+        ? null
+        : (model.whyNot(
+            capability,
+            model.connections.find(c => c.id === link.connection) ?? null
+          ) ?? trans.__('its connection cannot do it'));
+      try {
+        if (why) {
+          throw new Error(why);
+        }
+        await act({ ...link, path });
+        doneItems.push(baseName(path));
+      } catch (error) {
+        failed.push(
+          why
+            ? trans.__('%1: %2', baseName(path), why)
+            : failure(baseName(path), messageOf(error, trans))
+        );
+      }
+    }
+    report(done, doneItems, failed);
+    sayUnlinked(unlinked);
+    return doneItems.length;
+  };
+
   commands.addCommand(CommandIDs.browserPush, {
     label: trans.__('Push to Remote'),
-    caption: trans.__(
-      'Push the selected notebooks to the remote notebooks they are linked to'
-    ),
+    caption: trans.__('Push the selected notebooks to their remote notebooks'),
     icon: fileUploadIcon,
     isVisible: () => selected().length > 0,
     execute: async args => {
-      const { linked, failed } = await linksOf(pathsOf(args), true);
-      const pushed: string[] = [];
-      const unlinked: string[] = [];
-      for (const { path, link } of linked) {
-        if (!link) {
-          unlinked.push(path);
-        } else if (!connectionCan(link, 'push')) {
-          failed.push(
-            trans.__(
-              '%1: %2',
-              baseName(path),
-              model.whyNot(
-                'push',
-                model.connections.find(c => c.id === link.connection) ?? null
-              ) ?? trans.__('its connection cannot push')
-            )
-          );
-        } else {
-          try {
-            await model.pushFile(path, link);
-            pushed.push(baseName(path));
-          } catch (error) {
-            failed.push(
-              trans.__(
-                'Push of %1 failed: %2',
-                baseName(path),
-                messageOf(error, trans)
-              )
-            );
-          }
-        }
-      }
-      report(trans.__('Pushed'), pushed, failed);
-      sayUnlinked(unlinked);
-      return pushed.length;
+      return eachLinked(
+        await linksOf(pathsOf(args), true),
+        'push',
+        link => model.pushFile(link.path, link),
+        trans.__('Pushed'),
+        (name, message) => trans.__('Push of %1 failed: %2', name, message)
+      );
     }
   });
 
   commands.addCommand(CommandIDs.browserRun, {
     label: trans.__('Run on Remote'),
     caption: trans.__(
-      'Run what was last pushed of the selected notebooks on their remote notebooks'
+      'Run the selected notebooks as last pushed, on their remote notebooks'
     ),
     icon: runIcon,
     isVisible: () => selected().length > 0,
@@ -214,38 +232,14 @@ export function addBrowserCommands(context: IBrowserContext): void {
           return 0;
         }
       }
-      const { linked, failed } = await linksOf(paths, false);
-      const started: string[] = [];
-      const unlinked: string[] = [];
-      for (const { path, link } of linked) {
-        if (!link) {
-          unlinked.push(path);
-        } else if (!connectionCan(link, 'execute')) {
-          failed.push(
-            trans.__(
-              '%1: %2',
-              baseName(path),
-              trans.__('its connection cannot run notebooks')
-            )
-          );
-        } else {
-          try {
-            await model.runFile(path, link);
-            started.push(baseName(path));
-          } catch (error) {
-            failed.push(
-              trans.__(
-                'Run of %1 failed to start: %2',
-                baseName(path),
-                messageOf(error, trans)
-              )
-            );
-          }
-        }
-      }
-      report(trans.__('Runs started'), started, failed);
-      sayUnlinked(unlinked);
-      return started.length;
+      return eachLinked(
+        await linksOf(paths, false),
+        'execute',
+        link => model.runFile(link.path, link),
+        trans.__('Runs started'),
+        (name, message) =>
+          trans.__('Run of %1 failed to start: %2', name, message)
+      );
     }
   });
 
@@ -266,7 +260,6 @@ export function addBrowserCommands(context: IBrowserContext): void {
 
   commands.addCommand(CommandIDs.browserOpenRuns, {
     label: trans.__('Open Remote Runs'),
-    caption: trans.__('Show the runs of the selected notebooks'),
     icon: remoteNotebookIcon,
     isVisible: () => selected().length > 0,
     execute: async args => {

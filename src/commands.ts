@@ -190,7 +190,6 @@ export function addCommands(context: ICommandContext): void {
 
   add(CommandIDs.pushAndRun, {
     label: trans.__('Push and Run on Remote'),
-    caption: trans.__('Push and run on the remote notebook'),
     icon: pushAndRunIcon,
     execute: () => startRun(true)
   });
@@ -252,7 +251,7 @@ export function addCommands(context: ICommandContext): void {
   add(CommandIDs.openRemoteCopy, {
     label: trans.__('Open Remote Copy of Notebook'),
     caption: trans.__(
-      'Save the file the remote notebook holds as a new linked notebook, and open it'
+      "Open the remote notebook's file as a new, linked notebook"
     ),
     execute: () => {
       openPanel();
@@ -262,14 +261,13 @@ export function addCommands(context: ICommandContext): void {
 
   add(CommandIDs.replaceWithRemote, {
     label: trans.__('Replace Notebook with its Remote Copy…'),
-    caption: trans.__('Replace this notebook with the file the remote holds'),
     execute: async () => {
       const name = model.remoteNotebook?.name ?? model.link?.notebookId ?? '';
       const result = await showDialog({
         title: trans.__('Replace this notebook?'),
         body: model.notebook?.dirty
           ? trans.__(
-              'This notebook is replaced by the file "%1" holds; its unsaved changes are lost.',
+              'The file "%1" holds replaces this notebook; unsaved changes are lost.',
               name
             )
           : trans.__('This notebook is replaced by the file "%1" holds.', name),

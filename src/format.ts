@@ -3,30 +3,23 @@
  */
 import { TranslationBundle } from '@jupyterlab/translation';
 
-import { ExecutionStatus, IConnection, IExecution } from './types';
+import { IConnection, IExecution } from './types';
 
 /** The human label of a status (the badge text), or of a kind's own state. */
 export function statusLabel(status: string, trans: TranslationBundle): string {
-  switch (status as ExecutionStatus | 'sleeping') {
-    case 'queued':
-      return trans.__('Queued');
-    case 'inProgress':
-      return trans.__('In progress');
-    case 'completed':
-      return trans.__('Completed');
-    case 'errored':
-      return trans.__('Errored');
-    case 'timeout':
-      return trans.__('Timed out');
-    case 'canceling':
-      return trans.__('Canceling');
-    case 'canceled':
-      return trans.__('Canceled');
-    case 'sleeping':
-      return trans.__('Sleeping');
-    default:
-      return status;
-  }
+  const labels: { [status: string]: string } = {
+    queued: trans.__('Queued'),
+    inProgress: trans.__('In progress'),
+    completed: trans.__('Completed'),
+    errored: trans.__('Errored'),
+    timeout: trans.__('Timed out'),
+    canceling: trans.__('Canceling'),
+    canceled: trans.__('Canceled'),
+    sleeping: trans.__('Sleeping')
+  };
+  return Object.prototype.hasOwnProperty.call(labels, status)
+    ? labels[status]
+    : status;
 }
 
 /** What a run's badge says: the kind's own state where it has one (Civis `sleeping`). */
@@ -43,18 +36,13 @@ export function serviceName(connection: IConnection): string {
 
 /** How a run ended, for "Run of X completed" sentences. */
 export function statusVerb(status: string, trans: TranslationBundle): string {
-  switch (status as ExecutionStatus) {
-    case 'completed':
-      return trans.__('completed');
-    case 'errored':
-      return trans.__('errored');
-    case 'timeout':
-      return trans.__('timed out');
-    case 'canceled':
-      return trans.__('was canceled');
-    default:
-      return statusLabel(status, trans).toLowerCase();
-  }
+  const verbs: { [status: string]: string } = {
+    completed: trans.__('completed'),
+    errored: trans.__('errored'),
+    timeout: trans.__('timed out'),
+    canceled: trans.__('was canceled')
+  };
+  return verbs[status] ?? statusLabel(status, trans).toLowerCase();
 }
 
 /** A byte count as "532 B", "12.4 kB", "3.1 MB". */
@@ -174,19 +162,15 @@ export function sourceLabel(
   if (!type) {
     return '';
   }
-  switch (type) {
-    case 'user':
-      return trans.__('a user');
-    case 'apiToken':
-      return trans.__('an API token');
-    case 'flow':
-      return trans.__('a workflow');
-    case 'jupyter':
-    case 'jupyterlab':
-      return trans.__('JupyterLab');
-    case 'schedule':
-      return trans.__('a schedule');
-    default:
-      return type;
-  }
+  const sources: { [type: string]: string } = {
+    user: trans.__('a user'),
+    apiToken: trans.__('an API token'),
+    flow: trans.__('a workflow'),
+    jupyter: trans.__('JupyterLab'),
+    jupyterlab: trans.__('JupyterLab'),
+    schedule: trans.__('a schedule')
+  };
+  return Object.prototype.hasOwnProperty.call(sources, type)
+    ? sources[type]
+    : type;
 }

@@ -19,7 +19,7 @@ export function errorHint(
   );
   const hints: { [reason: string]: string } = {
     [CLIENT_REASONS.extensionMissing]: trans.__(
-      'Install jupyter-notebook-remote in the environment of the Jupyter server, check "jupyter server extension list", then restart the server.'
+      'Install jupyter-notebook-remote where the Jupyter server runs (see "jupyter server extension list"), then restart it.'
     ),
     [CLIENT_REASONS.network]: trans.__('The panel will try again shortly.'),
     token_missing: trans.__(
@@ -29,7 +29,7 @@ export function errorHint(
       'The remote service refused the token. Save a valid token in the Connection section.'
     ),
     unknown_connection: trans.__(
-      'This notebook is linked to a connection the server does not know. Link it again, or add the connection to the server configuration.'
+      'The server has no such connection: link the notebook again, or configure the connection on the server.'
     ),
     notebook_not_found: trans.__(
       'The linked remote notebook no longer exists. Unlink, then link this notebook again.'
@@ -53,7 +53,7 @@ export function errorHint(
       'The run has already ended; refresh to see how.'
     ),
     disk_full: trans.__(
-      'The disk of the Jupyter server is full. Free some space (old runs live in the local data directory), then try again.'
+      "The Jupyter server's disk is full: free some space (old runs are in the local data directory), then try again."
     ),
     local_failure: serverLog,
     internal: serverLog

@@ -531,14 +531,13 @@ export function zonedDate(iso: string, timeZone: string): string {
   if (isNaN(time) || !isTimeZone(timeZone)) {
     return '';
   }
-  const parts = new Intl.DateTimeFormat('en-US', {
+  // Canadian English writes a date as ISO 8601 does: YYYY-MM-DD.
+  return new Intl.DateTimeFormat('en-CA', {
     timeZone,
     year: 'numeric',
     month: '2-digit',
     day: '2-digit'
-  }).formatToParts(time);
-  const get = (type: string) => parts.find(p => p.type === type)?.value ?? '';
-  return `${get('year')}-${get('month')}-${get('day')}`;
+  }).format(time);
 }
 
 // ------------------------------------------------------------------ the form

@@ -10,7 +10,7 @@ describe('errorHint', () => {
   it.each([
     ['token_missing', 'Connection section'],
     ['remote_auth', 'valid token'],
-    ['unknown_connection', 'Link it again'],
+    ['unknown_connection', 'link the notebook again'],
     ['notebook_not_found', 'Unlink'],
     ['rate_limited', 'wait'],
     ['remote_unreachable', 'Try again'],
@@ -20,7 +20,7 @@ describe('errorHint', () => {
     ['file_changed', 'push again'],
     ['run_active', 'cancel it'],
     ['already_finished', 'refresh'],
-    ['disk_full', 'Free some space'],
+    ['disk_full', 'free some space'],
     ['local_failure', 'log'],
     ['internal', 'log']
   ])('tells what to do after %s', (reason, words) => {

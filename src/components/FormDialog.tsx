@@ -14,7 +14,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 import React from 'react';
 
 import { IShownError, shownError } from '../models/errors';
-import { ErrorMessage } from './common';
+import { cls, ErrorMessage } from './common';
 
 // Elements by a local name, as in IOEditor.tsx: smaller in the bundle.
 // eslint-disable-next-line @typescript-eslint/no-unused-vars
@@ -213,23 +213,19 @@ export function Field(props: {
   children: React.ReactNode;
 }): JSX.Element {
   return (
-    <div className="jp-NotebookRemote-formField">
+    <div className={cls('formField')}>
       {props.htmlFor ? (
         <label htmlFor={props.htmlFor}>{props.label}</label>
       ) : (
-        <span className="jp-NotebookRemote-formFieldLabel">{props.label}</span>
+        <span className={cls('formFieldLabel')}>{props.label}</span>
       )}
-      <div className="jp-NotebookRemote-formControl">
+      <div className={cls('formControl')}>
         {props.children}
         {props.hint && !props.problem && (
-          <p className="jp-NotebookRemote-formHint">{props.hint}</p>
+          <p className={cls('formHint')}>{props.hint}</p>
         )}
         {props.problem && (
-          <p
-            className="jp-NotebookRemote-fieldError"
-            id={props.problemId}
-            role="alert"
-          >
+          <p className={cls('fieldError')} id={props.problemId} role="alert">
             {props.problem}
           </p>
         )}
@@ -285,7 +281,7 @@ export function ContextField(props: {
     >
       <textarea
         id={id('context')}
-        className="jp-mod-styled jp-NotebookRemote-code"
+        className={cls('jp-mod-styled code')}
         rows={3}
         spellCheck={false}
         placeholder='{"region": "north"}'
@@ -319,7 +315,7 @@ export function FormError(props: {
   return (
     <>
       {state.saving && (
-        <p className="jp-NotebookRemote-muted" role="status">
+        <p className={cls('muted')} role="status">
           {trans.__('Sending…')}
         </p>
       )}

@@ -30,7 +30,7 @@ import {
   Where,
   words
 } from '../io';
-import { IconButton, ISectionProps, PanelButton } from './common';
+import { cls, IconButton, ISectionProps, PanelButton } from './common';
 
 // The elements are made by a local name (the pragmas above): a call costs
 // the minified bundle 3 bytes, where `React.createElement` through its
@@ -49,7 +49,7 @@ interface IEdit {
   server: { [at: string]: string };
 }
 
-const MUTED = 'jp-NotebookRemote-small jp-NotebookRemote-muted';
+const MUTED = cls('small muted');
 
 /**
  * The linked notebook's settings beyond its name: the files its runs find
@@ -145,7 +145,7 @@ export function NotebookSettings(props: ISectionProps): JSX.Element | null {
               ? trans.__('In INPUT_DIR (and context.json, given a context)')
               : trans.__('Taken from OUTPUT_DIR')}
           </p>
-          <ul className="jp-NotebookRemote-io">
+          <ul className={cls('io')}>
             {drafts.map((draft, index) => {
               const { item, values } = draft;
               const type = typeOf(where, item);
@@ -160,11 +160,9 @@ export function NotebookSettings(props: ISectionProps): JSX.Element | null {
                 set(next);
               };
               const head = (
-                <div className="jp-NotebookRemote-row jp-NotebookRemote-grow">
-                  <span className="jp-NotebookRemote-grow jp-NotebookRemote-ellipsis">
-                    {name}
-                  </span>
-                  <span className="jp-NotebookRemote-muted">{words(type)}</span>
+                <div className={cls('row grow')}>
+                  <span className={cls('grow ellipsis')}>{name}</span>
+                  <span className={cls('muted')}>{words(type)}</span>
                   {edit ? (
                     <>
                       <IconButton
@@ -205,7 +203,7 @@ export function NotebookSettings(props: ISectionProps): JSX.Element | null {
               return (
                 <li key={index} data-direction={where}>
                   {edit ? (
-                    <div className="jp-NotebookRemote-chooser jp-NotebookRemote-grow">
+                    <div className={cls('chooser grow')}>
                       {head}
                       {fieldsOf(where, type).map(field => (
                         <Field
@@ -256,7 +254,7 @@ export function NotebookSettings(props: ISectionProps): JSX.Element | null {
             </select>
           )}
           {problems[where] && (
-            <p className="jp-NotebookRemote-fieldError">{problems[where]}</p>
+            <p className={cls('fieldError')}>{problems[where]}</p>
           )}
         </>
       )
@@ -281,7 +279,7 @@ export function NotebookSettings(props: ISectionProps): JSX.Element | null {
       {edit && !!remote.hiddenEnvironmentVariables?.length && (
         <p className={MUTED}>
           {trans.__(
-            'Also set, and kept, but changed only in Civis (they look like credentials): %1',
+            'Also set (kept; changed only in Civis, as they look like credentials): %1',
             remote.hiddenEnvironmentVariables.join(', ')
           )}
         </p>
@@ -289,7 +287,7 @@ export function NotebookSettings(props: ISectionProps): JSX.Element | null {
       {list('inputs')}
       {list('outputs')}
       {settings.length > 0 && (
-        <div className="jp-NotebookRemote-row">
+        <div className={cls('row')}>
           {edit ? (
             <>
               <PanelButton
@@ -328,12 +326,10 @@ function Field(props: {
 }): JSX.Element {
   const { field, value, problem, onChange, trans } = props;
   const label = trans.__(field.label) + (field.required ? ' *' : '');
-  const error = problem && (
-    <span className="jp-NotebookRemote-fieldError">{problem}</span>
-  );
+  const error = problem && <span className={cls('fieldError')}>{problem}</span>;
   if (field.kind === 'checkbox') {
     return (
-      <label className="jp-NotebookRemote-row">
+      <label className={cls('row')}>
         <input
           type="checkbox"
           checked={!!value}
@@ -352,7 +348,7 @@ function Field(props: {
       onChange(event.target.value)
   };
   return (
-    <label className="jp-NotebookRemote-scheduleControl">
+    <label className={cls('scheduleControl')}>
       <span className={MUTED}>{label}</span>
       {field.kind === 'select' ? (
         <select {...control}>

@@ -5,6 +5,7 @@ import React from 'react';
 
 import { formatTimestamp } from '../format';
 import {
+  cls,
   ErrorMessage,
   IconButton,
   ISectionProps,
@@ -38,17 +39,14 @@ export function RemoteNotebookSection(
   const whyExport = model.whyNot('inputExport');
 
   return (
-    <Section
-      title={trans.__('Remote notebook')}
-      className="jp-NotebookRemote-remote"
-    >
+    <Section title={trans.__('Remote notebook')} className={cls('remote')}>
       {!remote ? (
         !model.error('notebook') && (
-          <p className="jp-NotebookRemote-muted">{trans.__('Loading…')}</p>
+          <p className={cls('muted')}>{trans.__('Loading…')}</p>
         )
       ) : renaming ? (
         <form
-          className="jp-NotebookRemote-row"
+          className={cls('row')}
           onSubmit={async event => {
             event.preventDefault();
             if (await model.rename(name)) {
@@ -79,10 +77,8 @@ export function RemoteNotebookSection(
           </PanelButton>
         </form>
       ) : (
-        <div className="jp-NotebookRemote-row">
-          <strong className="jp-NotebookRemote-grow jp-NotebookRemote-ellipsis">
-            {remote.name}
-          </strong>
+        <div className={cls('row')}>
+          <strong className={cls('grow ellipsis')}>{remote.name}</strong>
           <IconButton
             icon={editIcon}
             label={trans.__('Rename remote notebook')}
@@ -98,11 +94,9 @@ export function RemoteNotebookSection(
       {remote && (
         <>
           {remote.description && (
-            <p className="jp-NotebookRemote-description">
-              {remote.description}
-            </p>
+            <p className={cls('description')}>{remote.description}</p>
           )}
-          <dl className="jp-NotebookRemote-times">
+          <dl className={cls('times')}>
             {remote.imageVersion && (
               <>
                 <dt>{trans.__('Image')}</dt>
@@ -112,9 +106,7 @@ export function RemoteNotebookSection(
             {remote.fileName && (
               <>
                 <dt>{trans.__('File')}</dt>
-                <dd className="jp-NotebookRemote-ellipsis">
-                  {remote.fileName}
-                </dd>
+                <dd className={cls('ellipsis')}>{remote.fileName}</dd>
               </>
             )}
             {remote.updatedAt && (
@@ -126,7 +118,7 @@ export function RemoteNotebookSection(
           </dl>
           <NotebookSettings model={model} trans={trans} />
           {whyExport && (
-            <p className="jp-NotebookRemote-muted jp-NotebookRemote-small">
+            <p className={cls('muted small')}>
               {trans.__('Input data export unavailable: %1', whyExport)}
             </p>
           )}

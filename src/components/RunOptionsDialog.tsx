@@ -26,7 +26,7 @@ import {
 import { CommandIDs } from '../tokens';
 import { IExecution } from '../types';
 import { IPanelActions } from './actions';
-import { ISectionProps, PanelButton } from './common';
+import { cls, ISectionProps, PanelButton } from './common';
 import {
   ContextField,
   Field,
@@ -82,7 +82,7 @@ function RunOptionsForm(props: {
   ];
   return (
     <form
-      className="jp-NotebookRemote-form"
+      className={cls('form')}
       noValidate
       onSubmit={event => event.preventDefault()}
     >
@@ -214,7 +214,7 @@ export function RunOptionsDetails(
   if (context && Object.keys(context).length) {
     rows.push([
       trans.__('Context'),
-      <pre className="jp-NotebookRemote-logText jp-NotebookRemote-context">
+      <pre className={cls('logText context')}>
         {JSON.stringify(context, null, 2)}
       </pre>
     ]);
@@ -222,7 +222,7 @@ export function RunOptionsDetails(
   return (
     <>
       {rows.length > 0 && (
-        <dl className="jp-NotebookRemote-times">
+        <dl className={cls('times')}>
           {rows.map(([label, value]) => (
             <Fragment key={label}>
               <dt>{label}</dt>

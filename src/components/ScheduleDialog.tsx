@@ -45,6 +45,7 @@ import {
   useFieldIds,
   useFormState
 } from './FormDialog';
+import { cls } from './common';
 
 // Elements by a local name, as in IOEditor.tsx: smaller in the bundle.
 // eslint-disable-next-line @typescript-eslint/no-unused-vars
@@ -118,20 +119,14 @@ function untilIso(form: IScheduleForm): string | null {
 
 /** The labels of the preset kinds. */
 function kindLabel(kind: PresetKind, trans: TranslationBundle): string {
-  switch (kind) {
-    case 'minutes':
-      return trans.__('Every few minutes');
-    case 'hours':
-      return trans.__('Every few hours');
-    case 'daily':
-      return trans.__('Daily');
-    case 'weekly':
-      return trans.__('Weekly');
-    case 'monthly':
-      return trans.__('Monthly');
-    default:
-      return trans.__('Custom (cron)');
-  }
+  const labels: { [kind: string]: string } = {
+    minutes: trans.__('Every few minutes'),
+    hours: trans.__('Every few hours'),
+    daily: trans.__('Daily'),
+    weekly: trans.__('Weekly'),
+    monthly: trans.__('Monthly')
+  };
+  return labels[kind] ?? trans.__('Custom (cron)');
 }
 
 function ScheduleForm(props: { state: ScheduleDialogState }): JSX.Element {
@@ -179,7 +174,7 @@ function ScheduleForm(props: { state: ScheduleDialogState }): JSX.Element {
 
   return (
     <form
-      className="jp-NotebookRemote-form"
+      className={cls('form')}
       noValidate
       onSubmit={event => event.preventDefault()}
     >
@@ -211,7 +206,7 @@ function ScheduleForm(props: { state: ScheduleDialogState }): JSX.Element {
 
       {preset.kind === 'minutes' && (
         <Field label={trans.__('Every')} htmlFor={ids.every}>
-          <span className="jp-NotebookRemote-formInline">
+          <span className={cls('formInline')}>
             <NumberSelect
               id={ids.every}
               value={preset.every}
@@ -226,7 +221,7 @@ function ScheduleForm(props: { state: ScheduleDialogState }): JSX.Element {
       {preset.kind === 'hours' && (
         <>
           <Field label={trans.__('Every')} htmlFor={ids.every}>
-            <span className="jp-NotebookRemote-formInline">
+            <span className={cls('formInline')}>
               <NumberSelect
                 id={ids.every}
                 value={preset.every}
@@ -254,7 +249,7 @@ function ScheduleForm(props: { state: ScheduleDialogState }): JSX.Element {
           {...check('days')}
         >
           <div
-            className="jp-NotebookRemote-scheduleDays"
+            className={cls('scheduleDays')}
             role="group"
             aria-label={trans.__('Days of the week')}
             aria-describedby={aria('days')['aria-describedby']}
@@ -328,7 +323,7 @@ function ScheduleForm(props: { state: ScheduleDialogState }): JSX.Element {
       >
         <input
           id={ids.cron}
-          className="jp-mod-styled jp-NotebookRemote-code"
+          className={cls('jp-mod-styled code')}
           type="text"
           spellCheck={false}
           autoComplete="off"
@@ -407,7 +402,7 @@ function ScheduleForm(props: { state: ScheduleDialogState }): JSX.Element {
         />
       )}
 
-      <p className="jp-NotebookRemote-scheduleSummary" aria-live="polite">
+      <p className={cls('scheduleSummary')} aria-live="polite">
         {problems.cron
           ? ' '
           : describeSchedule(

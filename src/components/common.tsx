@@ -1,3 +1,4 @@
+/** @jsx h */
 import { TranslationBundle } from '@jupyterlab/translation';
 import { Button, LabIcon } from '@jupyterlab/ui-components';
 import React from 'react';
@@ -7,11 +8,24 @@ import { errorHint } from '../messages';
 import { RemoteModel } from '../model';
 import { IShownError } from '../models/errors';
 
+// Elements by a local name, as in IOEditor.tsx: smaller in the bundle.
+// eslint-disable-next-line @typescript-eslint/no-unused-vars
+const { createElement: h } = React;
+
 /** What every section of the panel renders from. */
 export interface ISectionProps {
   model: RemoteModel;
   trans: TranslationBundle;
 }
+
+/**
+ * The house's class names (`jp-NotebookRemote-*`, STYLE.md): `cls('row
+ * grow')` is "jp-NotebookRemote-row jp-NotebookRemote-grow"; a name with a
+ * `jp-` of its own (`jp-mod-accept`) is kept as it is. One short call in the
+ * bundle where the prefix, spelled out, costs 18 bytes a name.
+ */
+export const cls = (names: string): string =>
+  names.replace(/(^| )(?!jp-)(?=\S)/g, '$1jp-NotebookRemote-');
 
 /** An error in place: the server's message, then what to do. */
 export function ErrorMessage(props: {
@@ -25,14 +39,10 @@ export function ErrorMessage(props: {
   const hint = errorHint(error.reason, trans);
   const fields = Object.entries(error.fields ?? {});
   return (
-    <div
-      className="jp-NotebookRemote-error"
-      role="alert"
-      data-reason={error.reason}
-    >
-      <span className="jp-NotebookRemote-errorMessage">{error.message}</span>
+    <div className={cls('error')} role="alert" data-reason={error.reason}>
+      <span className={cls('errorMessage')}>{error.message}</span>
       {fields.length > 1 && (
-        <ul className="jp-NotebookRemote-errorFields">
+        <ul className={cls('errorFields')}>
           {fields.map(([field, problem]) => (
             <li key={field}>
               <code>{field}</code> {problem}
@@ -40,7 +50,7 @@ export function ErrorMessage(props: {
           ))}
         </ul>
       )}
-      {hint && <span className="jp-NotebookRemote-errorHint">{hint}</span>}
+      {hint && <span className={cls('errorHint')}>{hint}</span>}
     </div>
   );
 }
@@ -54,7 +64,7 @@ export function StatusBadge(props: {
   // Named for screen readers as what it is, not only its word.
   return (
     <span
-      className="jp-NotebookRemote-statusBadge"
+      className={cls('statusBadge')}
       data-status={props.status}
       role="img"
       aria-label={props.trans.__('Run status: %1', label)}
@@ -77,14 +87,12 @@ export function Section(props: {
       className={`jp-NotebookRemote-section ${props.className ?? ''}`.trim()}
       aria-labelledby={id}
     >
-      <header className="jp-NotebookRemote-sectionHeader">
-        <h3 id={id} className="jp-NotebookRemote-sectionTitle">
+      <header className={cls('sectionHeader')}>
+        <h3 id={id} className={cls('sectionTitle')}>
           {props.title}
         </h3>
         {props.actions && (
-          <div className="jp-NotebookRemote-sectionActions">
-            {props.actions}
-          </div>
+          <div className={cls('sectionActions')}>{props.actions}</div>
         )}
       </header>
       {props.children}
@@ -128,9 +136,7 @@ export function PanelButton(props: {
 
 /** The icon inside a button. */
 export function ButtonIcon(props: { icon: LabIcon }): JSX.Element {
-  return (
-    <props.icon.react tag="span" className="jp-NotebookRemote-buttonIcon" />
-  );
+  return <props.icon.react tag="span" className={cls('buttonIcon')} />;
 }
 
 /** A minimal button that shows only an icon. */
@@ -172,7 +178,7 @@ export function TextField(props: {
 }): JSX.Element {
   return (
     <input
-      className="jp-mod-styled jp-NotebookRemote-grow"
+      className={cls('jp-mod-styled grow')}
       type={props.type}
       aria-label={props.label}
       aria-invalid={props.invalid}

@@ -119,7 +119,7 @@ export class PushModel {
         if (held.fileName && held.updatedAt) {
           throw new RemoteApiError({
             message: trans.__(
-              '"%1" already holds a notebook that this one was never pushed over or opened from; pushing replaces it.',
+              '"%1" already holds a notebook this one was never pushed to or opened from; pushing replaces it.',
               held.name
             ),
             status: 409,
