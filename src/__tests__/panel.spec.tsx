@@ -100,7 +100,12 @@ function serve(): FakeServer {
     id: NB_ID,
     name: 'Sales forecast',
     description: 'Daily',
-    imageVersion: 'v3'
+    imageVersion: 'v3',
+    stats: {
+      minutesThisPeriod: 42.257,
+      runsThisPeriod: 31,
+      errorsThisPeriod: 1
+    }
   });
   return server;
 }
@@ -167,6 +172,10 @@ describe('RemotePanel', () => {
     expect(folder.closest('label')!.textContent).toContain('Files beside it');
 
     expect(node.textContent).toContain('Sales forecast');
+    // What the remote counts of it this period.
+    expect(
+      node.querySelector('.jp-NotebookRemote-periodStats')!.textContent
+    ).toBe('42.26 minutes, 31 runs, 1 error');
     for (const name of [
       'Push',
       'Run',

@@ -37,6 +37,15 @@ export function RemoteNotebookSection(
   }
   const whyRename = model.whyNot('rename');
   const whyExport = model.whyNot('inputExport');
+  // What the remote counts of this notebook in its billing period (Losant).
+  const stats = remote?.stats ?? null;
+  const counted =
+    stats &&
+    [
+      stats.minutesThisPeriod,
+      stats.runsThisPeriod,
+      stats.errorsThisPeriod
+    ].some(n => typeof n === 'number');
 
   return (
     <Section title={trans.__('Remote notebook')} className={cls('remote')}>
@@ -113,6 +122,25 @@ export function RemoteNotebookSection(
               <>
                 <dt>{trans.__('Updated')}</dt>
                 <dd>{formatTimestamp(remote.updatedAt)}</dd>
+              </>
+            )}
+            {counted && (
+              <>
+                <dt>{trans.__('This period')}</dt>
+                <dd className={cls('periodStats')}>
+                  {[
+                    trans.__(
+                      '%1 minutes',
+                      Math.round((stats.minutesThisPeriod ?? 0) * 100) / 100
+                    ),
+                    trans._n('%1 run', '%1 runs', stats.runsThisPeriod ?? 0),
+                    trans._n(
+                      '%1 error',
+                      '%1 errors',
+                      stats.errorsThisPeriod ?? 0
+                    )
+                  ].join(', ')}
+                </dd>
               </>
             )}
           </dl>
