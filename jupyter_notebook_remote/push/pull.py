@@ -22,7 +22,7 @@ from ..errors import Conflict, RemoteError, TooLarge, invalid
 from ..providers.base import ExecutionFile
 from .folder import mib
 from .nbcheck import check_bytes
-from .upload import check_api_path
+from .upload import check_api_path, check_not_hidden
 
 #: Where the link lives in a notebook's metadata (DESIGN.md).
 METADATA_KEY = "notebook_remote"
@@ -79,10 +79,7 @@ async def pull_target(contents_manager: Any, path: str, *, overwrite: bool) -> s
     Called before anything is asked of the remote.
     """
     api_path = check_api_path(path)
-    if any(part.startswith(".") for part in api_path.split("/")) and not getattr(
-        contents_manager, "allow_hidden", False
-    ):
-        raise invalid("path", "is a hidden file or inside a hidden directory")
+    await check_not_hidden(contents_manager, api_path)
     folder = api_path.rpartition("/")[0]
     if folder and not await ensure_async(contents_manager.dir_exists(folder)):
         raise invalid("path", f"its folder {folder} does not exist")

@@ -60,6 +60,20 @@ def check_api_path(path: str) -> str:
     return "/".join(parts)
 
 
+async def check_not_hidden(contents_manager: Any, api_path: str) -> None:
+    """400 naming ``path`` for a hidden file or folder, unless hidden files are allowed."""
+    if getattr(contents_manager, "allow_hidden", False):
+        return
+    hidden = any(part.startswith(".") for part in api_path.split("/"))
+    if not hidden:
+        try:
+            hidden = bool(await ensure_async(contents_manager.is_hidden(api_path)))
+        except (HTTPError, OSError):
+            hidden = False
+    if hidden:
+        raise invalid("path", "is a hidden file or inside a hidden directory")
+
+
 def _stamp(os_path: str) -> tuple[int, int]:
     st = os.stat(os_path)
     return (st.st_mtime_ns, st.st_size)
@@ -159,15 +173,7 @@ async def resolve_upload(
     api_path = check_api_path(path)
     file_name = posixpath.basename(api_path)
 
-    if not getattr(contents_manager, "allow_hidden", False):
-        hidden = any(part.startswith(".") for part in api_path.split("/"))
-        if not hidden:
-            try:
-                hidden = bool(await ensure_async(contents_manager.is_hidden(api_path)))
-            except (HTTPError, OSError):
-                hidden = False
-        if hidden:
-            raise invalid("path", "is a hidden file or inside a hidden directory")
+    await check_not_hidden(contents_manager, api_path)
 
     os_path = _os_path(contents_manager, api_path)
     if not await ensure_async(contents_manager.file_exists(api_path)):

@@ -115,17 +115,17 @@ export class PushModel {
     const generation = this._link.generation;
     const ok = await activity.run('push', 'actions', async () => {
       const held = this._remote.notebook;
-      if (!overwrite && !link.updatedAt && held?.id === link.notebookId) {
-        if (held.fileName && held.updatedAt) {
-          throw new RemoteApiError({
-            message: trans.__(
-              '"%1" already holds a notebook this one was never pushed to or opened from; pushing replaces it.',
-              held.name
-            ),
-            status: 409,
-            reason: 'remote_changed'
-          });
-        }
+      const unseen =
+        !overwrite && !link.updatedAt && held?.id === link.notebookId;
+      if (unseen && held.fileName && held.updatedAt) {
+        throw new RemoteApiError({
+          message: trans.__(
+            '"%1" already holds a notebook this one was never pushed to or opened from; pushing replaces it.',
+            held.name
+          ),
+          status: 409,
+          reason: 'remote_changed'
+        });
       }
       await notebook.save();
       if (this._progress) {
