@@ -125,6 +125,26 @@ async def test_one_client_with_timeouts_limits_no_redirects_and_user_agent() -> 
         await http.aclose()
 
 
+async def test_a_cookie_the_remote_sets_is_sent_back_and_answers_without_one_keep_it() -> None:
+    # A load balancer's affinity cookie, say: the client reads Set-Cookie only
+    # from the answers that carry one, and keeps what it read.
+    calls = Calls(
+        (200, {}),
+        httpx.Response(200, json={}, headers={"Set-Cookie": "lb=node-2; Path=/"}),
+        (200, {}),
+    )
+    rc = client(calls)
+    for path in ("/a", "/b", "/c", "/d"):
+        await rc.send("GET", path)
+    assert [r.headers.get("Cookie") for r in calls.requests] == [
+        None,
+        None,
+        "lb=node-2",
+        "lb=node-2",
+    ]
+    await rc.aclose()
+
+
 async def test_auth_is_read_per_request_so_a_new_token_applies_at_once() -> None:
     tokens = ["first-token-123456"]
     calls = Calls((200, {}))
