@@ -20,7 +20,10 @@ every poll. :class:`SharedReads` keeps that to one remote request:
 
 Only successful (2xx), fully read responses are shared; they are read-only
 from then on. What a provider makes of one (its models) can be made once for
-all who share it (:meth:`SharedReads.derived`); those are read-only too.
+all who share it (:meth:`SharedReads.derived`), and what it makes of each
+element of a list can be made once for all the answers that carry that
+element byte for byte (:meth:`SharedReads.derived_items`); those are
+read-only too.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from collections.abc import Awaitable, Hashable
 from typing import Any, Callable, Optional, TypeVar, cast
 
 import httpx
+import msgspec
 
 T = TypeVar("T")
 
@@ -49,6 +53,13 @@ MAX_KEPT = 256
 #: and only of bodies up to :data:`MAX_READ_BODY` bytes.
 MAX_READINGS = 32
 MAX_READ_BODY = 256 * 1024
+#: Elements read kept (:meth:`SharedReads.derived_items`), by tag and bytes,
+#: and only elements up to :data:`MAX_ITEM_BYTES` each.
+MAX_ITEM_READINGS = 512
+MAX_ITEM_BYTES = 64 * 1024
+
+#: A JSON array's elements as their bytes, not decoded.
+_ARRAY = msgspec.json.Decoder(list[msgspec.Raw])
 
 
 def max_age_of(cache_control: Optional[str]) -> Optional[float]:
@@ -96,6 +107,8 @@ class SharedReads:
         )
         #: The last reading of each tag with the body it was made from.
         self._readings: OrderedDict[Hashable, tuple[bytes, Any]] = OrderedDict()
+        #: The readings of list elements, by (tag, the element's bytes).
+        self._item_readings: OrderedDict[tuple[Hashable, bytes], Any] = OrderedDict()
 
     async def read(
         self, key: Hashable, fetch: Callable[[], Awaitable[httpx.Response]]
@@ -177,6 +190,39 @@ class SharedReads:
             while len(self._readings) > MAX_READINGS:
                 self._readings.popitem(last=False)
         return result
+
+    def derived_items(
+        self, response: httpx.Response, tag: Hashable, read_item: Callable[[bytes], T]
+    ) -> Optional[list[T]]:
+        """``read_item`` of each element of the JSON array in ``response``'s body,
+        each element read once for every answer that carries it byte for byte.
+
+        A page of runs polled while one of them is in progress differs from
+        the last page in that run alone: the others are not read again.
+        ``read_item`` gets an element's JSON bytes; what it raises is raised
+        and nothing of it is kept. None if the body is not a JSON array:
+        the caller reads it its own way, and says what is wrong with it.
+        """
+        try:
+            elements = _ARRAY.decode(response.content)
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            return None
+        kept = self._item_readings
+        results: list[T] = []
+        for element in elements:
+            raw = bytes(element)
+            key = (tag, raw)
+            if key in kept:
+                kept.move_to_end(key)
+                results.append(cast(T, kept[key]))
+                continue
+            result = read_item(raw)
+            results.append(result)
+            if len(raw) <= MAX_ITEM_BYTES:
+                kept[key] = result
+                if len(kept) > MAX_ITEM_READINGS:
+                    kept.popitem(last=False)
+        return results
 
     def invalidate(self) -> None:
         """Forget every shared read (something on the remote may have changed)."""

@@ -373,6 +373,25 @@ async def test_a_finished_log_entry_becomes_an_execution_with_files_and_errors()
     assert run.finished_at == "2024-01-02T03:05:00.000Z"
 
 
+async def test_a_poll_reads_only_the_runs_that_changed_since_the_last_page() -> None:
+    ended = {"id": "a" * 24, "status": "completed", "runQueuedAt": "2024-01-02T03:04:05.000Z"}
+    running = {"id": EX, "status": "inProgress", "runQueuedAt": "2024-01-02T03:09:05.000Z"}
+    remote = Remote((200, [running, ended]), (200, [dict(running, status="completed"), ended]))
+    p = provider(remote)
+    first = await p.list_executions(NB)
+    second = await p.list_executions(NB)
+    assert [r.status for r in first] == ["inProgress", "completed"]
+    assert [r.status for r in second] == ["completed", "completed"]
+    assert second[1] is first[1]  # the ended run, unchanged: read once
+    assert second[0].id == EX
+    assert second[0] is not first[0]
+    # A page whose new run is not what the schema says is still refused, and says why.
+    remote.answers = [(200, [{"id": EX, "status": "queued", "outputInfo": []}, ended])]
+    with pytest.raises(RemoteError) as err:
+        await p.list_executions(NB)
+    assert "outputInfo" in err.value.message
+
+
 async def test_cancel_puts_the_execution_id_in_the_query_string() -> None:
     remote = Remote((200, {"success": True}))
     await provider(remote).cancel(NB, EX)

@@ -270,3 +270,41 @@ def test_a_reading_is_made_again_only_for_a_body_that_changed() -> None:
     with pytest.raises(ZeroDivisionError):
         reads.derived(broken, ("runs", "a"), lambda: 1 / 0)
     assert reads.derived(broken, ("runs", "a"), lambda: reading(broken)) == [4]
+
+
+def test_each_element_of_a_list_is_read_once_for_every_page_that_carries_it() -> None:
+    reads = SharedReads(1.0, time.monotonic)
+    made: list[bytes] = []
+
+    def read_run(raw: bytes) -> dict[str, Any]:
+        made.append(raw)
+        return dict(json.loads(raw))
+
+    def page(body: bytes) -> Optional[list[dict[str, Any]]]:
+        return reads.derived_items(httpx.Response(200, content=body), "runs", read_run)
+
+    first = page(b'[{"id": "b", "status": "inProgress"}, {"id": "a", "status": "completed"}]')
+    # The next poll: run b has ended, c is new, a is byte for byte as it was.
+    second = page(
+        b'[{"id": "c", "status": "queued"},{"id": "b", "status": "completed"},'
+        b'{"id": "a", "status": "completed"}]'
+    )
+    assert first is not None
+    assert second is not None
+    assert [r["status"] for r in second] == ["queued", "completed", "completed"]
+    assert second[2] is first[1]  # a: the same reading, not made again
+    assert made == [
+        b'{"id": "b", "status": "inProgress"}',
+        b'{"id": "a", "status": "completed"}',
+        b'{"id": "c", "status": "queued"}',
+        b'{"id": "b", "status": "completed"}',
+    ]
+    # Another tag reads its own; a body that is not a JSON array is the caller's.
+    assert reads.derived_items(httpx.Response(200, content=b"[1]"), "other", lambda raw: raw)
+    assert page(b'{"items": []}') is None
+    assert page(b"[1, ") is None
+    # What a reading raises is raised, and nothing of it is kept.
+    with pytest.raises(ZeroDivisionError):
+        reads.derived_items(httpx.Response(200, content=b'[{"id": "d"}]'), "runs", lambda r: 1 / 0)
+    assert page(b'[{"id": "d"}]') == [{"id": "d"}]
+    assert made[-1] == b'{"id": "d"}'

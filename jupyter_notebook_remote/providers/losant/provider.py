@@ -24,6 +24,7 @@ Losant's JSON and the small conversions of its dialect are in :mod:`.wire`.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, ClassVar, Optional
@@ -74,8 +75,9 @@ STORAGE_NAME = "Losant file storage"
 #: has no call that reads one execution by id, only the notebook's logs.
 FILE_LOG_LIMIT = 100
 
-#: A page of execution logs, read from the bytes in one pass.
+#: A page of execution logs, read from the bytes in one pass; one entry, likewise.
 _LOG_PAGE = TypeAdapter(list[WireLog])
+_LOG_ENTRY = TypeAdapter(WireLog)
 
 
 class LosantProvider(RemoteProvider):
@@ -412,7 +414,16 @@ class LosantProvider(RemoteProvider):
             params.append(("since", ms(since)))
         response = await self._logs_response(notebook_id, params)
 
+        def read_run(raw: bytes) -> Execution:
+            entry = self._identified(_LOG_ENTRY.validate_json(raw), response)
+            return self._execution(entry, notebook_id, response)
+
         def read() -> list[Execution]:
+            # Each run once, however many polls list it unchanged.
+            with contextlib.suppress(ValidationError):  # then the slow way says what is wrong
+                runs = self.reads.derived_items(response, ("execution", notebook_id), read_run)
+                if runs is not None:
+                    return runs
             entries = self._log_entries(response)
             return [self._execution(entry, notebook_id, response) for entry in entries]
 
