@@ -15,6 +15,7 @@ import contextlib
 import json
 import re
 import traceback
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -31,11 +32,13 @@ from ..connections import ConnectionRegistry
 from ..credentials import redact
 from ..errors import InvalidInput, NotebookRemoteError, RateLimited, invalid
 from ..http import READ_MAX_AGE, max_age_of
-from ..models import CamelModel, parse_body
+from ..models import CamelModel, Execution, parse_body
 from ..providers.base import Provider
 from ..push.checker import SavedNotebooks
 
 STATE_KEY = "notebook_remote_state"
+#: Runs whose JSON is kept by :class:`EncodedRuns`.
+MAX_ENCODED_RUNS = 512
 PREFIX = "notebook-remote"
 #: ms since the epoch accepted in queries: 1970 .. 9999-12-31.
 _MAX_MS = 253402300799999
@@ -142,6 +145,10 @@ class BaseHandler(ExtensionHandlerMixin, APIHandler):
             self.finish(model.__pydantic_serializer__.to_json(model, by_alias=True))
         else:
             self.finish(msgspec.json.encode(model))
+
+    def answer_runs(self, items: list[Execution]) -> None:
+        """Answer an :class:`ExecutionList` of ``items`` (see :class:`EncodedRuns`)."""
+        self.finish(_ENCODED_RUNS.list_json(items))
 
     # ------------------------------------------------------------------ the error hook
 
@@ -273,3 +280,40 @@ class BaseHandler(ExtensionHandlerMixin, APIHandler):
     async def execution(self, conn: str, nb: str, ex: str) -> tuple[Provider, str, str]:
         provider, nb = await self.notebook(conn, nb)
         return provider, nb, provider.validate_execution_id(ex)
+
+
+class EncodedRuns:
+    """The JSON of runs answered again and again, each encoded once.
+
+    A panel polls a notebook's runs every few seconds, and the runs that are
+    over come back as the very same :class:`Execution` objects (a provider
+    reads an unchanged run once: ``SharedReads.derived_items``). Models are
+    never changed once built, so each one's JSON is kept by identity: the
+    model itself is kept with it, so an ``id`` here always means that model.
+    A model not seen before is encoded as pydantic would in the list.
+    """
+
+    def __init__(self, limit: int = MAX_ENCODED_RUNS) -> None:
+        self._limit = limit
+        self._kept: OrderedDict[int, tuple[Execution, bytes]] = OrderedDict()
+
+    def list_json(self, items: Iterable[Execution]) -> bytes:
+        """``ExecutionList(items=items)`` as JSON, byte for byte."""
+        kept = self._kept
+        parts: list[bytes] = []
+        for item in items:
+            key = id(item)
+            hit = kept.get(key)
+            if hit is not None and hit[0] is item:
+                kept.move_to_end(key)
+                parts.append(hit[1])
+                continue
+            encoded = Execution.__pydantic_serializer__.to_json(item, by_alias=True)
+            kept[key] = (item, encoded)
+            if len(kept) > self._limit:
+                kept.popitem(last=False)
+            parts.append(encoded)
+        return b'{"items":[' + b",".join(parts) + b"]}"
+
+
+_ENCODED_RUNS = EncodedRuns()

@@ -22,7 +22,6 @@ from ..models import (
     MAX_PER_PAGE,
     MAX_USAGE_DAYS,
     ExecuteBody,
-    ExecutionList,
     ExecutionStarted,
     FolderCarried,
     InputExportBody,
@@ -218,8 +217,7 @@ class ExecutionsHandler(BaseHandler):
         provider, nb = await self.notebook(conn, nb)
         limit = self.int_arg("limit", 20, 1, MAX_EXECUTIONS_LIMIT)
         since = self.time_arg("since")
-        items = await provider.list_executions(nb, limit=limit, since=since)
-        self.answer(ExecutionList(items=items))
+        self.answer_runs(await provider.list_executions(nb, limit=limit, since=since))
 
     @tornado.web.authenticated
     async def post(self, conn: str, nb: str) -> None:

@@ -799,3 +799,25 @@ async def test_providers_start_once_and_close_once(
     assert memory.closed == 1
     response, data = await call(jp_fetch, "GET", "connections", "open", "notebooks")
     assert_error(response, data, 500, "shutting_down")
+
+
+def test_runs_answered_again_are_the_same_json_as_a_fresh_encoding() -> None:
+    from jupyter_notebook_remote.models import Execution, ExecutionList
+    from jupyter_notebook_remote.rest.base import EncodedRuns
+
+    def run(n: int, **fields: Any) -> Execution:
+        return Execution.model_validate(
+            {"id": f"{n:024x}", "notebook_id": "f" * 24, "status": "completed", **fields}
+        )
+
+    ended = run(1, template_context={"site": "é \u2028"}, max_allowed_run_minutes=60)
+    running = run(
+        2,
+        status="inProgress",
+        progress={"cell": 3, "total": 9, "started_at": "2026-01-02T03:04:05.000Z"},
+    )
+    encoded = EncodedRuns(limit=2)
+    for items in ([running, ended], [run(2), ended], [run(3), run(2), ended], []):
+        expected = ExecutionList(items=items).model_dump_json(by_alias=True).encode()
+        assert encoded.list_json(items) == expected
+        assert json.loads(encoded.list_json(items)) == json.loads(expected)
