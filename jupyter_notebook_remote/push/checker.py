@@ -246,6 +246,9 @@ async def _in_child(os_path: str, stamp: tuple[int, int]) -> dict[str, Any]:
                 child.kill()
         raise
     answer = _answer(out) if returncode == 0 else None
+    if answer is None and _stamp_or_none(os_path) != stamp:
+        # The file changed under the child: a mapped file cut short ends it (SIGBUS).
+        return {"changed": True}
     if answer is None:
         message = err.decode("utf-8", "replace").strip()[-200:] or "no message"
         raise NotebookRemoteError(
@@ -254,6 +257,13 @@ async def _in_child(os_path: str, stamp: tuple[int, int]) -> dict[str, Any]:
             reason="check_failed",
         )
     return answer
+
+
+def _stamp_or_none(os_path: str) -> Optional[tuple[int, int]]:
+    try:
+        return nbcheck._stamp_of(os.stat(os_path))
+    except OSError:
+        return None
 
 
 def _answer(out: bytes) -> Optional[dict[str, Any]]:

@@ -568,3 +568,86 @@ def test_a_file_msgspec_refuses_is_decided_by_the_standard_library() -> None:
     assert "not valid JSON" in nbcheck.check_bytes(b"{not json")["problem"]
     big = text.replace('"metadata": {}', '"metadata": {"n": 123456789012345678901234567890}', 1)
     assert nbcheck.check_bytes(big.encode())["problem"] is None
+
+
+def long_output_notebook(bad_line: Any = None) -> dict[str, Any]:
+    """One code cell whose outputs hold long lists of lines (stream, error, rich)."""
+    lines = [f"row {i}\n" for i in range(nbcheck.LONG_LINES + 44)]
+    text = list(lines)
+    if bad_line is not None:
+        text[150] = bad_line
+    data = json.loads(notebook_text())
+    data["cells"][0]["outputs"] = [
+        {"output_type": "stream", "name": "stdout", "text": text},
+        {"output_type": "error", "ename": "E", "evalue": "", "traceback": list(lines)},
+        {
+            "output_type": "display_data",
+            "metadata": {},
+            "data": {"text/plain": list(lines), "application/vnd.x+json": [1, *lines]},
+        },
+    ]
+    return data
+
+
+@pytest.mark.parametrize("bad_line", [None, 7, ["nested"], {"a": 1}])
+def test_long_output_lines_are_checked_as_strictly_as_short_ones(bad_line: Any) -> None:
+    """Long lists of lines are checked by msgspec, not item by item by the schema:
+    the warnings are the schema's own, and the notebook checked is not changed."""
+    data = long_output_notebook(bad_line)
+    before = json.dumps(data)
+    warnings = nbcheck.schema_warnings(data)
+    assert json.dumps(data) == before
+    if bad_line is None:
+        assert warnings == []
+        return
+    # The same departure in a short list of lines: the same words, the same place.
+    short = json.loads(notebook_text())
+    short["cells"][0]["outputs"] = [
+        {"output_type": "stream", "name": "stdout", "text": ["a\n", bad_line]}
+    ]
+    expected = nbcheck.schema_warnings(short)
+    assert [w["path"] for w in warnings] == [w["path"] for w in expected]
+    assert warnings[0]["path"] == "cells[0].outputs[0].text"
+    assert warnings[0]["message"] == (
+        f"a list of {nbcheck.LONG_LINES + 44} items is not valid under any of the given schemas"
+    )
+    assert expected[0]["message"].endswith("is not valid under any of the given schemas")
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        json.dumps(long_output_notebook()).encode(),
+        json.dumps(long_output_notebook(7)).encode(),
+        json.dumps(long_output_notebook()).encode().replace(b"row 9\\n", b"row \xff\\n"),
+        json.dumps(long_output_notebook())[:-9].encode(),
+        b"",
+    ],
+)
+def test_the_child_reads_the_file_mapped_with_the_same_verdict(
+    tmp_path: Path, content: bytes
+) -> None:
+    path = tmp_path / "a.ipynb"
+    path.write_bytes(content)
+    stamp = nbcheck._stamp_of(path.stat())
+    assert nbcheck.check_path(str(path), stamp, mapped=True) == nbcheck.check_path(str(path), stamp)
+
+
+async def test_a_checker_child_that_dies_as_its_file_changes_is_a_conflict(
+    manager: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A child parsing a mapped file that is cut short dies (SIGBUS): the push is
+    then a file_changed conflict, not a failed check."""
+    monkeypatch.setattr(checker, "CHILD_CHECK_BYTES", 0)
+    path = save(Path(manager.root_dir), "a.ipynb", notebook_text())
+
+    def dies_as_the_file_is_cut(*args: Any) -> tuple[int, bytes, bytes]:
+        path.write_text("{", encoding="utf-8")
+        return -7, b"", b"Bus error"
+
+    monkeypatch.setattr(checker, "_run_child", dies_as_the_file_is_cut)
+    upload = await resolve_upload(manager, "a.ipynb", max_bytes=LIMIT)
+    with pytest.raises(Conflict) as err:
+        await upload.warnings()
+    assert err.value.reason == "file_changed"
+    await upload.aclose()
