@@ -134,8 +134,16 @@ class JupyterServer:
         profiler = ["-m", "cProfile", "-o", self.profile_to] if self.profile_to else []
         cmd = [sys.executable, *profiler, "-m", "jupyter_server", f"--config={self.config_path}"]
         with open(self.log_path, "wb") as log:
+            # Started in its own directory: ``python -m`` puts the working directory
+            # first on sys.path, where a checkout would shadow the code PYTHONPATH
+            # names (a benchmark of an older revision would run today's).
             self.proc = subprocess.Popen(
-                cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env
+                cmd,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
+                cwd=self.tmp,
             )
         try:
             self._wait_ready(timeout)
