@@ -368,6 +368,9 @@ class ConnectionInfo(CamelModel):
     #: Whether a run (or an input export) may say where to report its end:
     #: ``email`` and ``callbackUrl`` (Losant); other kinds refuse them.
     run_notifications: bool = False
+    #: Whether a run takes ``relativeTo`` and ``templateContext`` (Losant,
+    #: ``local``); other kinds refuse a context, naming the field.
+    run_context: bool = False
     capabilities: list[str]
     #: The runtime options its notebooks take (``memory``, ...; Civis), contract names.
     notebook_options: list[str] = Field(default_factory=list)

@@ -70,6 +70,11 @@ export interface IConnection {
   carriesFolder?: boolean;
   /** Whether a run or an export may carry `email` and `callbackUrl` (Losant). */
   runNotifications?: boolean;
+  /**
+   * Whether a run takes a query time and a context (`relativeTo`,
+   * `templateContext`: Losant, local); false where the kind refuses them.
+   */
+  runContext?: boolean;
   /** The notebook settings this kind takes on create and PATCH (Civis's). */
   notebookOptions?: (keyof INotebookOptions)[];
 }

@@ -349,6 +349,9 @@ class Provider(abc.ABC):
     #: Whether a run (or an export) can say where to report its end: ``email``
     #: and ``callbackUrl`` (Losant); other kinds refuse them, naming the field.
     run_notifications: ClassVar[bool] = False
+    #: Whether a run takes a query time and a context (``relativeTo``,
+    #: ``templateContext``: Losant, ``local``); the others refuse a context.
+    run_context: ClassVar[bool] = False
     #: Whether a notebook declares inputs and outputs that a PATCH may set (Losant).
     notebook_io: ClassVar[bool] = False
     #: The runtime options (:data:`~..notebook_options.OPTION_FIELDS`, Python
@@ -412,6 +415,7 @@ class Provider(abc.ABC):
             needs_token=self.needs_token,
             carries_folder=self.carries_folder,
             run_notifications=self.run_notifications,
+            run_context=self.run_context,
             capabilities=sorted(self.capabilities),
             notebook_options=[to_camel(n) for n in OPTION_FIELDS if n in self.notebook_options],
             unsupported=dict(self.unsupported),

@@ -95,6 +95,8 @@ async def test_connections_describe_civis_without_its_key(
     assert conn["baseUrl"] == fake_civis.url
     assert conn["authConfigured"] is True
     assert by_id[NO_TOKEN]["authConfigured"] is False
+    # A deployment takes no context (a run asking for one is refused, below).
+    assert (conn["runContext"], conn["runNotifications"]) == (False, False)
     assert set(conn["capabilities"]) == {
         "list",
         "create",

@@ -67,6 +67,7 @@ async def test_connections_describe_4pointx_and_what_it_lacks(
     conn = next(c for c in data["connections"] if c["id"] == CONN)
     assert conn["kind"] == "fourpointx"
     assert conn["baseUrl"] == fake_fourpointx.url
+    assert (conn["runContext"], conn["runNotifications"]) == (False, False)
     assert set(conn["capabilities"]) == {
         "list",
         "create",

@@ -77,6 +77,8 @@ async def test_local_is_the_default_connection_with_no_configuration(jp_fetch: A
     assert local["authConfigured"] is True
     # local reports no run's end anywhere: email and callbackUrl are refused.
     assert local["runNotifications"] is False
+    # A run takes a query time and a context (written to INPUT_DIR/context.json).
+    assert local["runContext"] is True
     assert "execute" in local["capabilities"]
     assert "cancel" in local["capabilities"]
     assert "schedule" in local["capabilities"]

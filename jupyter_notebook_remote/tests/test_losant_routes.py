@@ -97,6 +97,7 @@ async def test_connections_describe_the_losant_connection(
     assert conn["authConfigured"] is True
     # A run may say where Losant reports its end (email, callbackUrl).
     assert conn["runNotifications"] is True
+    assert conn["runContext"] is True  # relativeTo and templateContext
     assert "schedule" not in conn["capabilities"]
     assert "schedule" in conn["unsupported"]
     assert fake_losant.requests == []  # describing sends nothing

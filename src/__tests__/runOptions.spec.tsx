@@ -386,6 +386,27 @@ describe('the Run with options… dialog', () => {
     ]);
   });
 
+  it('offers no query time or context where runs take none, and sends none', async () => {
+    const civis = connection(
+      'civis-a',
+      'civis',
+      ['list', 'push', 'execute', 'cancel', 'logs', 'usage', 'pull', 'open'],
+      { label: 'Civis', runContext: false }
+    );
+    // Options kept from when the link was on another connection are not sent.
+    const notebook = on('civis-a', { ago: DAY, templateContext: { n: 1 } });
+    const server = await follow(notebook, [LOCAL, civis]);
+    const { node, result } = await open();
+    expect(field(node, 'Query time')).toBeNull();
+    expect(field(node, 'Run context (optional JSON)')).toBeNull();
+    expect(node.textContent).toContain(
+      'Runs on Civis take no query time or context.'
+    );
+    accept(node).click();
+    expect(await result).toBe(true);
+    expect(posts(server, 'executions')).toEqual([{}]);
+  });
+
   it('pushes first when the notebook changed since its last push', async () => {
     const notebook = on('local');
     const server = await follow(notebook);

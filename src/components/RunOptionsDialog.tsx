@@ -43,11 +43,15 @@ const { createElement: h, Fragment } = React;
 
 /** Which parts of the form a dialog shows. */
 interface IShows {
+  /** The query time. */
+  when: boolean;
   context: boolean;
   /** Email and callback URL (the connection's `runNotifications`). */
   notify: boolean;
   /** "Push the notebook first". */
   push: boolean;
+  /** What to say when the form has neither a query time nor a context. */
+  none: string;
 }
 
 function RunOptionsForm(props: {
@@ -86,39 +90,46 @@ function RunOptionsForm(props: {
       noValidate
       onSubmit={event => event.preventDefault()}
     >
-      <Field label={label} htmlFor={id('when')} {...check('relativeTo')}>
-        <select
-          id={id('when')}
-          className="jp-mod-styled"
-          value={form.when}
-          onChange={event =>
-            set(
-              {
-                when: event.target.value,
-                at: form.at || localInput(Date.now())
-              },
-              ['relativeTo']
-            )
-          }
-        >
-          {choices.map(([value, text]) => (
-            <option key={value} value={value}>
-              {text}
-            </option>
-          ))}
-        </select>
-        {form.when === 'at' && (
-          <input
+      {!shows.when && !shows.context && (
+        <p className={cls('hint')}>{shows.none}</p>
+      )}
+      {shows.when && (
+        <Field label={label} htmlFor={id('when')} {...check('relativeTo')}>
+          <select
+            id={id('when')}
             className="jp-mod-styled"
-            type="datetime-local"
-            step={1}
-            aria-label={label}
-            {...aria('relativeTo')}
-            value={form.at}
-            onChange={event => set({ at: event.target.value }, ['relativeTo'])}
-          />
-        )}
-      </Field>
+            value={form.when}
+            onChange={event =>
+              set(
+                {
+                  when: event.target.value,
+                  at: form.at || localInput(Date.now())
+                },
+                ['relativeTo']
+              )
+            }
+          >
+            {choices.map(([value, text]) => (
+              <option key={value} value={value}>
+                {text}
+              </option>
+            ))}
+          </select>
+          {form.when === 'at' && (
+            <input
+              className="jp-mod-styled"
+              type="datetime-local"
+              step={1}
+              aria-label={label}
+              {...aria('relativeTo')}
+              value={form.at}
+              onChange={event =>
+                set({ at: event.target.value }, ['relativeTo'])
+              }
+            />
+          )}
+        </Field>
+      )}
       {shows.context && <ContextField state={state} />}
       {shows.notify && text('email', trans.__('Email (optional)'))}
       {shows.notify && text('callbackUrl', trans.__('Callback URL (optional)'))}
@@ -157,10 +168,18 @@ export async function openRunOptions(
     return false;
   }
   const kept = link.lastRunOptions;
+  const connection = model.linkConnection;
+  // An older server does not say: it is asked, and refuses what it must.
+  const takesContext = connection?.runContext !== false;
   const shows: IShows = {
-    context: !exportData,
-    notify: exportData || !!model.linkConnection?.runNotifications,
-    push: !exportData && model.can('push')
+    when: exportData || takesContext,
+    context: !exportData && takesContext,
+    notify: exportData || !!connection?.runNotifications,
+    push: !exportData && model.can('push'),
+    none: trans.__(
+      'Runs on %1 take no query time or context.',
+      connection?.label ?? link.connection
+    )
   };
   const form = runForm(
     run ? optionsOfRun(run, kept) : kept,
@@ -170,8 +189,11 @@ export async function openRunOptions(
   if (!shows.notify) {
     form.email = form.callbackUrl = '';
   }
-  if (exportData) {
+  if (!shows.context) {
     form.context = '';
+  }
+  if (!shows.when) {
+    form.when = 'now';
   }
   const state = new FormState(form, trans, (f: IRunForm) =>
     runProblems(f, trans)

@@ -117,6 +117,7 @@ class LocalProvider(Provider):
     default_label = "This machine"
     keeps_state = True
     carries_folder = True
+    run_context = True  # written to INPUT_DIR/context.json
     unsupported = {
         "inputExport": "runs on this machine get no Losant data inputs, so there is nothing "
         "to export; the files beside the notebook are carried with each push instead",

@@ -85,6 +85,7 @@ class LosantProvider(RemoteProvider):
 
     kind: ClassVar[str] = "losant"
     run_notifications: ClassVar[bool] = True
+    run_context: ClassVar[bool] = True
     notebook_io: ClassVar[bool] = True
     unsupported: ClassVar[Mapping[str, str]] = {
         "open": ("a Losant run executes the notebook and ends; its results are in its outputs"),
