@@ -170,6 +170,11 @@ describe('the panel, kind by kind', () => {
       runs.querySelector('.jp-NotebookRemote-runTally')!.textContent
     ).toMatch(/^Ran 3 times \(last .+\)$/);
     expect(runs.querySelectorAll('.jp-NotebookRemote-run')).toHaveLength(0);
+    // No remote file to open: the link says why, where the button would be.
+    expect(node.textContent).toContain(
+      'Open remote copy unavailable: Fake fourpointx (fourpointx) does not offer this.'
+    );
+    expect(node.textContent).not.toContain('Replace with it…');
 
     model!.setNotebook(new FakeNotebook('other.ipynb'));
     model!.chooser.open();

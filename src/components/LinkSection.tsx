@@ -76,6 +76,14 @@ export function LinkSection(
             ))}
           </div>
         )}
+        {!model.can('pull') && model.whyNot('pull') && (
+          <p className={cls('muted small')}>
+            {trans.__(
+              'Open remote copy unavailable: %1',
+              model.whyNot('pull')!
+            )}
+          </p>
+        )}
         {model.linkConnection?.carriesFolder && (
           <label className={cls('row folderOption')}>
             <span className={cls('muted')}>{trans.__('Files beside it')}</span>
