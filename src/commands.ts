@@ -21,6 +21,7 @@ import { formatTime, statusLabel } from './format';
 import { IExecution } from './types';
 import { pushAndRunIcon, remoteNotebookIcon, runOptionsIcon } from './icons';
 import { RemoteModel } from './model';
+import { pushChecked } from './pushChecked';
 import { CommandIDs, PALETTE_CATEGORY } from './tokens';
 
 export interface ICommandContext {
@@ -126,50 +127,14 @@ export function addCommands(context: ICommandContext): void {
       push = !choice.button.actions.includes('run-pushed');
     }
     openPanel();
-    return !push || (await pushChecked()) ? model.run() : null;
-  };
-
-  /** Push; over a remote that changed since the link saw it, ask first. */
-  const pushChecked = async (): Promise<boolean> => {
-    if (await model.push()) {
-      return true;
-    }
-    if (!model.pushRefusedAsChanged) {
-      return false;
-    }
-    const canPull = model.can('pull');
-    const choice = await showDialog({
-      title: trans.__('The remote notebook changed'),
-      body: model.error('actions')?.message ?? '',
-      buttons: [
-        Dialog.cancelButton({ label: trans.__("Don't push") }),
-        ...(canPull
-          ? [
-              Dialog.okButton({
-                label: trans.__('Open remote copy'),
-                displayType: 'default',
-                actions: ['open']
-              })
-            ]
-          : []),
-        Dialog.warnButton({ label: trans.__('Overwrite it') })
-      ]
-    });
-    if (!choice.button.accept) {
-      return false;
-    }
-    if (choice.button.actions.includes('open')) {
-      await model.openRemoteCopy();
-      return false;
-    }
-    return model.push(true);
+    return !push || (await pushChecked(model, trans)) ? model.run() : null;
   };
 
   add(CommandIDs.push, {
     label: trans.__('Push Notebook to Remote'),
     caption: trans.__('Save the notebook and push it to its remote notebook'),
     icon: fileUploadIcon,
-    execute: () => pushChecked()
+    execute: () => pushChecked(model, trans)
   });
 
   add(CommandIDs.run, {

@@ -433,6 +433,49 @@ describe('the Run with options… dialog', () => {
     });
   });
 
+  it('asks before its push replaces a remote that changed, then runs', async () => {
+    const notebook = new FakeNotebook('sales.ipynb', {
+      connection: 'local',
+      notebookId: NB_ID,
+      updatedAt: '2026-11-20T10:00:00.000Z'
+    });
+    const server = await follow(notebook);
+    let pushes = 0;
+    server.fail(
+      r => r.endsWith('/push') && pushes++ === 0,
+      json({ message: 'changed on the remote', reason: 'remote_changed' }, 409)
+    );
+    notebook.edit();
+    const { node, result } = await open();
+    accept(node).click();
+    await waitFor(() =>
+      [...document.querySelectorAll('.jp-Dialog-header')].some(
+        h => h.textContent === 'The remote notebook changed'
+      )
+    );
+    // The options dialog has closed; the question says what the server said.
+    expect(document.querySelectorAll('.jp-Dialog')).toHaveLength(1);
+    expect(document.querySelector('.jp-Dialog-body')!.textContent).toBe(
+      'changed on the remote'
+    );
+    const overwrite = [
+      ...document.querySelectorAll<HTMLButtonElement>('.jp-Dialog-button')
+    ].find(b => b.textContent === 'Overwrite it')!;
+    overwrite.click();
+    expect(await result).toBe(true);
+    const sent = server.requests
+      .filter(r => r.method === 'POST')
+      .map(r => [route(r).split('/').pop(), JSON.parse(r.body!)]);
+    expect(sent).toEqual([
+      [
+        'push',
+        { path: 'sales.ipynb', expectUpdatedAt: '2026-11-20T10:00:00.000Z' }
+      ],
+      ['push', { path: 'sales.ipynb' }],
+      ['executions', {}]
+    ]);
+  });
+
   it('asks for an input export with a query time, and no context', async () => {
     const server = await follow(
       on('plant-a', { templateContext: { site: 'north' } })

@@ -13,6 +13,7 @@ import React from 'react';
 
 import { formatMinutes, formatTimestamp } from '../format';
 import { RemoteModel } from '../model';
+import { askOverChanged } from '../pushChecked';
 import {
   AGO,
   IRunForm,
@@ -24,7 +25,7 @@ import {
   runProblems
 } from '../runOptions';
 import { CommandIDs } from '../tokens';
-import { IExecution } from '../types';
+import { IExecution, IRunOptions } from '../types';
 import { IPanelActions } from './actions';
 import { cls, ISectionProps, PanelButton } from './common';
 import {
@@ -198,6 +199,18 @@ export async function openRunOptions(
   const state = new FormState(form, trans, (f: IRunForm) =>
     runProblems(f, trans)
   );
+  // A push refused because the remote changed closes the dialog, which then
+  // asks (overwrite, open the remote's copy, or not push) and runs if pushed.
+  const overChanged: { options: IRunOptions; message: string }[] = [];
+  const runOrAsk = async (form: IRunForm) => {
+    const options = runOptions(form);
+    const refusal = await model.runWithOptions(options, form.push);
+    if (form.push && refusal?.reason === 'remote_changed') {
+      overChanged.push({ options, message: refusal.message });
+      return null;
+    }
+    return refusal;
+  };
   const name = model.remoteNotebook?.name ?? link.notebookId;
   const dialog = new FormDialog<IRunForm>({
     state,
@@ -207,11 +220,17 @@ export async function openRunOptions(
     accept: exportData ? trans.__('Request export') : trans.__('Run'),
     body: ReactWidget.create(<RunOptionsForm state={state} shows={shows} />),
     save: form =>
-      exportData
-        ? model.requestInputExport(runOptions(form))
-        : model.runWithOptions(runOptions(form), form.push)
+      exportData ? model.requestInputExport(runOptions(form)) : runOrAsk(form)
   });
-  return (await dialog.launch()).button.accept;
+  const accepted = (await dialog.launch()).button.accept;
+  const asked = overChanged.pop();
+  if (asked) {
+    return (
+      (await askOverChanged(model, trans, asked.message)) &&
+      (await model.runWithOptions(asked.options, false)) === null
+    );
+  }
+  return accepted;
 }
 
 /**
