@@ -11,7 +11,6 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget } from '@jupyterlab/ui-components';
 import React from 'react';
 
-import { formatMinutes, formatTimestamp } from '../format';
 import { RemoteModel } from '../model';
 import { askOverChanged } from '../pushChecked';
 import {
@@ -28,6 +27,7 @@ import { CommandIDs } from '../tokens';
 import { IExecution, IRunOptions } from '../types';
 import { IPanelActions } from './actions';
 import { cls, ISectionProps, PanelButton } from './common';
+import { RanWith } from './RunParts';
 import {
   ContextField,
   Field,
@@ -233,45 +233,14 @@ export async function openRunOptions(
   return accepted;
 }
 
-/**
- * What a run ran with (its query time, context and run-minute limit, where
- * the kind says them), and running again with it.
- */
+/** What a run ran with ({@link RanWith}), and running again with it. */
 export function RunOptionsDetails(
   props: ISectionProps & { execution: IExecution; actions: IPanelActions }
 ): JSX.Element {
   const { execution: run, actions, model, trans } = props;
-  const context = run.templateContext;
-  const rows: [string, React.ReactNode][] = [];
-  if (run.relativeTo) {
-    rows.push([trans.__('Query time'), formatTimestamp(run.relativeTo)]);
-  }
-  if (run.maxAllowedRunMinutes) {
-    rows.push([
-      trans.__('Run limit'),
-      formatMinutes(run.maxAllowedRunMinutes, trans)
-    ]);
-  }
-  if (context && Object.keys(context).length) {
-    rows.push([
-      trans.__('Context'),
-      <pre className={cls('logText context')}>
-        {JSON.stringify(context, null, 2)}
-      </pre>
-    ]);
-  }
   return (
     <>
-      {rows.length > 0 && (
-        <dl className={cls('times')}>
-          {rows.map(([label, value]) => (
-            <Fragment key={label}>
-              <dt>{label}</dt>
-              <dd>{value}</dd>
-            </Fragment>
-          ))}
-        </dl>
-      )}
+      <RanWith execution={run} trans={trans} />
       <PanelButton
         minimal
         disabled={!actions.isEnabled(CommandIDs.runWithOptions)}

@@ -4,7 +4,13 @@ import { closeIcon } from '@jupyterlab/ui-components';
 import { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
 
-import { formatSize, formatTimestamp, runDuration, runState } from '../format';
+import {
+  formatMinutes,
+  formatSize,
+  formatTimestamp,
+  runDuration,
+  runState
+} from '../format';
 import { IExecution, IExecutionInput } from '../types';
 import { cls, IconButton, StatusBadge } from './common';
 
@@ -73,6 +79,49 @@ export function RunTimes(props: {
           <dd>{duration}</dd>
         </>
       )}
+    </dl>
+  );
+}
+
+/**
+ * What a run ran with: its query time, context and run-minute limit, where
+ * the kind says them; nothing when it says none.
+ */
+export function RanWith(props: {
+  execution: IExecution;
+  trans: TranslationBundle;
+}): JSX.Element | null {
+  const { execution: run, trans } = props;
+  const context = run.templateContext;
+  const rows: [string, React.ReactNode][] = [];
+  if (run.relativeTo) {
+    rows.push([trans.__('Query time'), formatTimestamp(run.relativeTo)]);
+  }
+  if (run.maxAllowedRunMinutes) {
+    rows.push([
+      trans.__('Run limit'),
+      formatMinutes(run.maxAllowedRunMinutes, trans)
+    ]);
+  }
+  if (context && Object.keys(context).length) {
+    rows.push([
+      trans.__('Context'),
+      <pre className={cls('logText context')}>
+        {JSON.stringify(context, null, 2)}
+      </pre>
+    ]);
+  }
+  if (!rows.length) {
+    return null;
+  }
+  return (
+    <dl className={cls('times')}>
+      {rows.map(([label, value]) => (
+        <Fragment key={label}>
+          <dt>{label}</dt>
+          <dd>{value}</dd>
+        </Fragment>
+      ))}
     </dl>
   );
 }

@@ -17,6 +17,7 @@ import { ExecutionStatus } from '../types';
 import {
   LogText,
   noOutputs,
+  RanWith,
   RunErrors,
   RunFile,
   RunHeader,
@@ -308,6 +309,7 @@ function RunPane(props: {
         <dt>{trans.__('Local notebook')}</dt>
         <dd>{run.link.path}</dd>
       </RunTimes>
+      <RanWith execution={execution} trans={trans} />
       <RunErrors execution={execution} trans={trans} heading="h3" />
       <div>
         <h3>{trans.__('Outputs')}</h3>

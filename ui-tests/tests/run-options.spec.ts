@@ -127,6 +127,20 @@ test.describe('run with options on the local connection', () => {
       'completed',
       { timeout: 60000 }
     );
+
+    // The Remote runs view shows what a run ran with too.
+    await page.evaluate(() =>
+      (window as any).jupyterapp.commands.execute('notebook-remote:open-runs')
+    );
+    const view = page.locator('#notebook-remote-runs');
+    const viewRow = view.locator('tbody tr[data-run-key]').first();
+    await expect(viewRow).toHaveAttribute('data-status', 'completed');
+    await viewRow.getByRole('button', { name: 'sites', exact: true }).click();
+    const pane = view.getByRole('region', { name: 'Run details' });
+    await expect(pane.locator('.jp-NotebookRemote-context')).toHaveText(
+      JSON.stringify({ site: 'north' }, null, 2)
+    );
+    await expect(pane.getByText('Query time', { exact: true })).toBeVisible();
   });
 });
 
