@@ -56,7 +56,7 @@ MAX_READ_BODY = 256 * 1024
 #: Elements read kept (:meth:`SharedReads.derived_items`), by tag and bytes,
 #: and only elements up to :data:`MAX_ITEM_BYTES` each.
 MAX_ITEM_READINGS = 512
-MAX_ITEM_BYTES = 64 * 1024
+MAX_ITEM_BYTES = 16 * 1024
 
 #: A JSON array's elements as their bytes, not decoded.
 _ARRAY = msgspec.json.Decoder(list[msgspec.Raw])
