@@ -18,15 +18,12 @@ import {
   formFrom,
   IPreset,
   IScheduleForm,
-  isTimeZone,
   presetToCron,
   scheduleLimits,
-  timeZones,
   typeCron,
-  validateForm,
-  zonedDate,
-  zonedTime
+  validateForm
 } from '../schedule';
+import { isTimeZone, timeZones, zonedDate, zonedTime } from '../timeZones';
 
 const trans = nullTranslator.load('jupyter_notebook_remote');
 /** 22 Nov 2026, 12:00 UTC. */

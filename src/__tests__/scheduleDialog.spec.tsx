@@ -16,7 +16,8 @@ import {
 } from '../components/ScheduleDialog';
 import { isCommandEnabled } from '../commands';
 import { RemoteModel } from '../model';
-import { formFrom, scheduleLimits, timeZones } from '../schedule';
+import { formFrom, scheduleLimits } from '../schedule';
+import { timeZones } from '../timeZones';
 import { CommandIDs } from '../tokens';
 import { IScheduleBody } from '../types';
 import { RemotePanel } from '../widgets/RemotePanel';

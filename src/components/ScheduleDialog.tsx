@@ -14,7 +14,6 @@ import React from 'react';
 import { RemoteModel } from '../model';
 import {
   bodyFrom,
-  browserTimeZone,
   choosePreset,
   clock,
   dayName,
@@ -28,13 +27,12 @@ import {
   PresetKind,
   ScheduleField,
   scheduleLimits,
-  timeZones,
   typeCron,
   untilInstant,
   validateForm,
-  WEEK_ORDER,
-  zonedDate
+  WEEK_ORDER
 } from '../schedule';
+import { browserTimeZone, timeZones, zonedDate } from '../timeZones';
 import { IScheduleBody } from '../types';
 import {
   ContextField,

@@ -10,7 +10,8 @@ import {
 import React from 'react';
 
 import { formatTimestamp } from '../format';
-import { describeSchedule, formatRunTime, scheduleLimits } from '../schedule';
+import { describeSchedule, scheduleLimits } from '../schedule';
+import { formatRunTime } from '../timeZones';
 import { CommandIDs } from '../tokens';
 import { IExecution, ISchedule } from '../types';
 import { IPanelActions } from './actions';
