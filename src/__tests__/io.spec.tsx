@@ -36,6 +36,7 @@ import {
   linkedNotebook,
   modelOf,
   NB_ID,
+  OTHER_NB_ID,
   settle
 } from './fakes';
 
@@ -751,6 +752,43 @@ describe('the settings editor in the panel', () => {
     expect(patches(server)).toEqual([
       { memory: 4096, environmentVariables: { REGION: 'south', DEBUG: '' } }
     ]);
+  });
+
+  it('opens the settings of a notebook just created on Civis, once', async () => {
+    const civis = connection('civ', 'civis', ['list', 'create', 'rename'], {
+      notebookOptions: ['language', 'memory']
+    });
+    const { node, server } = await mount(
+      { inputs: [], outputs: [], language: 'python3', memory: 2048 },
+      civis
+    );
+    // The notebook linked before is not one just created: no editor opens.
+    expect(button(node, 'Edit settings')).toBeDefined();
+    server.notebooks.set(OTHER_NB_ID, {
+      id: OTHER_NB_ID,
+      name: 'Fresh',
+      description: '',
+      inputs: [],
+      outputs: [],
+      language: 'python3',
+      memory: 1024
+    });
+    model!.setNotebook(new FakeNotebook('fresh.ipynb'));
+    model!.chooser.open();
+    await settle();
+    expect(await model!.chooser.createAndLink('Fresh')).toBe(true);
+    await settle();
+    await render();
+    await render();
+    const memory = [...node.querySelectorAll('label')]
+      .find(l => l.textContent!.startsWith('Memory (MB)'))!
+      .querySelector<HTMLInputElement>('input')!;
+    expect(memory.value).toBe('1024');
+    expect(button(node, 'Save')).toBeDefined();
+    button(node, 'Discard').click();
+    await render();
+    await render();
+    expect(button(node, 'Edit settings')).toBeDefined();
   });
 
   it("offers no editor where the kind's PATCH takes no inputs or outputs", async () => {

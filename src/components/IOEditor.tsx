@@ -65,6 +65,14 @@ export function NotebookSettings(props: ISectionProps): JSX.Element | null {
   const connection = model.linkConnection ?? undefined;
   const io = hasNotebookIO(connection?.kind);
   const settings = settingsOf(connection);
+  // A notebook just created on a kind with settings opens them for editing.
+  const startRef = React.useRef<(() => void) | null>(null);
+  const created = remote && link ? `${link.connection}/${remote.id}` : '';
+  React.useEffect(() => {
+    if (created && settings.length && model.chooser.takeCreated(created)) {
+      startRef.current?.();
+    }
+  });
   if (!remote || !link) {
     return null;
   }
@@ -120,6 +128,8 @@ export function NotebookSettings(props: ISectionProps): JSX.Element | null {
       server: {}
     });
   };
+
+  startRef.current = start;
 
   const save = async () => {
     if (await model.updateNotebook(patch)) {

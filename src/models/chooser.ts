@@ -102,9 +102,27 @@ export class ChooserModel {
       created = await api.createNotebook(connection, { name: value });
     });
     if (ok && created) {
+      const { id } = created;
+      if (this._connections.selected?.notebookOptions?.length) {
+        // Its runtime settings (Civis's) are the next thing to set.
+        this._created = `${connection}/${id}`;
+      }
       this.linkTo(created);
     }
     return ok;
+  }
+
+  /**
+   * Whether the notebook `key` (`connection/id`) was just created here on a
+   * connection whose notebooks take settings, once: the panel then opens
+   * them for editing.
+   */
+  takeCreated(key: string): boolean {
+    if (this._created !== key) {
+      return false;
+    }
+    this._created = null;
+    return true;
   }
 
   dispose(): void {
@@ -155,6 +173,7 @@ export class ChooserModel {
   private _remote: RemoteNotebookModel;
   private _debouncer: Debouncer;
   private _state: IChooserState | null = null;
+  private _created: string | null = null;
   private _changed = new Signal<this, void>(this);
 }
 
