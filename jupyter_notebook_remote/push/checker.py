@@ -261,7 +261,7 @@ async def _in_child(os_path: str, stamp: tuple[int, int]) -> dict[str, Any]:
 
 def _stamp_or_none(os_path: str) -> Optional[tuple[int, int]]:
     try:
-        return nbcheck._stamp_of(os.stat(os_path))
+        return nbcheck.stamp(os_path)
     except OSError:
         return None
 

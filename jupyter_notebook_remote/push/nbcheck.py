@@ -479,6 +479,11 @@ def _stamp_of(st: os.stat_result) -> tuple[int, int]:
     return (st.st_mtime_ns, st.st_size)
 
 
+def stamp(os_path: str) -> tuple[int, int]:
+    """The file's stamp now: (mtime in ns, size); raises OSError like ``os.stat``."""
+    return _stamp_of(os.stat(os_path))
+
+
 def _read_exactly(stream: Any, size: int) -> bytes:
     data = b""
     while len(data) < size:

@@ -33,6 +33,7 @@ from ..providers.base import NotebookUpload
 from .checker import NotebookCheck, SavedNotebooks
 from .folder import FolderMode, collect_folder, mib
 from .nbcheck import schema_warnings, structure_problem
+from .nbcheck import stamp as file_stamp
 
 #: 256 KiB: as fast as a direct upload (64 KiB pieces cost a thread hop each,
 #: a fifth of a 50 MiB push's time), and still flat in memory.
@@ -74,11 +75,6 @@ async def check_not_hidden(contents_manager: Any, api_path: str) -> None:
         raise invalid("path", "is a hidden file or inside a hidden directory")
 
 
-def _stamp(os_path: str) -> tuple[int, int]:
-    st = os.stat(os_path)
-    return (st.st_mtime_ns, st.st_size)
-
-
 def _disk_chunks(
     os_path: str, stamp: tuple[int, int], api_path: str
 ) -> Callable[[], AsyncIterator[bytes]]:
@@ -93,7 +89,7 @@ def _disk_chunks(
                 f"{api_path} was removed before it could be pushed.", reason="path_not_found"
             ) from None
         try:
-            if await asyncio.to_thread(_stamp, os_path) != stamp:
+            if await asyncio.to_thread(file_stamp, os_path) != stamp:
                 # Rewritten since it was checked: what was validated is gone.
                 raise Conflict(
                     f"{api_path} changed on disk after it was checked; push it again.",
@@ -105,7 +101,7 @@ def _disk_chunks(
                 if not block:
                     return
                 sent += len(block)
-                if sent == size and await asyncio.to_thread(_stamp, os_path) != stamp:
+                if sent == size and await asyncio.to_thread(file_stamp, os_path) != stamp:
                     # Saved again while it was read: the check read other bytes.
                     raise Conflict(
                         f"{api_path} changed on disk while it was being pushed; push it again.",
@@ -187,7 +183,7 @@ async def resolve_upload(
 
     if os_path is not None:
         try:
-            stamp = await asyncio.to_thread(_stamp, os_path)
+            stamp = await asyncio.to_thread(file_stamp, os_path)
         except FileNotFoundError:
             raise NotFound(
                 f"There is no notebook at {api_path}.",
